@@ -1,0 +1,108 @@
+#include "client/local_backend.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/monitor_cycle.hpp"
+#include "common/timeutil.hpp"
+
+namespace giflab::cli {
+using nlohmann::json;
+
+namespace {
+
+class LocalBackend final : public Backend {
+ public:
+  LocalBackend(Engine engine, int cycles, bool json) : engine_(std::move(engine)), cycles_(cycles), json_(json) {}
+
+  json status(bool verbose) override {
+    json s = engine_.status(verbose);
+    s["daemon"] = "local";
+    s["monitor"] = {{"state", "stopped"}, {"detail", "local mode: the monitor runs only while 'monitor start --local' does"}};
+    return s;
+  }
+  json baselineCreate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
+    return engine_.createBaselines(s, it, &interruptFlag(), p);
+  }
+  json baselineUpdate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
+    return engine_.updateBaselines(s, it, &interruptFlag(), p);
+  }
+  json baselineList() override { return engine_.listBaselines(); }
+  json baselineClear(const std::vector<std::string>& s) override { return engine_.clearBaselines(s); }
+  json history(const HistoryQuery& q) override { return engine_.history(q); }
+  json validate(const ProgressFn& p) override { return engine_.validate(&interruptFlag(), p); }
+  json ci(const CheckOptions& o, const ProgressFn& p) override { return engine_.runCheck(o, &interruptFlag(), p); }
+  json deps() override { return engine_.depsCheck(); }
+
+  json monitor(const std::string& action, const ProgressFn& progress) override {
+    const auto& perf = engine_.config().performance;
+    if (action == "status")
+      return {{"state", "stopped"},
+              {"enabled", perf.enabled},
+              {"interval", perf.monitoring_interval},
+              {"detail", "local mode: no daemon; 'monitor start --local' runs the loop in the foreground"}};
+    if (action == "stop")
+      throw Error(ErrorKind::InvalidArgument,
+                  "there is no monitor to stop in local mode; stop a foreground 'monitor start --local' with Ctrl-C");
+    if (!perf.enabled)
+      throw Error(ErrorKind::Config,
+                  "Performance monitoring is disabled; enable it with performance.enabled = true in the config or "
+                  "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true");
+    int done = 0;
+    json last;
+    while (!interruptFlag().load() && (cycles_ <= 0 || done < cycles_)) {
+      const auto started = std::chrono::steady_clock::now();
+      CycleResult r;
+      try {
+        r = runMonitorCycle(engine_, &interruptFlag(), progress);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Cancelled) break;
+        throw;
+      }
+      ++done;
+      last = r.check;
+      for (const auto& ev : r.events) printEvent(ev);
+      if (!json_)
+        std::printf("cycle %d: %s\n", done, r.check.value("overall_result", "").c_str());
+      std::fflush(stdout);
+      if (cycles_ > 0 && done >= cycles_) break;
+      const auto next = started + std::chrono::seconds(perf.monitoring_interval);
+      while (!interruptFlag().load() && std::chrono::steady_clock::now() < next)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return {{"state", "stopped"}, {"cycles", done}, {"last_cycle", last}};
+  }
+
+ private:
+  void printEvent(const AlertEvent& ev) {
+    const auto& e = ev.entry;
+    if (json_) {
+      json j = {{"signal", ev.kind == AlertEvent::Kind::Detected ? "RegressionDetected" : "RegressionResolved"},
+                {"scenario", e.scenario},
+                {"metric", e.metric},
+                {"timestamp", ev.timestamp}};
+      if (ev.kind == AlertEvent::Kind::Detected)
+        j.update({{"severity", e.severity}, {"regression", e.regression}, {"current", e.current}, {"baseline", e.baseline}});
+      std::printf("%s\n", j.dump().c_str());
+    } else if (ev.kind == AlertEvent::Kind::Detected) {
+      std::printf("RegressionDetected %s %s %s %.1f %% (%g -> %g)\n", e.scenario.c_str(), e.metric.c_str(),
+                  e.severity.c_str(), e.regression * 100, e.baseline, e.current);
+    } else {
+      std::printf("RegressionResolved %s %s\n", e.scenario.c_str(), e.metric.c_str());
+    }
+  }
+
+  Engine engine_;
+  int cycles_;
+  bool json_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> makeLocalBackend(Engine engine, int monitorCycles, bool json) {
+  return std::make_unique<LocalBackend>(std::move(engine), monitorCycles, json);
+}
+
+}  // namespace giflab::cli

@@ -1,0 +1,243 @@
+#include "client/render.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "client/terminal.hpp"
+
+namespace giflab::cli {
+using nlohmann::json;
+
+namespace {
+
+std::string num(const json& j, const char* key, int decimals) {
+  if (!j.contains(key) || !j[key].is_number()) return "-";
+  return formatDouble(j[key].get<double>(), decimals);
+}
+
+std::string statusWord(const std::string& s) {
+  if (s == "passed" || s == "measured") return Style::paint(s, Color::Green);
+  if (s == "regressed" || s == "failed") return Style::paint(s, Color::Red);
+  if (s == "error") return Style::paint(s, Color::Red);
+  return Style::paint(s, Color::Yellow);
+}
+
+void printMessages(const json& doc) {
+  for (const auto& m : doc.value("messages", json::array()))
+    std::printf("%s %s\n", Style::paint("!", Color::Yellow).c_str(), m.get<std::string>().c_str());
+}
+
+void renderRegressions(const json& list) {
+  Table t({"SCENARIO", "METRIC", "SEVERITY", "REGRESSION", "BASELINE", "CURRENT", "SINCE"});
+  for (const auto& r : list) {
+    const std::string unit = r.value("metric", "") == "memory_usage" ? " MB" : " s";
+    const int dec = unit == " s" ? 4 : 1;
+    t.add({r.value("scenario", ""), r.value("metric", ""), r.value("severity", ""),
+           formatPercent(r.value("regression", 0.0)), formatDouble(r.value("baseline", 0.0), dec) + unit,
+           formatDouble(r.value("current", 0.0), dec) + unit, r.value("since", "")});
+  }
+  t.print();
+}
+
+}  // namespace
+
+void renderStatus(const json& s, bool verbose) {
+  const std::string daemon = s.value("daemon", "unknown");
+  std::printf("%s %s\n", Style::paint("giflab-perfd", Color::Bold).c_str(), s.value("version", "").c_str());
+  std::printf("  daemon:     %s\n", daemon.c_str());
+  const json monitor = s.value("monitor", json::object());
+  std::printf("  monitor:    %s (%s)\n", monitor.value("state", "unknown").c_str(),
+              s.value("enabled", false) ? "enabled" : "disabled");
+  std::printf("  interval:   %ld s\n", s.value("monitoring_interval", 0L));
+  if (monitor.contains("last_cycle") && monitor["last_cycle"].is_string())
+    std::printf("  last cycle: %s\n", monitor["last_cycle"].get<std::string>().c_str());
+  if (monitor.contains("next_cycle") && monitor["next_cycle"].is_string())
+    std::printf("  next cycle: %s\n", monitor["next_cycle"].get<std::string>().c_str());
+  std::printf("  threshold:  %s at %s confidence\n", formatPercent(s.value("regression_threshold", 0.0)).c_str(),
+              formatPercent(s.value("confidence_level", 0.0)).c_str());
+  if (verbose) {
+    std::printf("  config:     %s\n", s.value("config", "").c_str());
+    std::printf("  state:      %s\n", s.value("state_dir", "").c_str());
+    std::printf("  history:    %lu records\n", s.value("history_records", 0UL));
+  }
+  std::printf("\n");
+  Table t(verbose ? std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY", "COMMAND"}
+                  : std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY"});
+  for (const auto& sc : s.value("scenarios", json::array())) {
+    const json last = sc.value("last_run", json::object());
+    std::string baseline = "none";
+    if (sc.contains("baseline"))
+      baseline = formatDouble(sc["baseline"].value("mean_processing_time", 0.0), 4) + " s (n=" +
+                 std::to_string(sc["baseline"].value("sample_count", 0)) + ")";
+    std::vector<std::string> row{sc.value("name", ""), sc.value("monitored", true) ? "yes" : "no", baseline,
+                                 last.value("timestamp", "-"),
+                                 last.contains("processing_time") ? num(last, "processing_time", 4) + " s" : "-",
+                                 last.contains("memory_usage") ? num(last, "memory_usage", 1) + " MB" : "-"};
+    if (verbose) {
+      std::string cmd;
+      for (const auto& a : sc.value("command", json::array())) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
+      row.push_back(cmd);
+    }
+    t.add(row);
+  }
+  t.print();
+  const json open = s.value("open_regressions", json::array());
+  std::printf("\n");
+  if (open.empty()) {
+    std::printf("%s\n", Style::paint("No open regressions.", Color::Green).c_str());
+  } else {
+    std::printf("%s\n", Style::paint(std::to_string(open.size()) + " open regression(s):", Color::Red).c_str());
+    renderRegressions(open);
+  }
+  if (verbose && !s.value("pending_regressions", json::array()).empty()) {
+    std::printf("\nAwaiting confirmation by the next cycle:\n");
+    renderRegressions(s["pending_regressions"]);
+  }
+  printMessages(s);
+}
+
+void renderBaselines(const json& doc) {
+  Table t({"SCENARIO", "RESULT", "SAMPLES", "TIME (MEAN ± SD)", "MEMORY (MEAN ± SD)"});
+  for (const auto& b : doc.value("baselines", json::array()))
+    t.add({b.value("scenario_name", ""), b.value("result", ""), std::to_string(b.value("sample_count", 0)),
+           num(b, "mean_processing_time", 4) + " ± " + num(b, "std_processing_time", 4) + " s",
+           num(b, "mean_memory_usage", 1) + " ± " + num(b, "std_memory_usage", 1) + " MB"});
+  if (!t.empty()) t.print();
+  for (const auto& e : doc.value("errors", json::array()))
+    std::fprintf(stderr, "%s %s\n", Style::paint("error:", Color::Red, stderr).c_str(),
+                 e.value("error", "").c_str());
+}
+
+void renderBaselineList(const json& doc) {
+  const json list = doc.value("baselines", json::array());
+  if (list.empty()) {
+    std::printf("No performance baselines available; create them with 'giflab-perfctl baseline create'\n");
+    return;
+  }
+  Table t({"SCENARIO", "SAMPLES", "TIME (MEAN ± SD)", "MEMORY (MEAN ± SD)", "UPDATED"});
+  for (const auto& b : list)
+    t.add({b.value("scenario_name", "") + (b.value("configured", true) ? "" : " (not in config)"),
+           std::to_string(b.value("sample_count", 0)),
+           num(b, "mean_processing_time", 4) + " ± " + num(b, "std_processing_time", 4) + " s",
+           num(b, "mean_memory_usage", 1) + " ± " + num(b, "std_memory_usage", 1) + " MB",
+           b.value("last_updated", "")});
+  t.print();
+}
+
+void renderCleared(const json& doc) {
+  const json c = doc.value("cleared", json::array());
+  if (c.empty()) std::printf("No baselines to clear.\n");
+  for (const auto& n : c) std::printf("Cleared baseline %s\n", n.get<std::string>().c_str());
+}
+
+void renderCheck(const json& doc) {
+  Table t({"SCENARIO", "STATUS", "TIME", "MEMORY", "DETAIL"});
+  for (const auto& s : doc.value("scenarios_tested", json::array())) {
+    std::string detail;
+    for (const auto& r : s.value("regressions", json::array()))
+      detail += (detail.empty() ? "" : "; ") + r.value("metric", "") + " +" + formatPercent(r.value("regression", 0.0)) +
+                " (" + r.value("severity", "") + ")";
+    if (s.contains("error")) {
+      std::string e = s["error"].get<std::string>();
+      detail = e.substr(0, e.find('\n'));
+    }
+    if (s.contains("environment_changed")) detail += (detail.empty() ? "" : "; ") + std::string("machine changed since baseline");
+    t.add({s.value("scenario", ""), statusWord(s.value("status", "")),
+           s.contains("processing_time") ? num(s, "processing_time", 4) + " s" : "-",
+           s.contains("memory_usage") ? num(s, "memory_usage", 1) + " MB" : "-", detail});
+  }
+  t.print();
+  for (const auto& s : doc.value("scenarios_tested", json::array()))
+    if (s.contains("error") && s["error"].get<std::string>().find('\n') != std::string::npos)
+      std::fprintf(stderr, "\n%s\n", s["error"].get<std::string>().c_str());
+  const std::string overall = doc.value("overall_result", "");
+  std::printf("\n%s: %s (threshold %s)\n", doc.value("action", "check").c_str(), statusWord(overall).c_str(),
+              formatPercent(doc.value("threshold", 0.0)).c_str());
+}
+
+void renderValidate(const json& doc) {
+  if (doc.contains("message")) std::printf("%s\n", doc["message"].get<std::string>().c_str());
+  Table t({"VALIDATION", "STATUS", "SPEEDUP", "EXPECTED", "MINIMUM", "REFERENCE", "CANDIDATE"});
+  for (const auto& v : doc.value("validations", json::array()))
+    t.add({v.value("name", ""), statusWord(v.value("status", "")), num(v, "speedup", 2) + "x",
+           num(v, "expected_speedup", 2) + "x", num(v, "minimum_speedup", 2) + "x",
+           v.value("reference", "") + " " + num(v, "reference_time", 4) + " s",
+           v.value("candidate", "") + " " + num(v, "candidate_time", 4) + " s"});
+  if (!t.empty()) t.print();
+}
+
+void renderHistory(const json& doc) {
+  const json records = doc.value("records", json::array());
+  const bool series = doc.contains("trends") || doc.contains("changes");
+  if (!series) {
+    if (records.empty()) {
+      std::printf("No history records in the last %d days.\n", doc.value("days", 0));
+    } else {
+      Table t({"TIMESTAMP", "SCENARIO", "TIME", "MEMORY"});
+      for (const auto& r : records)
+        t.add({r.value("timestamp", ""), r.value("scenario", ""),
+               r.contains("processing_time") ? num(r, "processing_time", 4) + " s" : "-",
+               r.contains("memory_usage") ? num(r, "memory_usage", 1) + " MB" : "-"});
+      t.print();
+      if (doc.value("total_records", 0UL) > records.size())
+        std::printf("(newest %zu of %lu records)\n", records.size(), doc.value("total_records", 0UL));
+    }
+  }
+  if (doc.contains("trends")) {
+    if (doc["trends"].empty()) std::printf("No history records in the last %d days.\n", doc.value("days", 0));
+    Table t({"SCENARIO", "METRIC", "POINTS", "TREND", "SLOPE/DAY (LSQ)", "THEIL-SEN/DAY", "R²", "P"});
+    for (const auto& tr : doc["trends"]) {
+      const std::string dir = tr.value("direction", "");
+      const std::string shown = dir == "degrading" ? Style::paint(dir, Color::Red)
+                                : dir == "improving" ? Style::paint(dir, Color::Green) : dir;
+      t.add({tr.value("scenario", ""), tr.value("metric", ""), std::to_string(tr.value("points", 0)), shown,
+             num(tr, "slope_per_day", 6), num(tr, "theil_sen_slope_per_day", 6), num(tr, "r_squared", 3),
+             num(tr, "mann_kendall_p", 4)});
+    }
+    if (!t.empty()) t.print();
+  }
+  if (doc.contains("changes")) renderAnalyze({{"results", doc["changes"]}});
+  if (doc.value("skipped_lines", 0UL) > 0)
+    std::printf("(%lu damaged lines skipped)\n", doc.value("skipped_lines", 0UL));
+}
+
+void renderAnalyze(const json& doc) {
+  Table t({"SCENARIO", "METRIC", "POINTS", "INDEX", "TIMESTAMP", "BEFORE", "AFTER", "CHANGE", "DIRECTION"});
+  for (const auto& r : doc.value("results", json::array())) {
+    const auto cps = r.value("change_points", json::array());
+    if (cps.empty())
+      t.add({r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)), "-", "-", "-", "-",
+             "-", "no change"});
+    for (const auto& cp : cps)
+      t.add({r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)),
+             std::to_string(cp.value("index", 0)), cp.value("timestamp", ""), num(cp, "before", 4), num(cp, "after", 4),
+             formatPercent(cp.value("relative_change", 0.0)), cp.value("direction", "")});
+  }
+  t.print();
+  if (doc.value("skipped_lines", 0UL) > 0)
+    std::printf("(%lu damaged lines skipped)\n", doc.value("skipped_lines", 0UL));
+}
+
+void renderDeps(const json& doc, bool verbose) {
+  Table t({"CHECK", "RESULT", "DETAIL"});
+  for (const auto& c : doc.value("checks", json::array())) {
+    const bool ok = c.value("ok", false);
+    if (!verbose && ok) {
+      t.add({c.value("check", ""), Style::paint("ok", Color::Green), ""});
+      continue;
+    }
+    t.add({c.value("check", ""), ok ? Style::paint("ok", Color::Green) : Style::paint("FAIL", Color::Red),
+           c.value("detail", "")});
+  }
+  t.print();
+}
+
+void renderMonitor(const json& doc) {
+  std::printf("monitor: %s\n", doc.value("state", "unknown").c_str());
+  if (doc.contains("enabled")) std::printf("enabled: %s\n", doc["enabled"].get<bool>() ? "yes" : "no");
+  if (doc.contains("interval")) std::printf("interval: %ld s\n", doc["interval"].get<long>());
+  for (const char* k : {"last_cycle", "next_cycle", "detail", "message"})
+    if (doc.contains(k) && doc[k].is_string()) std::printf("%s: %s\n", k, doc[k].get<std::string>().c_str());
+}
+
+}  // namespace giflab::cli

@@ -1,0 +1,40 @@
+#pragma once
+// Open regressions, kept in <state>/alerts.json so that a restart neither
+// repeats an alert nor forgets one. A regression is "pending" after its
+// first regressed check and opens only when the next check confirms it.
+#include <filesystem>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace giflab {
+
+struct AlertEntry {
+  std::string scenario;
+  std::string metric;
+  std::string severity;
+  double regression = 0;
+  double current = 0;
+  double baseline = 0;
+  std::string since;  // when it was first seen (ISO-8601 UTC)
+};
+
+struct AlertState {
+  std::vector<AlertEntry> open;
+  std::vector<AlertEntry> pending;
+};
+
+void to_json(nlohmann::json& j, const AlertEntry& a);
+void from_json(const nlohmann::json& j, AlertEntry& a);
+
+class AlertStore {
+ public:
+  explicit AlertStore(const std::filesystem::path& stateDir) : path_(stateDir / "alerts.json") {}
+  AlertState load() const;  // a missing or unreadable file is an empty state
+  void save(const AlertState& state) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace giflab

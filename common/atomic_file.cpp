@@ -1,0 +1,71 @@
+#include "common/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.hpp"
+
+namespace giflab {
+namespace fs = std::filesystem;
+
+namespace {
+[[noreturn]] void fail(const std::string& what, const fs::path& p, int err) {
+  throw Error(ErrorKind::Storage, what + " " + p.string() + ": " + std::strerror(err) +
+                                      (err == ENOSPC ? " (free some disk space, then try again)"
+                                       : err == EACCES || err == EROFS || err == EPERM
+                                           ? " (make the state folder writable, or pass --state-dir DIR)"
+                                           : ""));
+}
+}  // namespace
+
+void ensureDirectory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail("cannot create the folder", dir, ec.value());
+}
+
+void writeFileAtomically(const fs::path& file, std::string_view contents) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + file.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) fail("cannot create a temporary file in", dir, errno);
+  auto cleanup = [&](int err) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    fail("cannot write", file, err);
+  };
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      cleanup(errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0) cleanup(errno);
+  if (::fsync(fd) != 0) cleanup(errno);
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    fail("cannot write", file, err);
+  }
+  if (::rename(tmpl.c_str(), file.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    fail("cannot replace", file, err);
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace giflab

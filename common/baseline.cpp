@@ -1,0 +1,116 @@
+#include "common/baseline.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/stats.hpp"
+#include "common/timeutil.hpp"
+
+namespace giflab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Baseline Baseline::fromSamples(const std::string& scenario, std::vector<double> times, std::vector<double> memory,
+                               double confidence, const Fingerprint& fp) {
+  if (times.size() < kMinBaselineSamples || memory.size() != times.size())
+    throw Error(ErrorKind::InsufficientSamples,
+                "Insufficient samples for baseline: scenario " + scenario + " has " + std::to_string(times.size()) +
+                    " samples, at least " + std::to_string(kMinBaselineSamples) +
+                    " are needed; use --iterations 3 or more");
+  if (times.size() > kMaxBaselineSamples) {
+    times.erase(times.begin(), times.end() - static_cast<long>(kMaxBaselineSamples));
+    memory.erase(memory.begin(), memory.end() - static_cast<long>(kMaxBaselineSamples));
+  }
+  Baseline b;
+  b.scenario_name = scenario;
+  b.mean_processing_time = stats::mean(times);
+  b.std_processing_time = stats::sampleStd(times);
+  b.mean_memory_usage = stats::mean(memory);
+  b.std_memory_usage = stats::sampleStd(memory);
+  b.sample_count = static_cast<int>(times.size());
+  b.last_updated = nowIso8601();
+  b.confidence_level = confidence;
+  b.processing_times = std::move(times);
+  b.memory_usages = std::move(memory);
+  b.fingerprint = fp;
+  return b;
+}
+
+const std::vector<double>& Baseline::samples(const std::string& metric) const {
+  return metric == "memory_usage" ? memory_usages : processing_times;
+}
+
+void to_json(json& j, const Baseline& b) {
+  const auto ci = stats::controlLimits(b.mean_processing_time, b.std_processing_time, b.confidence_level);
+  j = {{"scenario_name", b.scenario_name},
+       {"mean_processing_time", b.mean_processing_time},
+       {"std_processing_time", b.std_processing_time},
+       {"mean_memory_usage", b.mean_memory_usage},
+       {"std_memory_usage", b.std_memory_usage},
+       {"sample_count", b.sample_count},
+       {"last_updated", b.last_updated},
+       {"confidence_level", b.confidence_level},
+       {"median_processing_time", stats::median(b.processing_times)},
+       {"median_memory_usage", stats::median(b.memory_usages)},
+       {"control_limits_processing_time", {ci.low, ci.high}},
+       {"samples", {{"processing_time", b.processing_times}, {"memory_usage", b.memory_usages}}},
+       {"fingerprint", b.fingerprint}};
+}
+
+void from_json(const json& j, Baseline& b) {
+  b.scenario_name = j.at("scenario_name").get<std::string>();
+  b.mean_processing_time = j.at("mean_processing_time").get<double>();
+  b.std_processing_time = j.at("std_processing_time").get<double>();
+  b.mean_memory_usage = j.at("mean_memory_usage").get<double>();
+  b.std_memory_usage = j.at("std_memory_usage").get<double>();
+  b.sample_count = j.at("sample_count").get<int>();
+  b.last_updated = j.at("last_updated").get<std::string>();
+  b.confidence_level = j.value("confidence_level", 0.95);
+  const json& s = j.at("samples");
+  b.processing_times = s.at("processing_time").get<std::vector<double>>();
+  b.memory_usages = s.at("memory_usage").get<std::vector<double>>();
+  if (b.processing_times.size() != b.memory_usages.size() || b.processing_times.size() < kMinBaselineSamples)
+    throw std::runtime_error("baseline " + b.scenario_name + " has too few or mismatched samples");
+  if (j.contains("fingerprint")) b.fingerprint = j.at("fingerprint").get<Fingerprint>();
+}
+
+BaselineStore::BaselineStore(fs::path stateDir) : path_(std::move(stateDir) / "baselines.json") {}
+
+std::map<std::string, Baseline> BaselineStore::load() const {
+  std::map<std::string, Baseline> out;
+  std::ifstream in(path_);
+  if (!in) {
+    if (errno == ENOENT) return out;
+    throw Error(ErrorKind::BaselineCorrupt, "Failed to load baselines: cannot read " + path_.string() + ": " +
+                                                std::strerror(errno) + "; fix its permissions");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    const json doc = json::parse(ss.str());
+    for (const auto& [name, value] : doc.at("baselines").items()) {
+      Baseline b = value.get<Baseline>();
+      if (b.scenario_name != name) throw std::runtime_error("entry " + name + " names scenario " + b.scenario_name);
+      out.emplace(name, std::move(b));
+    }
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::BaselineCorrupt,
+                "Failed to load baselines: " + path_.string() + " is not a valid baselines file (" + e.what() +
+                    "); run 'giflab-perfctl baseline clear' then 'giflab-perfctl baseline create'");
+  }
+  return out;
+}
+
+void BaselineStore::save(const std::map<std::string, Baseline>& baselines) const {
+  json doc = {{"version", 1}, {"baselines", json::object()}};
+  for (const auto& [name, b] : baselines) doc["baselines"][name] = b;
+  ensureDirectory(path_.parent_path());
+  writeFileAtomically(path_, doc.dump(2) + "\n");
+}
+
+}  // namespace giflab

@@ -1,0 +1,51 @@
+#pragma once
+// Statistical baselines, one per scenario, kept in <state>/baselines.json.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "common/fingerprint.hpp"
+
+namespace giflab {
+
+constexpr int kMinBaselineSamples = 3;
+constexpr size_t kMaxBaselineSamples = 50;  // update keeps the newest this many
+
+struct Baseline {
+  std::string scenario_name;
+  double mean_processing_time = 0;
+  double std_processing_time = 0;
+  double mean_memory_usage = 0;
+  double std_memory_usage = 0;
+  int sample_count = 0;
+  std::string last_updated;  // ISO-8601 UTC
+  double confidence_level = 0.95;
+  std::vector<double> processing_times;
+  std::vector<double> memory_usages;
+  Fingerprint fingerprint;
+
+  // Builds the statistics from raw samples; throws InsufficientSamples below 3.
+  static Baseline fromSamples(const std::string& scenario, std::vector<double> times, std::vector<double> memory,
+                              double confidence, const Fingerprint& fp);
+  const std::vector<double>& samples(const std::string& metric) const;
+};
+
+void to_json(nlohmann::json& j, const Baseline& b);
+void from_json(const nlohmann::json& j, Baseline& b);
+
+class BaselineStore {
+ public:
+  explicit BaselineStore(std::filesystem::path stateDir);
+
+  // Throws BaselineCorrupt with "Failed to load baselines: <why>" and the fix.
+  std::map<std::string, Baseline> load() const;
+  void save(const std::map<std::string, Baseline>& baselines) const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace giflab

@@ -1,0 +1,72 @@
+#pragma once
+// The configuration of the contract: loading, validation with messages that
+// name the file and key path, defaults from the Phase 7 design, and the two
+// environment overrides.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace giflab {
+
+struct PerformanceSettings {
+  bool enabled = false;
+  double regression_threshold = 0.10;
+  double confidence_level = 0.95;
+  long monitoring_interval = 3600;  // seconds
+  int max_history_days = 30;
+  bool fail_ci_on_regression = true;
+  double ci_regression_threshold = 0.15;
+  bool validate_phase6 = true;
+  double phase6_baseline_speedup = 5.04;
+  double phase6_regression_alert = 0.20;
+  std::string admin_group = "giflab-perf";
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::vector<std::string> command;  // argv, placeholders not yet filled in
+  std::string data_pattern;          // absolute after loading; empty: no inputs
+  int expected_files = 1;
+  int max_frames = 0;                // 0: no limit given
+  int iterations = 5;
+  int warmup = 1;
+  double timeout = 60;               // seconds, per run of one input
+  bool monitored = true;             // part of the monitoring loop and `ci`
+};
+
+// The reference/candidate pair behind `validate --check-phase6`.
+struct Phase6Pair {
+  std::string reference;
+  std::string candidate;
+  int iterations = 5;
+};
+
+struct PrometheusSettings {
+  std::string listen;  // "host:port"
+};
+
+struct Config {
+  std::filesystem::path source;  // the file it came from; empty for defaults
+  PerformanceSettings performance;
+  std::vector<Scenario> scenarios;
+  std::optional<Phase6Pair> phase6;
+  std::optional<PrometheusSettings> prometheus;
+
+  const Scenario* findScenario(const std::string& name) const;
+};
+
+// Parses and validates; relative paths resolve against `source`'s folder.
+// Throws Error(Config) naming file, key path and what is accepted.
+Config parseConfig(const std::string& text, const std::filesystem::path& source);
+Config loadConfig(const std::filesystem::path& file);
+// Applies GIFLAB_ENABLE_PERFORMANCE_MONITORING and GIFLAB_ENABLE_PHASE6_OPTIMIZATION.
+void applyEnvironmentOverrides(Config& config);
+
+std::filesystem::path defaultConfigPath(bool userMode);
+std::filesystem::path defaultStateDir(bool userMode);
+
+bool isValidScenarioName(const std::string& name);
+
+}  // namespace giflab

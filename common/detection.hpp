@@ -1,0 +1,55 @@
+#pragma once
+// Check-time verdicts: current samples against a baseline's samples.
+//
+// The rule: regression = max(0, (current - baseline) / baseline) on medians.
+// A metric is "regressed" when that exceeds the threshold AND a one-sided
+// Mann-Whitney test says the current samples are larger, at a false-discovery
+// rate of (1 - confidence) across every test of the same check
+// (Benjamini-Hochberg). Above the threshold but not significant is
+// "inconclusive": the caller measures more before deciding. Severity comes
+// from the lower bound of the Hodges-Lehmann shift's confidence interval.
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace giflab {
+
+inline constexpr const char* kProcessingTime = "processing_time";
+inline constexpr const char* kMemoryUsage = "memory_usage";
+
+struct DetectionPolicy {
+  double threshold = 0.10;
+  double confidence = 0.95;
+  double minMemoryDeltaMb = 1.0;  // memory differences smaller than this never alert
+};
+
+enum class Verdict { NotRegressed, Regressed, Inconclusive };
+
+struct MetricComparison {
+  std::string metric;
+  double current = 0;   // median of the current samples
+  double baseline = 0;  // median of the baseline samples
+  double regression = 0;       // max(0, relative change)
+  double relativeChange = 0;   // signed
+  double shiftLow = 0, shiftHigh = 0;  // relative Hodges-Lehmann CI
+  double pValue = 1;           // one-sided, raw
+  double pAdjusted = 1;        // after Benjamini-Hochberg
+  size_t currentCount = 0, baselineCount = 0;
+  Verdict verdict = Verdict::NotRegressed;
+  std::string severity;        // info / warning / critical when regressed
+};
+
+const char* unitOf(const std::string& metric);  // "s" or "MB"
+const char* verdictName(Verdict v);
+std::string severityFor(double regression);  // info <25 %, warning <50 %, critical
+
+// The statistics of one metric; the verdict is set by decide().
+MetricComparison compareMetric(const std::string& metric, const std::vector<double>& current,
+                               const std::vector<double>& baseline, const DetectionPolicy& policy);
+// Applies the false-discovery-rate correction across all comparisons of a
+// check and sets each verdict and severity.
+void decide(std::vector<MetricComparison*>& comparisons, const DetectionPolicy& policy);
+
+void to_json(nlohmann::json& j, const MetricComparison& c);
+
+}  // namespace giflab

@@ -1,0 +1,579 @@
+#include "common/engine.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "common/alert_state.hpp"
+#include "common/analysis.hpp"
+#include "common/atomic_file.hpp"
+#include "common/baseline.hpp"
+#include "common/detection.hpp"
+#include "common/error.hpp"
+#include "common/fingerprint.hpp"
+#include "common/history.hpp"
+#include "common/runner.hpp"
+#include "common/stats.hpp"
+#include "common/timeutil.hpp"
+#include "common/version.hpp"
+
+namespace giflab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void requireMetricName(const std::string& metric) {
+  if (metric != kProcessingTime && metric != kMemoryUsage)
+    throw Error(ErrorKind::InvalidArgument,
+                "unknown metric \"" + metric + "\"; use processing_time or memory_usage");
+}
+
+Engine::Engine(Config config, fs::path stateDir) : config_(std::move(config)), stateDir_(std::move(stateDir)) {}
+
+std::vector<const Scenario*> Engine::selectScenarios(const std::vector<std::string>& names, bool monitoredOnly) const {
+  std::vector<const Scenario*> out;
+  if (names.empty()) {
+    for (const auto& s : config_.scenarios)
+      if (!monitoredOnly || s.monitored) out.push_back(&s);
+    if (out.empty())
+      throw Error(ErrorKind::Config, (config_.source.empty() ? std::string("the config") : config_.source.string()) +
+                                         ": no scenarios to run; add at least one under \"scenarios\"");
+    return out;
+  }
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    const Scenario* s = config_.findScenario(n);
+    if (!s) {
+      std::string known;
+      for (const auto& k : config_.scenarios) known += (known.empty() ? "" : ", ") + k.name;
+      throw Error(ErrorKind::UnknownScenario,
+                  "unknown scenario \"" + n + "\"; known scenarios: " + (known.empty() ? "(none)" : known));
+    }
+    if (seen.insert(n).second) out.push_back(s);
+  }
+  return out;
+}
+
+void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source) {
+  if (m.samples.empty()) return;
+  const auto times = m.processingTimes();
+  const auto memory = m.memoryUsages();
+  double user = 0, sys = 0;
+  for (const auto& s : m.samples) user += s.cpuUser, sys += s.cpuSystem;
+  const double n = static_cast<double>(m.samples.size());
+  const json record = {{"timestamp", nowIso8601()},
+                       {"scenario", m.scenario},
+                       {"processing_time", stats::median(times)},
+                       {"memory_usage", stats::median(memory)},
+                       {"processing_time_mean", stats::mean(times)},
+                       {"cpu_user", user / n},
+                       {"cpu_system", sys / n},
+                       {"iterations", m.samples.size()},
+                       {"samples", {{"processing_time", times}, {"memory_usage", memory}}},
+                       {"source", source},
+                       {"fingerprint", Fingerprint::current()}};
+  HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
+}
+
+json Engine::measureBaselines(const std::vector<std::string>& names, std::optional<int> iterations, bool update,
+                              const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  if (iterations && (*iterations < kMinBaselineSamples || *iterations > 1000)) {
+    if (*iterations < kMinBaselineSamples)
+      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: --iterations " +
+                                                      std::to_string(*iterations) +
+                                                      " is below the minimum of 3; use --iterations 3 or more");
+    throw Error(ErrorKind::InvalidArgument, "--iterations must be at most 1000");
+  }
+  const auto scenarios = selectScenarios(names, false);
+  BaselineStore store(stateDir_);
+  auto baselines = store.load();  // a corrupt file stops here, before any measuring
+  if (update)
+    for (const auto* s : scenarios)
+      if (!baselines.count(s->name))
+        throw Error(ErrorKind::NoBaselines, "no baseline for scenario " + s->name +
+                                                " to update; run 'giflab-perfctl baseline create --scenario " +
+                                                s->name + "' first");
+  std::vector<RunPlan> plans;
+  for (const auto* s : scenarios) plans.push_back({s, iterations.value_or(std::max(s->iterations, kMinBaselineSamples))});
+  ensureDirectory(stateDir_);
+  const auto measured = runInterleaved(plans, cancel, progress);
+
+  const Fingerprint fp = Fingerprint::current();
+  const double confidence = config_.performance.confidence_level;
+  json result = {{"action", update ? "update" : "create"}, {"baselines", json::array()}, {"errors", json::array()}};
+  DetectionPolicy policy{config_.performance.regression_threshold, confidence};
+  for (const auto& m : measured) {
+    if (m.error) {
+      result["errors"].push_back({{"scenario", m.scenario}, {"error", *m.error}});
+      continue;
+    }
+    recordHistory(m, "baseline");
+    auto times = m.processingTimes();
+    auto memory = m.memoryUsages();
+    std::string how = "created";
+    if (update) {
+      const Baseline& old = baselines.at(m.scenario);
+      // Fresh samples from a changed distribution are not mixed into the old
+      // ones (that would make a bimodal baseline): an explicit update after
+      // an accepted change rebases onto the fresh samples alone.
+      auto t = compareMetric(kProcessingTime, times, old.processing_times, policy);
+      auto mem = compareMetric(kMemoryUsage, memory, old.memory_usages, policy);
+      auto tLess = stats::mannWhitneyU(times, old.processing_times, stats::Alternative::TwoSided).pValue;
+      const bool changed = (std::fabs(t.relativeChange) > policy.threshold && tLess <= 1 - confidence) ||
+                           (mem.relativeChange > policy.threshold && mem.current - mem.baseline > policy.minMemoryDeltaMb);
+      if (changed) {
+        how = "rebased";
+      } else {
+        times.insert(times.begin(), old.processing_times.begin(), old.processing_times.end());
+        memory.insert(memory.begin(), old.memory_usages.begin(), old.memory_usages.end());
+        how = "updated";
+      }
+    }
+    Baseline b = Baseline::fromSamples(m.scenario, std::move(times), std::move(memory), confidence, fp);
+    json entry = b;
+    entry.erase("samples");
+    entry["result"] = how;
+    result["baselines"].push_back(entry);
+    baselines[m.scenario] = std::move(b);
+  }
+  if (!result["baselines"].empty()) store.save(baselines);
+  if (!result["errors"].empty() && result["baselines"].empty()) {
+    std::string msg;
+    for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
+    throw Error(ErrorKind::ScenarioFailed, msg);
+  }
+  return result;
+}
+
+json Engine::createBaselines(const std::vector<std::string>& names, std::optional<int> iterations,
+                             const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  return measureBaselines(names, iterations, false, cancel, progress);
+}
+
+json Engine::updateBaselines(const std::vector<std::string>& names, std::optional<int> iterations,
+                             const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  return measureBaselines(names, iterations, true, cancel, progress);
+}
+
+json Engine::listBaselines() const {
+  json list = json::array();
+  for (const auto& [name, b] : BaselineStore(stateDir_).load()) {
+    json entry = b;
+    entry["configured"] = config_.findScenario(name) != nullptr;
+    list.push_back(entry);
+  }
+  return {{"baselines", list}, {"path", BaselineStore(stateDir_).path().string()}};
+}
+
+json Engine::clearBaselines(const std::vector<std::string>& names) {
+  BaselineStore store(stateDir_);
+  json cleared = json::array();
+  if (names.empty()) {
+    // Clearing everything must work even when the file is corrupt: it is the fix.
+    std::error_code ec;
+    if (fs::exists(store.path(), ec)) {
+      try {
+        for (const auto& [name, b] : store.load()) cleared.push_back(name);
+      } catch (const Error&) {
+        cleared.push_back("(unreadable file)");
+      }
+      if (!fs::remove(store.path(), ec) && ec)
+        throw Error(ErrorKind::Storage, "cannot remove " + store.path().string() + ": " + ec.message());
+    }
+    return {{"cleared", cleared}};
+  }
+  auto baselines = store.load();
+  for (const auto& n : names) {
+    if (!isValidScenarioName(n)) throw Error(ErrorKind::InvalidArgument, "\"" + n + "\" is not a scenario name");
+    if (baselines.erase(n)) cleared.push_back(n);
+  }
+  store.save(baselines);
+  return {{"cleared", cleared}};
+}
+
+json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  const bool monitor = options.action == "monitor";
+  const double threshold = options.threshold.value_or(monitor ? config_.performance.regression_threshold
+                                                              : config_.performance.ci_regression_threshold);
+  if (!(threshold > 0 && threshold <= 10))
+    throw Error(ErrorKind::InvalidArgument, "threshold must be above 0 and at most 10 (0.15 means 15 %)");
+  const auto scenarios = selectScenarios(options.scenarios, options.scenarios.empty());
+  const auto baselines = BaselineStore(stateDir_).load();
+  if (baselines.empty())
+    throw Error(ErrorKind::NoBaselines,
+                "No performance baselines available; create them with 'giflab-perfctl baseline create'");
+  const DetectionPolicy policy{threshold, config_.performance.confidence_level};
+  const Fingerprint fp = Fingerprint::current();
+
+  std::vector<RunPlan> plans;
+  std::vector<const Scenario*> withoutBaseline;
+  for (const auto* s : scenarios) {
+    if (baselines.count(s->name)) plans.push_back({s, s->iterations});
+    else withoutBaseline.push_back(s);
+  }
+  auto measured = plans.empty() ? std::vector<ScenarioMeasurement>{} : runInterleaved(plans, cancel, progress);
+
+  struct Entry {
+    const ScenarioMeasurement* m;
+    MetricComparison time, memory;
+  };
+  std::vector<Entry> entries;
+  auto compareAll = [&] {
+    entries.clear();
+    std::vector<MetricComparison*> all;
+    for (const auto& m : measured) {
+      if (m.error) continue;
+      const Baseline& b = baselines.at(m.scenario);
+      entries.push_back({&m, compareMetric(kProcessingTime, m.processingTimes(), b.processing_times, policy),
+                         compareMetric(kMemoryUsage, m.memoryUsages(), b.memory_usages, policy)});
+    }
+    for (auto& e : entries) all.push_back(&e.time), all.push_back(&e.memory);
+    decide(all, policy);
+  };
+  compareAll();
+
+  // Above the threshold but not yet significant: measure those scenarios as
+  // many times again, once, and decide on all the samples.
+  if (options.remeasureInconclusive) {
+    std::vector<RunPlan> again;
+    for (const auto& e : entries)
+      if (e.time.verdict == Verdict::Inconclusive || e.memory.verdict == Verdict::Inconclusive)
+        again.push_back({config_.findScenario(e.m->scenario), config_.findScenario(e.m->scenario)->iterations});
+    if (!again.empty()) {
+      for (auto& extra : runInterleaved(again, cancel, progress)) {
+        auto it = std::find_if(measured.begin(), measured.end(),
+                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; });
+        if (extra.error) it->error = extra.error;
+        it->samples.insert(it->samples.end(), extra.samples.begin(), extra.samples.end());
+      }
+      compareAll();
+    }
+  }
+
+  json tested = json::array();
+  bool anyError = false, anyRegressed = false;
+  for (const auto& m : measured) {
+    if (m.error) {
+      anyError = true;
+      tested.push_back({{"scenario", m.scenario}, {"status", "error"}, {"error", *m.error}, {"regressions", json::array()}});
+      continue;
+    }
+    recordHistory(m, monitor ? "monitor" : "ci");
+    const auto& e = *std::find_if(entries.begin(), entries.end(), [&](const Entry& x) { return x.m == &m; });
+    json regressions = json::array();
+    for (const auto* c : {&e.time, &e.memory})
+      if (c->verdict == Verdict::Regressed) regressions.push_back(*c);
+    json item = {{"scenario", m.scenario},
+                 {"status", regressions.empty() ? "passed" : "regressed"},
+                 {"processing_time", e.time.current},
+                 {"memory_usage", e.memory.current},
+                 {"iterations", m.samples.size()},
+                 {"regressions", regressions},
+                 {"metrics", {e.time, e.memory}}};
+    const auto diffs = baselines.at(m.scenario).fingerprint.differences(fp);
+    if (!diffs.empty()) item["environment_changed"] = diffs;
+    if (!regressions.empty()) anyRegressed = true;
+    tested.push_back(item);
+  }
+  for (const auto* s : withoutBaseline) {
+    anyError = true;
+    tested.push_back({{"scenario", s->name},
+                      {"status", "error"},
+                      {"error", "no baseline for scenario " + s->name + "; run 'giflab-perfctl baseline create --scenario " +
+                                    s->name + "'"},
+                      {"regressions", json::array()}});
+  }
+  return {{"action", options.action},
+          {"threshold", threshold},
+          {"confidence_level", policy.confidence},
+          {"scenarios_tested", tested},
+          {"overall_result", anyError ? "error" : anyRegressed ? "regressed" : "passed"},
+          {"fail_ci_on_regression", config_.performance.fail_ci_on_regression},
+          {"timestamp", nowIso8601()}};
+}
+
+json Engine::measureAndRecord(const std::vector<std::string>& names, const std::string& source,
+                              const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  std::vector<RunPlan> plans;
+  for (const auto* s : selectScenarios(names, names.empty())) plans.push_back({s, s->iterations});
+  json tested = json::array();
+  bool anyError = false;
+  for (const auto& m : runInterleaved(plans, cancel, progress)) {
+    if (m.error) {
+      anyError = true;
+      tested.push_back({{"scenario", m.scenario}, {"status", "error"}, {"error", *m.error}, {"regressions", json::array()}});
+      continue;
+    }
+    recordHistory(m, source);
+    tested.push_back({{"scenario", m.scenario},
+                      {"status", "measured"},
+                      {"processing_time", stats::median(m.processingTimes())},
+                      {"memory_usage", stats::median(m.memoryUsages())},
+                      {"iterations", m.samples.size()},
+                      {"regressions", json::array()}});
+  }
+  return {{"action", source}, {"scenarios_tested", tested}, {"overall_result", anyError ? "error" : "measured"},
+          {"timestamp", nowIso8601()}};
+}
+
+json Engine::validate(const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  const auto& perf = config_.performance;
+  json result = {{"validate_phase6", perf.validate_phase6}, {"validations", json::array()}, {"timestamp", nowIso8601()}};
+  if (!perf.validate_phase6) {
+    result["overall_result"] = "disabled";
+    result["message"] =
+        "Phase 6 validation is disabled; set performance.validate_phase6 to true or "
+        "GIFLAB_ENABLE_PHASE6_OPTIMIZATION=true";
+    return result;
+  }
+  if (!config_.phase6)
+    throw Error(ErrorKind::Config, (config_.source.empty() ? std::string("the config") : config_.source.string()) +
+                                       ": no \"phase6\" pair; add {\"reference\": SCENARIO, \"candidate\": SCENARIO}");
+  const auto& pair = *config_.phase6;
+  const Scenario* ref = config_.findScenario(pair.reference);
+  const Scenario* cand = config_.findScenario(pair.candidate);
+  // Interleaved, so that both see the same machine.
+  const auto m = runInterleaved({{ref, pair.iterations}, {cand, pair.iterations}}, cancel, progress);
+  for (const auto& x : m)
+    if (x.error) throw Error(ErrorKind::ScenarioFailed, *x.error);
+  for (const auto& x : m) recordHistory(x, "validate");
+  const double refMedian = stats::median(m[0].processingTimes());
+  const double candMedian = stats::median(m[1].processingTimes());
+  const double speedup = candMedian > 0 ? refMedian / candMedian : 0;
+  const double minimum = perf.phase6_baseline_speedup * (1 - perf.phase6_regression_alert);
+  const bool passed = speedup >= minimum;
+  const double loss = perf.phase6_baseline_speedup > 0 ? std::max(0.0, 1 - speedup / perf.phase6_baseline_speedup) : 0;
+  result["validations"].push_back({{"name", "phase6"},
+                                   {"reference", pair.reference},
+                                   {"candidate", pair.candidate},
+                                   {"reference_time", refMedian},
+                                   {"candidate_time", candMedian},
+                                   {"speedup", speedup},
+                                   {"expected_speedup", perf.phase6_baseline_speedup},
+                                   {"minimum_speedup", minimum},
+                                   {"speedup_loss", loss},
+                                   {"iterations", pair.iterations},
+                                   {"status", passed ? "passed" : "failed"}});
+  result["overall_result"] = passed ? "passed" : "failed";
+  return result;
+}
+
+json Engine::status(bool verbose) const {
+  json out = {{"version", kVersion},
+              {"config", config_.source.string()},
+              {"state_dir", stateDir_.string()},
+              {"enabled", config_.performance.enabled},
+              {"regression_threshold", config_.performance.regression_threshold},
+              {"confidence_level", config_.performance.confidence_level},
+              {"monitoring_interval", config_.performance.monitoring_interval},
+              {"messages", json::array()}};
+  std::map<std::string, Baseline> baselines;
+  try {
+    baselines = BaselineStore(stateDir_).load();
+  } catch (const Error& e) {
+    out["messages"].push_back(e.what());
+  }
+  std::map<std::string, HistoryPoint> last;
+  const auto stats = HistoryStore(stateDir_, config_.performance.max_history_days)
+                         .read({}, [&](const HistoryPoint& p) { last[p.scenario] = p; });
+  json scenarios = json::array();
+  for (const auto& s : config_.scenarios) {
+    json item = {{"name", s.name}, {"description", s.description}, {"monitored", s.monitored},
+                 {"has_baseline", baselines.count(s.name) > 0}};
+    if (auto it = baselines.find(s.name); it != baselines.end()) {
+      item["baseline"] = {{"mean_processing_time", it->second.mean_processing_time},
+                          {"mean_memory_usage", it->second.mean_memory_usage},
+                          {"sample_count", it->second.sample_count},
+                          {"last_updated", it->second.last_updated}};
+    }
+    if (auto it = last.find(s.name); it != last.end())
+      item["last_run"] = {{"timestamp", it->second.timestamp},
+                          {"processing_time", it->second.processingTime},
+                          {"memory_usage", it->second.memoryUsage}};
+    if (verbose) {
+      item["command"] = s.command;
+      item["data_pattern"] = s.data_pattern;
+      item["iterations"] = s.iterations;
+      item["timeout"] = s.timeout;
+    }
+    scenarios.push_back(item);
+  }
+  out["scenarios"] = scenarios;
+  out["baselines"] = baselines.size();
+  out["history_records"] = stats.records;
+  const AlertState alerts = AlertStore(stateDir_).load();
+  out["open_regressions"] = alerts.open;
+  if (verbose) out["pending_regressions"] = alerts.pending;
+  if (!config_.performance.enabled)
+    out["messages"].push_back(
+        "Performance monitoring is disabled; enable it with performance.enabled = true in the config or "
+        "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true");
+  if (baselines.empty())
+    out["messages"].push_back("No performance baselines available; create them with 'giflab-perfctl baseline create'");
+  return out;
+}
+
+json Engine::history(const HistoryQuery& q) const {
+  if (q.days < 1 || q.days > 3650) throw Error(ErrorKind::InvalidArgument, "--days must be from 1 to 3650");
+  if (q.metric) requireMetricName(*q.metric);
+  if (q.scenario && !isValidScenarioName(*q.scenario))
+    throw Error(ErrorKind::InvalidArgument, "\"" + *q.scenario + "\" is not a scenario name");
+  HistoryFilter filter;
+  filter.scenario = q.scenario;
+  filter.since = std::chrono::system_clock::now() - std::chrono::hours(24) * q.days;
+  struct Series {
+    std::vector<double> t, time, memory;
+    std::vector<std::string> stamps;
+  };
+  std::map<std::string, Series> series;
+  std::vector<HistoryPoint> newest;
+  uint64_t count = 0;
+  const bool wantSeries = q.trend || q.changes;
+  const auto rs = HistoryStore(stateDir_, config_.performance.max_history_days).read(filter, [&](const HistoryPoint& p) {
+    ++count;
+    if (q.maxRecords > 0) {
+      if (newest.size() == q.maxRecords) newest.erase(newest.begin());
+      newest.push_back(p);
+    }
+    if (wantSeries) {
+      auto& s = series[p.scenario];
+      s.t.push_back(toEpochSeconds(p.time));
+      s.time.push_back(p.processingTime);
+      s.memory.push_back(p.memoryUsage);
+      if (q.changes) s.stamps.push_back(p.timestamp);
+    }
+  });
+  json records = json::array();
+  for (const auto& p : newest) {
+    json r = {{"timestamp", p.timestamp}, {"scenario", p.scenario}};
+    if (!q.metric || *q.metric == kProcessingTime) r[kProcessingTime] = p.processingTime;
+    if (!q.metric || *q.metric == kMemoryUsage) r[kMemoryUsage] = p.memoryUsage;
+    records.push_back(r);
+  }
+  json out = {{"days", q.days}, {"total_records", count}, {"records", records}, {"skipped_lines", rs.skipped}};
+  if (q.scenario) out["scenario"] = *q.scenario;
+  if (q.metric) out["metric"] = *q.metric;
+  std::vector<std::string> metrics;
+  if (!q.metric || *q.metric == kProcessingTime) metrics.push_back(kProcessingTime);
+  if (!q.metric || *q.metric == kMemoryUsage) metrics.push_back(kMemoryUsage);
+  if (q.trend) {
+    json trends = json::array();
+    for (const auto& [name, s] : series)
+      for (const auto& m : metrics) {
+        json t = analyzeTrend(s.t, m == kProcessingTime ? s.time : s.memory, config_.performance.confidence_level);
+        t["scenario"] = name;
+        t["metric"] = m;
+        trends.push_back(t);
+      }
+    out["trends"] = trends;
+  }
+  if (q.changes) {
+    json changes = json::array();
+    for (const auto& [name, s] : series)
+      for (const auto& m : metrics) {
+        json cps = json::array();
+        for (const auto& cp : detectChangePoints(m == kProcessingTime ? s.time : s.memory))
+          cps.push_back({{"index", cp.index},
+                         {"timestamp", s.stamps[cp.index]},
+                         {"before", cp.before},
+                         {"after", cp.after},
+                         {"relative_change", cp.relativeChange},
+                         {"p_value", cp.pValue},
+                         {"direction", cp.direction}});
+        changes.push_back({{"scenario", name}, {"metric", m}, {"points", s.t.size()}, {"change_points", cps}});
+      }
+    out["changes"] = changes;
+  }
+  return out;
+}
+
+json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>& metric) {
+  if (metric) requireMetricName(*metric);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw Error(ErrorKind::InvalidArgument, file.string() + ": no such file; give a JSON Lines file of history records");
+  struct Series {
+    std::vector<double> time, memory;
+    std::vector<std::string> stamps;
+  };
+  std::map<std::string, Series> series;
+  const auto rs = readHistoryFile(file, {}, [&](const HistoryPoint& p) {
+    auto& s = series[p.scenario];
+    s.time.push_back(p.processingTime);
+    s.memory.push_back(p.memoryUsage);
+    s.stamps.push_back(p.timestamp);
+  });
+  json results = json::array();
+  for (const auto& [name, s] : series)
+    for (const char* m : {kProcessingTime, kMemoryUsage}) {
+      if (metric && *metric != m) continue;
+      json cps = json::array();
+      for (const auto& cp : detectChangePoints(std::string(m) == kProcessingTime ? s.time : s.memory))
+        cps.push_back({{"index", cp.index},
+                       {"timestamp", s.stamps[cp.index]},
+                       {"before", cp.before},
+                       {"after", cp.after},
+                       {"relative_change", cp.relativeChange},
+                       {"p_value", cp.pValue},
+                       {"direction", cp.direction}});
+      results.push_back({{"scenario", name}, {"metric", m}, {"points", s.time.size()}, {"change_points", cps}});
+    }
+  return {{"file", file.string()}, {"records", rs.records}, {"skipped_lines", rs.skipped}, {"results", results}};
+}
+
+json Engine::depsCheck() const {
+  json checks = json::array();
+  auto add = [&](const std::string& name, bool ok, const std::string& detail) {
+    checks.push_back({{"check", name}, {"ok", ok}, {"detail", detail}});
+  };
+  add("config", true, config_.source.string() + " (" + std::to_string(config_.scenarios.size()) + " scenarios)");
+  const fs::path helper = findExecHelper();
+  add("measuring helper", ::access(helper.c_str(), X_OK) == 0, helper.string());
+  {
+    std::error_code ec;
+    fs::create_directories(stateDir_, ec);
+    const bool writable = !ec && ::access(stateDir_.c_str(), W_OK) == 0;
+    add("state folder", writable,
+        stateDir_.string() + (writable ? " (writable)" : " is not writable; pass --state-dir DIR or fix its permissions"));
+  }
+  try {
+    const auto b = BaselineStore(stateDir_).load();
+    add("baselines", true, std::to_string(b.size()) + " in " + BaselineStore(stateDir_).path().string());
+  } catch (const Error& e) {
+    add("baselines", false, e.what());
+  }
+  for (const auto& s : config_.scenarios) {
+    const std::string& prog = s.command.front();
+    bool found = false;
+    std::string where;
+    if (prog.find('/') != std::string::npos) {
+      found = ::access(prog.c_str(), X_OK) == 0;
+      where = prog;
+    } else if (const char* path = std::getenv("PATH")) {
+      std::string p = path;
+      for (size_t start = 0; start <= p.size() && !found;) {
+        size_t end = p.find(':', start);
+        if (end == std::string::npos) end = p.size();
+        const fs::path candidate = fs::path(p.substr(start, end - start)) / prog;
+        if (::access(candidate.c_str(), X_OK) == 0) found = true, where = candidate.string();
+        start = end + 1;
+      }
+    }
+    add("scenario " + s.name + ": command", found,
+        found ? where : prog + " not found on PATH; install it or give its full path in the config");
+    try {
+      const auto inputs = resolveInputs(s);
+      add("scenario " + s.name + ": data", true,
+          inputs.empty() ? "no input files needed" : std::to_string(inputs.size()) + " files match " + s.data_pattern);
+    } catch (const Error& e) {
+      add("scenario " + s.name + ": data", false, e.what());
+    }
+  }
+  bool allOk = true;
+  for (const auto& c : checks) allOk = allOk && c["ok"].get<bool>();
+  return {{"checks", checks}, {"ok", allOk}};
+}
+
+}  // namespace giflab

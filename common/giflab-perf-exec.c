@@ -1,0 +1,71 @@
+/* giflab-perf-exec: runs one command and reports how it ran.
+ *
+ * Why a separate program: a child's ru_maxrss starts from the high-water mark
+ * of the process it was forked from, so forking the workload straight from a
+ * large daemon would charge the daemon's memory to the workload. This helper
+ * is a few hundred kilobytes, so what it reports is the workload's own peak.
+ *
+ * Usage: giflab-perf-exec RESULT_FD PROGRAM [ARG...]
+ * Writes one line to RESULT_FD:
+ *   exit=<code|-1> signal=<n|0> errno=<exec errno|0> wall_ns=<n> utime_us=<n> stime_us=<n> maxrss_kb=<n>
+ * Its own exit code is 0 when it reported, 125 on a usage error. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: giflab-perf-exec RESULT_FD PROGRAM [ARG...]\n");
+    return 125;
+  }
+  const int result_fd = atoi(argv[1]);
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) != 0) return 125;
+
+  const long long start = now_ns();
+  const pid_t pid = fork();
+  if (pid < 0) return 125;
+  if (pid == 0) {
+    close(errpipe[0]);
+    if (result_fd > 2) close(result_fd);
+    execvp(argv[2], argv + 2);
+    const int e = errno;
+    (void)!write(errpipe[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int exec_errno = 0;
+  if (read(errpipe[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno) exec_errno = 0;
+  close(errpipe[0]);
+
+  int status = 0;
+  struct rusage ru;
+  memset(&ru, 0, sizeof ru);
+  while (wait4(pid, &status, 0, &ru) < 0) {
+    if (errno != EINTR) return 125;
+  }
+  const long long wall = now_ns() - start;
+  char line[256];
+  const int n = snprintf(line, sizeof line,
+                         "exit=%d signal=%d errno=%d wall_ns=%lld utime_us=%lld stime_us=%lld maxrss_kb=%ld\n",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                         exec_errno, wall,
+                         (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+                         (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
+  if (write(result_fd, line, (size_t)n) != n) return 125;
+  return 0;
+}

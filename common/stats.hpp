@@ -1,0 +1,71 @@
+#pragma once
+// Descriptive and inferential statistics used by baselines, detection, trends
+// and change points. Pure functions over spans; no I/O.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace giflab::stats {
+
+double mean(std::span<const double> x);
+double sampleStd(std::span<const double> x);  // n-1 in the denominator; 0 for n < 2
+double median(std::span<const double> x);
+double percentile(std::span<const double> x, double p);  // p in [0,100], linear interpolation
+double mad(std::span<const double> x);                   // median absolute deviation, unscaled
+
+double normalCdf(double z);
+double normalQuantile(double p);  // inverse of normalCdf, p in (0,1)
+double zForConfidence(double confidence);  // two-sided: 0.95 -> 1.96, 0.99 -> 2.576
+
+struct Interval {
+  double low = 0, high = 0;
+};
+Interval confidenceInterval(std::span<const double> x, double confidence);  // mean ± z·s/√n
+Interval controlLimits(double mean, double std, double confidence);        // mean ± z·std
+
+struct LinearFit {
+  double slope = 0, intercept = 0, r2 = 0;
+};
+LinearFit leastSquares(std::span<const double> x, std::span<const double> y);
+LinearFit theilSen(std::span<const double> x, std::span<const double> y);  // r2 left 0
+
+enum class Alternative { TwoSided, Greater, Less };
+struct TestResult {
+  double statistic = 0;
+  double pValue = 1;
+  bool exact = false;
+};
+// U of the first sample; Greater: the first sample tends to be larger.
+TestResult mannWhitneyU(std::span<const double> x, std::span<const double> y,
+                        Alternative alt = Alternative::TwoSided);
+
+// Hodges–Lehmann shift of x over y (median of pairwise differences) with a
+// two-sided confidence interval from the Mann–Whitney distribution.
+struct ShiftEstimate {
+  double shift = 0;
+  Interval ci;
+};
+ShiftEstimate hodgesLehmann(std::span<const double> x, std::span<const double> y, double confidence);
+
+// Mann–Kendall trend test (S with tie-corrected variance, two-sided p).
+struct TrendTest {
+  double s = 0, z = 0, pValue = 1, tau = 0;
+};
+TrendTest mannKendall(std::span<const double> y);
+
+// Pettitt's rank test for one change in location: the change is after `index`
+// (the new regime starts at index + 1).
+struct PettittResult {
+  size_t index = 0;
+  double k = 0;
+  double pValue = 1;
+};
+PettittResult pettitt(std::span<const double> y);
+
+// Benjamini–Hochberg: which hypotheses are rejected at false-discovery rate q.
+std::vector<bool> benjaminiHochberg(std::span<const double> pValues, double q);
+std::vector<double> benjaminiHochbergAdjusted(std::span<const double> pValues);
+
+std::vector<double> ranks(std::span<const double> x);  // average ranks for ties, 1-based
+
+}  // namespace giflab::stats

@@ -1,0 +1,20 @@
+#pragma once
+// Wall-clock timestamps as ISO-8601 UTC strings ("2025-01-12T15:30:00Z").
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace giflab {
+
+using SysTime = std::chrono::system_clock::time_point;
+
+std::string formatIso8601(SysTime t);
+std::string nowIso8601();
+// Accepts "YYYY-MM-DDTHH:MM:SS" with optional fraction and "Z" or "+00:00";
+// a missing zone is read as UTC, as the design's Python wrote it.
+std::optional<SysTime> parseIso8601(std::string_view text);
+// Seconds since the epoch as a double, for regressions over time.
+double toEpochSeconds(SysTime t);
+
+}  // namespace giflab
