@@ -1,0 +1,318 @@
+// giflab-perfctl --local end to end: real child processes, a temporary
+// state folder, the contract's JSON and exit codes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+using namespace giflab::test;
+using nlohmann::json;
+
+namespace {
+
+class Cli : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::filesystem::path config() const { return dir / "config.json"; }
+  std::filesystem::path state() const { return dir / "state"; }
+
+  void writeConfig(double sleepSeconds, const std::string& extraPerformance = "", int iterations = 5) {
+    writeFile(config(), R"({"performance": {"regression_threshold": 0.10)" + extraPerformance + R"(},
+      "scenarios": [{"name": "sleepy", "description": "sleeps a known time",
+                     "command": [")" + workload().string() + R"(", "--sleep", ")" + std::to_string(sleepSeconds) +
+                            R"(", "--alloc-mb", "8"],
+                     "iterations": )" + std::to_string(iterations) + R"(, "warmup": 1, "timeout": 10}]})");
+  }
+
+  ProcessResult ctl(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv{perfctl().string(), "--local", "--config", config().string(), "--state-dir",
+                                  state().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env.push_back("GIFLAB_ENABLE_PERFORMANCE_MONITORING=");
+    return run(argv, env);
+  }
+};
+
+json parse(const ProcessResult& r) {
+  auto j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON:\n" << r.out << "\nstderr:\n" << r.err;
+  return j;
+}
+
+}  // namespace
+
+TEST_F(Cli, TheIssuesDoneWhenScenario) {
+  writeConfig(0.10);
+  auto r = ctl({"baseline", "create", "--iterations", "5"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("sleepy"), std::string::npos);
+
+  r = ctl({"ci", "gate", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  json j = parse(r);
+  EXPECT_EQ(j["action"], "gate");
+  EXPECT_EQ(j["overall_result"], "passed");
+  EXPECT_DOUBLE_EQ(j["threshold"].get<double>(), 0.15);
+  ASSERT_EQ(j["scenarios_tested"].size(), 1u);
+  const auto& s = j["scenarios_tested"][0];
+  EXPECT_EQ(s["scenario"], "sleepy");
+  EXPECT_EQ(s["status"], "passed");
+  EXPECT_NEAR(s["processing_time"].get<double>(), 0.10, 0.02);
+  EXPECT_GT(s["memory_usage"].get<double>(), 8.0);
+  EXPECT_TRUE(s["regressions"].empty());
+  EXPECT_EQ(j["timestamp"].get<std::string>().back(), 'Z');
+
+  writeConfig(0.13);
+  r = ctl({"ci", "gate", "--json"});
+  EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+  j = parse(r);
+  EXPECT_EQ(j["overall_result"], "regressed");
+  const auto& reg = j["scenarios_tested"][0]["regressions"];
+  ASSERT_EQ(reg.size(), 1u);
+  EXPECT_EQ(reg[0]["metric"], "processing_time");
+  EXPECT_NEAR(reg[0]["regression"].get<double>(), 0.30, 0.05);
+  EXPECT_TRUE(reg[0].contains("severity"));
+  EXPECT_NEAR(reg[0]["current"].get<double>(), 0.13, 0.02);
+  EXPECT_NEAR(reg[0]["baseline"].get<double>(), 0.10, 0.02);
+
+  // check reports but does not fail the build.
+  r = ctl({"ci", "check"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("regressed"), std::string::npos);
+  EXPECT_NE(r.out.find("processing_time"), std::string::npos);
+
+  // A higher threshold lets the same change pass.
+  r = ctl({"ci", "gate", "--threshold", "0.5"});
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+}
+
+TEST_F(Cli, GateHonoursFailCiOnRegression) {
+  writeConfig(0.05, R"(, "fail_ci_on_regression": false)");
+  ASSERT_EQ(ctl({"baseline", "create", "--iterations", "5"}).exitCode, 0);
+  writeConfig(0.08, R"(, "fail_ci_on_regression": false)");
+  const auto r = ctl({"ci", "gate", "--json"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_EQ(parse(r)["overall_result"], "regressed");
+}
+
+TEST_F(Cli, TooFewIterationsAreRefused) {
+  writeConfig(0.01);
+  const auto r = ctl({"baseline", "create", "--iterations", "2"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("Insufficient samples for baseline"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(state() / "baselines.json"));
+}
+
+TEST_F(Cli, CorruptBaselinesGiveTheFixAndExitTwo) {
+  writeConfig(0.01);
+  std::filesystem::create_directories(state());
+  writeFile(state() / "baselines.json", "{\"baselines\": {\"sleepy\": 42");
+  auto r = ctl({"ci", "gate"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("Failed to load baselines"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("baseline clear"), std::string::npos) << r.err;
+  r = ctl({"baseline", "list", "--json"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(parse(r)["error"]["name"], "org.giflab.Perf1.Error.BaselineCorrupt");
+  // The fix works on the corrupt file.
+  EXPECT_EQ(ctl({"baseline", "clear"}).exitCode, 0);
+  EXPECT_EQ(ctl({"baseline", "create", "--iterations", "3"}).exitCode, 0);
+}
+
+TEST_F(Cli, NoBaselinesIsAnErrorForCi) {
+  writeConfig(0.01);
+  const auto r = ctl({"ci", "gate"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("No performance baselines available"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("baseline create"), std::string::npos);
+}
+
+TEST_F(Cli, AFailingScenarioIsReportedWithItsStderr) {
+  writeFile(config(), R"({"scenarios": [
+    {"name": "good", "command": [")" + workload().string() + R"("], "iterations": 3},
+    {"name": "broken", "command": [")" + workload().string() + R"(", "--stderr", "gifsicle: corrupt frame", "--exit", "4"], "iterations": 3}]})");
+  auto r = ctl({"baseline", "create", "--json"});
+  EXPECT_EQ(r.exitCode, 2);
+  json j = parse(r);
+  EXPECT_EQ(j["baselines"].size(), 1u);
+  ASSERT_EQ(j["errors"].size(), 1u);
+  EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("exit code 4"), std::string::npos);
+  EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("corrupt frame"), std::string::npos);
+  r = ctl({"ci", "check", "--json"});
+  EXPECT_EQ(r.exitCode, 2);
+  j = parse(r);
+  EXPECT_EQ(j["overall_result"], "error");
+  EXPECT_NE(j["scenarios_tested"][0]["status"], "error");  // a 1 ms workload: its verdict is noise's
+  EXPECT_EQ(j["scenarios_tested"][1]["status"], "error");
+}
+
+TEST_F(Cli, ConfigErrorsExitTwoAndNameTheKey) {
+  writeFile(config(), R"({"performance": {"regression_treshold": 0.2}})");
+  const auto r = ctl({"status"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find(config().string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("performance.regression_treshold"), std::string::npos);
+  EXPECT_NE(r.err.find("regression_threshold"), std::string::npos);
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+  writeConfig(0.01);
+  EXPECT_EQ(ctl({"ci", "gate", "--threshold", "-1"}).exitCode, 2);
+  EXPECT_EQ(ctl({"bogus"}).exitCode, 2);
+  EXPECT_EQ(ctl({"history", "--metric", "speed"}).exitCode, 2);
+  EXPECT_EQ(ctl({"baseline", "create", "--scenario", "nope"}).exitCode, 2);
+  EXPECT_EQ(run({perfctl().string(), "--version"}).exitCode, 0);
+  EXPECT_EQ(run({perfctl().string(), "status", "--help"}).exitCode, 0);
+}
+
+TEST_F(Cli, StatusListBaselinesHistoryAndClear) {
+  writeConfig(0.02);
+  auto r = ctl({"status"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("No performance baselines available"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Performance monitoring is disabled"), std::string::npos);
+  EXPECT_NE(r.out.find("GIFLAB_ENABLE_PERFORMANCE_MONITORING=true"), std::string::npos);
+  ASSERT_EQ(ctl({"baseline", "create", "--iterations", "4"}).exitCode, 0);
+  ASSERT_EQ(ctl({"baseline", "update", "--iterations", "3"}).exitCode, 0);
+
+  json j = parse(ctl({"baseline", "list", "--json"}));
+  ASSERT_EQ(j["baselines"].size(), 1u);
+  const auto& b = j["baselines"][0];
+  for (const char* k : {"scenario_name", "mean_processing_time", "std_processing_time", "mean_memory_usage",
+                        "std_memory_usage", "sample_count", "last_updated", "confidence_level"})
+    EXPECT_TRUE(b.contains(k)) << k;
+  EXPECT_EQ(b["sample_count"], 7);  // 4 created + 3 added by update
+
+  j = parse(ctl({"status", "--json"}));
+  EXPECT_EQ(j["scenarios"][0]["has_baseline"], true);
+  EXPECT_TRUE(j["scenarios"][0].contains("last_run"));
+
+  j = parse(ctl({"history", "--json"}));
+  EXPECT_EQ(j["records"].size(), 2u);  // one per scenario run: create and update
+  r = ctl({"history", "--trend"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("not enough data"), std::string::npos) << r.out;
+
+  r = ctl({"baseline", "clear", "--scenario", "sleepy"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("Cleared baseline sleepy"), std::string::npos);
+  EXPECT_TRUE(parse(ctl({"baseline", "list", "--json"}))["baselines"].empty());
+}
+
+TEST_F(Cli, UpdateAfterAChangeRebasesInsteadOfMixing) {
+  writeConfig(0.02);
+  ASSERT_EQ(ctl({"baseline", "create", "--iterations", "5"}).exitCode, 0);
+  writeConfig(0.05);
+  const json j = parse(ctl({"baseline", "update", "--iterations", "5", "--json"}));
+  EXPECT_EQ(j["baselines"][0]["result"], "rebased");
+  EXPECT_EQ(j["baselines"][0]["sample_count"], 5);
+  EXPECT_NEAR(j["baselines"][0]["mean_processing_time"].get<double>(), 0.05, 0.01);
+}
+
+TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {
+  writeConfig(0.01);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"status", "--json"}, {"baseline", "list", "--json"}, {"history", "--json"}, {"deps", "check", "--json"},
+           {"--json", "monitor", "status"}, {"validate", "--json"}})
+    parse(ctl(args));
+  const auto r = ctl({"status"}, {"NO_COLOR=1"});
+  EXPECT_EQ(r.out.find('\033'), std::string::npos);
+}
+
+TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
+  const std::string w = workload().string();
+  auto cfg = [&](double expected) {
+    writeFile(config(), R"({"performance": {"phase6_baseline_speedup": )" + std::to_string(expected) + R"(},
+      "scenarios": [{"name": "ref", "command": [")" + w + R"(", "--sleep", "0.10"], "monitored": false},
+                    {"name": "fast", "command": [")" + w + R"(", "--sleep", "0.02"], "monitored": false}],
+      "phase6": {"reference": "ref", "candidate": "fast", "iterations": 3}})");
+  };
+  cfg(5.0);
+  auto r = ctl({"validate", "--check-phase6", "--json"});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  json j = parse(r);
+  EXPECT_EQ(j["overall_result"], "passed");
+  EXPECT_NEAR(j["validations"][0]["speedup"].get<double>(), 5.0, 0.6);
+  cfg(10.0);  // 5x measured, 10x expected: below 10 × 0.8
+  r = ctl({"validate", "--check-phase6", "--json"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(parse(r)["overall_result"], "failed");
+  r = ctl({"validate", "--json"}, {"GIFLAB_ENABLE_PHASE6_OPTIMIZATION=false"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_EQ(parse(r)["overall_result"], "disabled");
+}
+
+TEST_F(Cli, AnalyzeFindsChangePointsInAFile) {
+  std::string lines;
+  for (int i = 0; i < 60; ++i) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "2026-01-%02dT%02d:00:00Z", 1 + i / 24, i % 24);
+    const double t = (i < 30 ? 1.0 : 1.25) + 0.001 * (i % 5);
+    lines += json{{"timestamp", ts}, {"scenario", "a"}, {"processing_time", t}, {"memory_usage", 50.0}}.dump() + "\n";
+  }
+  lines += "torn {\n";
+  writeFile(dir / "h.jsonl", lines);
+  auto r = run({perfctl().string(), "analyze", (dir / "h.jsonl").string(), "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json j = parse(r);
+  EXPECT_EQ(j["skipped_lines"], 1);
+  bool found = false;
+  for (const auto& res : j["results"]) {
+    if (res["metric"] == "processing_time") {
+      ASSERT_EQ(res["change_points"].size(), 1u);
+      const auto& cp = res["change_points"][0];
+      EXPECT_EQ(cp["index"], 30);
+      EXPECT_EQ(cp["timestamp"], "2026-01-02T06:00:00Z");
+      EXPECT_EQ(cp["direction"], "regression");
+      EXPECT_NEAR(cp["before"].get<double>(), 1.002, 0.003);
+      EXPECT_NEAR(cp["after"].get<double>(), 1.252, 0.003);
+      found = true;
+    } else {
+      EXPECT_TRUE(res["change_points"].empty());
+    }
+  }
+  EXPECT_TRUE(found);
+  r = run({perfctl().string(), "analyze", (dir / "missing.jsonl").string()});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("no such file"), std::string::npos);
+}
+
+TEST_F(Cli, DepsCheckFindsAMissingProgramAndData) {
+  writeFile(config(), R"({"scenarios": [{"name": "m", "command": ["giflab-not-installed", "{input}"],
+                       "data_pattern": "nothing_*.gif", "expected_files": 2}]})");
+  const auto r = ctl({"deps", "check", "--verbose"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.out.find("giflab-not-installed not found on PATH"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("matched 0 files, expected at least 2"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, LocalMonitorOpensAndResolvesARegression) {
+  const auto sleepFile = dir / "sleep";
+  writeFile(sleepFile, "0.03");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+      "scenarios": [{"name": "mon", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                          sleepFile.string() + R"("], "iterations": 5}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  writeFile(sleepFile, "0.045");
+  auto r = ctl({"--json", "monitor", "start", "--cycles", "2"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // Exactly one RegressionDetected over two regressed cycles: confirmed, then not repeated.
+  size_t detected = 0, pos = 0;
+  while ((pos = r.out.find("RegressionDetected", pos)) != std::string::npos) ++detected, ++pos;
+  EXPECT_EQ(detected, 1u) << r.out;
+  json status = parse(ctl({"status", "--json"}));
+  ASSERT_EQ(status["open_regressions"].size(), 1u);
+  EXPECT_EQ(status["open_regressions"][0]["scenario"], "mon");
+  writeFile(sleepFile, "0.03");
+  r = ctl({"monitor", "start", "--cycles", "1"});
+  EXPECT_NE(r.out.find("RegressionResolved mon processing_time"), std::string::npos) << r.out;
+  EXPECT_TRUE(parse(ctl({"status", "--json"}))["open_regressions"].empty());
+}
+
+TEST(CliWithoutLocal, DaemonNotRunningSaysWhatToDo) {
+  const auto r = run({perfctl().string(), "--address", "unix:path=/nonexistent/bus", "status"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("giflab-perfd is not running"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--local"), std::string::npos);
+}

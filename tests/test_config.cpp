@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+#include "tests/test_support.hpp"
+
+using namespace giflab;
+
+namespace {
+
+std::string configError(const std::string& text) {
+  try {
+    parseConfig(text, "/etc/x/config.json");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for " << text;
+  return "";
+}
+
+const char* kScenario = R"({"name": "s1", "command": ["true"]})";
+
+}  // namespace
+
+TEST(Config, DefaultsAreTheDesigns) {
+  const Config c = parseConfig("{}", "/etc/x/config.json");
+  EXPECT_FALSE(c.performance.enabled);
+  EXPECT_DOUBLE_EQ(c.performance.regression_threshold, 0.10);
+  EXPECT_DOUBLE_EQ(c.performance.confidence_level, 0.95);
+  EXPECT_EQ(c.performance.monitoring_interval, 3600);
+  EXPECT_EQ(c.performance.max_history_days, 30);
+  EXPECT_TRUE(c.performance.fail_ci_on_regression);
+  EXPECT_DOUBLE_EQ(c.performance.ci_regression_threshold, 0.15);
+  EXPECT_TRUE(c.performance.validate_phase6);
+  EXPECT_DOUBLE_EQ(c.performance.phase6_baseline_speedup, 5.04);
+  EXPECT_DOUBLE_EQ(c.performance.phase6_regression_alert, 0.20);
+  EXPECT_EQ(c.performance.admin_group, "giflab-perf");
+  EXPECT_TRUE(c.scenarios.empty());
+  EXPECT_FALSE(c.prometheus);
+}
+
+TEST(Config, TheContractsExampleParses) {
+  const Config c = parseConfig(R"({"performance": {"enabled": false, "regression_threshold": 0.10, "confidence_level": 0.95,
+                 "monitoring_interval": 3600, "max_history_days": 30,
+                 "fail_ci_on_regression": true, "ci_regression_threshold": 0.15,
+                 "validate_phase6": true, "phase6_baseline_speedup": 5.04, "phase6_regression_alert": 0.20,
+                 "admin_group": "giflab-perf"},
+ "scenarios": [{"name": "continuous_small_gif", "description": "Small GIF continuous monitoring",
+                "command": ["gifsicle", "-O3", "--lossy=80", "{input}", "-o", "{output}"],
+                "data_pattern": "data/sample_gifs/small_*.gif", "expected_files": 2, "max_frames": 20,
+                "iterations": 5, "timeout": 60}],
+ "prometheus": {"listen": "127.0.0.1:9477"}})",
+                               "/etc/giflab-perfd/config.json");
+  ASSERT_EQ(c.scenarios.size(), 1u);
+  const auto& s = c.scenarios[0];
+  EXPECT_EQ(s.name, "continuous_small_gif");
+  EXPECT_EQ(s.command.size(), 6u);
+  // Relative paths resolve against the config file's folder.
+  EXPECT_EQ(s.data_pattern, "/etc/giflab-perfd/data/sample_gifs/small_*.gif");
+  EXPECT_EQ(s.expected_files, 2);
+  EXPECT_EQ(s.max_frames, 20);
+  EXPECT_DOUBLE_EQ(s.timeout, 60);
+  ASSERT_TRUE(c.prometheus);
+  EXPECT_EQ(c.prometheus->listen, "127.0.0.1:9477");
+}
+
+TEST(Config, MonitoringIntervalFromOneSecond) {
+  EXPECT_EQ(parseConfig(R"({"performance": {"monitoring_interval": 1}})", "").performance.monitoring_interval, 1);
+  EXPECT_NE(configError(R"({"performance": {"monitoring_interval": 0}})").find("performance.monitoring_interval"),
+            std::string::npos);
+}
+
+TEST(Config, ErrorsNameFileKeyPathAndWhatIsAccepted) {
+  auto e = configError(R"({"performance": {"regression_threshold": "high"}})");
+  EXPECT_NE(e.find("/etc/x/config.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("performance.regression_threshold"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected a number"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"high\""), std::string::npos) << e;
+
+  e = configError(R"({"performance": {"confidence_level": 0.9}})");
+  EXPECT_NE(e.find("expected 0.95 or 0.99"), std::string::npos) << e;
+
+  e = configError(R"({"performance": {"enabled": "yes"}})");
+  EXPECT_NE(e.find("performance.enabled: expected true or false"), std::string::npos) << e;
+
+  e = configError(R"({"scenarios": [{"name": "ok", "command": ["x"], "iterations": 0}]})");
+  EXPECT_NE(e.find("scenarios[0].iterations"), std::string::npos) << e;
+  EXPECT_NE(e.find("from 1 to 1000"), std::string::npos) << e;
+
+  e = configError(R"({"scenarios": [{"name": "ok", "command": ["x", 3]}]})");
+  EXPECT_NE(e.find("scenarios[0].command[1]: expected a string"), std::string::npos) << e;
+
+  e = configError(R"({"scenarios": [{"name": "ok"}]})");
+  EXPECT_NE(e.find("scenarios[0].command: missing"), std::string::npos) << e;
+
+  e = configError("{\"performance\": ");
+  EXPECT_NE(e.find("not valid JSON"), std::string::npos) << e;
+
+  e = configError(R"({"prometheus": {"listen": "9477"}})");
+  EXPECT_NE(e.find("prometheus.listen"), std::string::npos) << e;
+}
+
+TEST(Config, UnknownKeySuggestsTheClosest) {
+  auto e = configError(R"({"performance": {"regresion_threshold": 0.1}})");
+  EXPECT_NE(e.find("performance.regresion_threshold: unknown key"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean \"regression_threshold\""), std::string::npos) << e;
+  e = configError(R"({"scenarios": [{"name": "a", "command": ["x"], "itterations": 3}]})");
+  EXPECT_NE(e.find("scenarios[0].itterations"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"iterations\""), std::string::npos) << e;
+  e = configError(R"({"zzzzzzzz": 1})");
+  EXPECT_NE(e.find("known keys: performance, scenarios"), std::string::npos) << e;
+}
+
+TEST(Config, ScenarioNames) {
+  EXPECT_TRUE(isValidScenarioName("small_gif-1.5"));
+  EXPECT_FALSE(isValidScenarioName(""));
+  EXPECT_FALSE(isValidScenarioName("has space"));
+  EXPECT_FALSE(isValidScenarioName("slash/no"));
+  EXPECT_FALSE(isValidScenarioName(std::string(65, 'a')));
+  EXPECT_TRUE(isValidScenarioName(std::string(64, 'a')));
+  auto e = configError(R"({"scenarios": [{"name": "bad name", "command": ["x"]}]})");
+  EXPECT_NE(e.find("scenarios[0].name"), std::string::npos) << e;
+  e = configError(std::string(R"({"scenarios": [)") + kScenario + "," + kScenario + "]}");
+  EXPECT_NE(e.find("used twice"), std::string::npos) << e;
+}
+
+TEST(Config, Phase6PairMustNameScenarios) {
+  auto e = configError(std::string(R"({"scenarios": [)") + kScenario + R"(], "phase6": {"reference": "s1", "candidate": "nope"}})");
+  EXPECT_NE(e.find("phase6.candidate"), std::string::npos) << e;
+}
+
+TEST(Config, EnvironmentOverrides) {
+  Config c = parseConfig("{}", "");
+  setenv("GIFLAB_ENABLE_PERFORMANCE_MONITORING", "true", 1);
+  setenv("GIFLAB_ENABLE_PHASE6_OPTIMIZATION", "false", 1);
+  applyEnvironmentOverrides(c);
+  EXPECT_TRUE(c.performance.enabled);
+  EXPECT_FALSE(c.performance.validate_phase6);
+  setenv("GIFLAB_ENABLE_PERFORMANCE_MONITORING", "maybe", 1);
+  try {
+    applyEnvironmentOverrides(c);
+    ADD_FAILURE() << "accepted maybe";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("GIFLAB_ENABLE_PERFORMANCE_MONITORING"), std::string::npos);
+  }
+  unsetenv("GIFLAB_ENABLE_PERFORMANCE_MONITORING");
+  unsetenv("GIFLAB_ENABLE_PHASE6_OPTIMIZATION");
+}
+
+TEST(Config, MissingFileSaysWhatToDo) {
+  try {
+    loadConfig("/nonexistent/config.json");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--config FILE"), std::string::npos);
+  }
+}
+
+TEST(Config, ShippedDefaultConfigLoads) {
+  const Config c = loadConfig(std::string(GIFLAB_SOURCE_DIR) + "/config/config.json");
+  EXPECT_GE(c.scenarios.size(), 3u);
+  ASSERT_TRUE(c.phase6);
+  EXPECT_FALSE(c.performance.enabled);
+}
+
+TEST(Config, DefaultPaths) {
+  EXPECT_EQ(defaultConfigPath(false), "/etc/giflab-perfd/config.json");
+  EXPECT_EQ(defaultStateDir(false), "/var/lib/giflab-perfd");
+  setenv("XDG_CONFIG_HOME", "/tmp/xdgc", 1);
+  setenv("XDG_STATE_HOME", "/tmp/xdgs", 1);
+  EXPECT_EQ(defaultConfigPath(true), "/tmp/xdgc/giflab-perfd/config.json");
+  EXPECT_EQ(defaultStateDir(true), "/tmp/xdgs/giflab-perfd");
+  unsetenv("XDG_CONFIG_HOME");
+  unsetenv("XDG_STATE_HOME");
+}

@@ -1,0 +1,135 @@
+// The check-time rule, with seeded simulations whose false-alarm and
+// detection rates are asserted.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/detection.hpp"
+
+using namespace giflab;
+
+namespace {
+
+std::vector<double> lognormal(std::mt19937_64& rng, size_t n, double median, double cv) {
+  const double sigma = std::sqrt(std::log(1 + cv * cv));
+  std::lognormal_distribution<double> d(std::log(median), sigma);
+  std::vector<double> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+Verdict verdictOf(const std::vector<double>& cur, const std::vector<double>& base, const DetectionPolicy& p,
+                  const std::string& metric = kProcessingTime) {
+  auto c = compareMetric(metric, cur, base, p);
+  std::vector<MetricComparison*> all{&c};
+  decide(all, p);
+  return c.verdict;
+}
+
+}  // namespace
+
+TEST(Detection, SeverityBands) {
+  EXPECT_EQ(severityFor(0.11), "info");
+  EXPECT_EQ(severityFor(0.249), "info");
+  EXPECT_EQ(severityFor(0.25), "warning");
+  EXPECT_EQ(severityFor(0.49), "warning");
+  EXPECT_EQ(severityFor(0.50), "critical");
+}
+
+TEST(Detection, ThirtyPercentSlowerIsARegression) {
+  const DetectionPolicy p{0.15, 0.95};
+  auto c = compareMetric(kProcessingTime, {0.130, 0.131, 0.129, 0.132, 0.1305}, {0.100, 0.101, 0.099, 0.1005, 0.102}, p);
+  std::vector<MetricComparison*> all{&c};
+  decide(all, p);
+  EXPECT_EQ(c.verdict, Verdict::Regressed);
+  EXPECT_NEAR(c.regression, 0.30, 0.01);
+  EXPECT_NEAR(c.pValue, 1.0 / 252, 1e-12);  // exact: every current sample above every baseline sample
+  // Pairwise differences run from 0.027 to 0.033; the 95 % interval's lower
+  // end is the 4th smallest (k = floor(12.5 - 1.96 * 4.787) = 3): 0.0285,
+  // over the baseline median 0.1005: 28.4 %.
+  EXPECT_NEAR(c.shiftLow, 0.0285 / 0.1005, 1e-9);
+  EXPECT_EQ(c.severity, "warning");
+}
+
+TEST(Detection, SeverityFollowsTheLowerBoundNotThePointEstimate) {
+  const DetectionPolicy p{0.10, 0.95};
+  // Point estimate about +60 %, but the samples spread so widely that the
+  // lower bound is far lower: warning or info, not critical.
+  auto c = compareMetric(kProcessingTime, {1.2, 1.6, 1.61, 1.62, 2.4, 1.3, 2.0}, {1.0, 0.98, 1.02, 1.01, 0.99, 1.0, 1.03}, p);
+  std::vector<MetricComparison*> all{&c};
+  decide(all, p);
+  ASSERT_EQ(c.verdict, Verdict::Regressed);
+  EXPECT_GT(c.regression, 0.5);
+  EXPECT_LT(c.shiftLow, 0.5);
+  EXPECT_NE(c.severity, "critical");
+}
+
+TEST(Detection, SmallChangesAndImprovementsAreNotRegressions) {
+  const DetectionPolicy p{0.10, 0.95};
+  // +5 %: significant but below the threshold.
+  EXPECT_EQ(verdictOf({1.05, 1.051, 1.049, 1.05, 1.052}, {1.0, 1.001, 0.999, 1.0, 1.002}, p), Verdict::NotRegressed);
+  // Faster: never a regression.
+  EXPECT_EQ(verdictOf({0.5, 0.51, 0.49, 0.5, 0.5}, {1.0, 1.001, 0.999, 1.0, 1.002}, p), Verdict::NotRegressed);
+}
+
+TEST(Detection, AboveThresholdButWithinNoiseIsInconclusive) {
+  const DetectionPolicy p{0.10, 0.95};
+  // Median +20 %, but the baseline itself spreads over ±40 %.
+  EXPECT_EQ(verdictOf({1.2, 0.7, 1.5, 1.25, 0.9}, {1.0, 0.6, 1.4, 1.3, 0.8}, p), Verdict::Inconclusive);
+}
+
+TEST(Detection, MemoryNeverAlertsOnAFewKilobytes) {
+  const DetectionPolicy p{0.10, 0.95};
+  // 2.0 MB -> 2.3 MB is +15 %, significant, but only 300 KB.
+  EXPECT_EQ(verdictOf({2.3, 2.3, 2.3, 2.3, 2.3}, {2.0, 2.0, 2.0, 2.0, 2.0}, p, kMemoryUsage), Verdict::NotRegressed);
+  EXPECT_EQ(verdictOf({40, 40.1, 40, 40.2, 40}, {20, 20, 20.1, 20, 20}, p, kMemoryUsage), Verdict::Regressed);
+}
+
+TEST(Detection, FalseDiscoveryRateAcrossAllTestsOfACheck) {
+  const DetectionPolicy p{0.10, 0.95};
+  // One clear regression among many unchanged metrics: p = 1/252 alone
+  // passes, but with 20 tests BH needs p·20/1 <= 0.05, which 5 vs 5 samples cannot give.
+  std::vector<MetricComparison> cs;
+  cs.push_back(compareMetric(kProcessingTime, {1.3, 1.31, 1.29, 1.3, 1.32}, {1.0, 1.01, 0.99, 1.0, 1.02}, p));
+  for (int i = 0; i < 19; ++i)
+    cs.push_back(compareMetric(kProcessingTime, {1.0, 1.01, 0.99, 1.0, 1.02}, {1.0, 1.01, 0.99, 1.0, 1.02}, p));
+  std::vector<MetricComparison*> all;
+  for (auto& c : cs) all.push_back(&c);
+  decide(all, p);
+  EXPECT_EQ(cs[0].verdict, Verdict::Inconclusive);  // the caller re-measures
+  // With more samples the same regression is decided despite the 19 others.
+  cs[0] = compareMetric(kProcessingTime, {1.3, 1.31, 1.29, 1.3, 1.32, 1.3, 1.31, 1.29, 1.3, 1.33},
+                        {1.0, 1.01, 0.99, 1.0, 1.02}, p);
+  decide(all, p);
+  EXPECT_EQ(cs[0].verdict, Verdict::Regressed);
+}
+
+TEST(Detection, SimulatedFalseAlarmRateOnUnchangedCodeIsBelowOnePercent) {
+  // 2000 checks of unchanged code: log-normal noise, CV 1-10 %, 5 baseline
+  // and 5 current samples, plus an occasional 2x outlier.
+  std::mt19937_64 rng(2026);
+  std::uniform_real_distribution<double> cvs(0.01, 0.10), u(0, 1);
+  const DetectionPolicy p{0.10, 0.95};
+  int alarms = 0;
+  constexpr int kChecks = 2000;
+  for (int i = 0; i < kChecks; ++i) {
+    const double cv = cvs(rng);
+    auto base = lognormal(rng, 5, 1.0, cv);
+    auto cur = lognormal(rng, 5, 1.0, cv);
+    if (u(rng) < 0.1) cur[0] *= 2.0;
+    if (verdictOf(cur, base, p) == Verdict::Regressed) ++alarms;
+  }
+  EXPECT_LE(alarms, kChecks / 100);
+}
+
+TEST(Detection, SimulatedDetectionOfThirtyPercentStepsAtCvThreePercent) {
+  std::mt19937_64 rng(11);
+  const DetectionPolicy p{0.10, 0.95};
+  int detected = 0;
+  constexpr int kChecks = 1000;
+  for (int i = 0; i < kChecks; ++i) {
+    const auto v = verdictOf(lognormal(rng, 5, 1.3, 0.03), lognormal(rng, 5, 1.0, 0.03), p);
+    if (v == Verdict::Regressed) ++detected;
+  }
+  EXPECT_GE(detected, kChecks * 99 / 100);
+}

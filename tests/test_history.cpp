@@ -1,0 +1,167 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "common/history.hpp"
+#include "common/timeutil.hpp"
+#include "tests/test_support.hpp"
+
+using namespace giflab;
+using namespace giflab::test;
+using nlohmann::json;
+
+namespace {
+json record(const std::string& scenario, double t, double m, SysTime when = std::chrono::system_clock::now()) {
+  return {{"timestamp", formatIso8601(when)}, {"scenario", scenario}, {"processing_time", t}, {"memory_usage", m},
+          {"samples", {{"processing_time", {t, t}}, {"memory_usage", {m, m}}}}};
+}
+
+std::vector<HistoryPoint> readAll(const HistoryStore& h, HistoryFilter f = {}) {
+  std::vector<HistoryPoint> v;
+  h.read(f, [&](const HistoryPoint& p) { v.push_back(p); });
+  return v;
+}
+}  // namespace
+
+TEST(Time, Iso8601RoundTrip) {
+  const auto t = parseIso8601("2025-01-12T15:30:00Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(formatIso8601(*t), "2025-01-12T15:30:00Z");
+  EXPECT_EQ(formatIso8601(*parseIso8601("2025-01-12T16:30:00+01:00")), "2025-01-12T15:30:00Z");
+  EXPECT_EQ(formatIso8601(*parseIso8601("2025-01-12T15:30:00.123456")), "2025-01-12T15:30:00Z");
+  EXPECT_FALSE(parseIso8601("2025-13-12T15:30:00Z"));
+  EXPECT_FALSE(parseIso8601("yesterday"));
+  EXPECT_FALSE(parseIso8601("2025-01-12T15:30:00Zjunk"));
+}
+
+TEST(History, AppendAndReadWithFilters) {
+  TempDir dir;
+  HistoryStore h(dir.path(), 30, false);
+  const auto now = std::chrono::system_clock::now();
+  h.append(record("a", 1.0, 10, now - std::chrono::hours(24 * 10)));
+  h.append(record("b", 2.0, 20, now - std::chrono::hours(24 * 2)));
+  h.append(record("a", 3.0, 30, now));
+  EXPECT_EQ(readAll(h).size(), 3u);
+  HistoryFilter f;
+  f.scenario = "a";
+  const auto onlyA = readAll(h, f);
+  ASSERT_EQ(onlyA.size(), 2u);
+  EXPECT_DOUBLE_EQ(onlyA[1].processingTime, 3.0);
+  f.since = now - std::chrono::hours(24 * 7);
+  EXPECT_EQ(readAll(h, f).size(), 1u);
+}
+
+TEST(History, TornLinesAreSkippedAndCounted) {
+  TempDir dir;
+  HistoryStore h(dir.path(), 30, false);
+  h.append(record("a", 1.0, 10));
+  // A writer killed mid-line leaves half a record without a newline.
+  const std::string torn = R"({"timestamp": "2026-01-01T00:00:00Z", "scenario": "a", "processing_ti)";
+  std::ofstream(h.path(), std::ios::app) << torn;
+  h.append(record("a", 2.0, 20));
+  std::ofstream(h.path(), std::ios::app) << "garbage line\n\n";
+  std::vector<HistoryPoint> v;
+  const auto stats = h.read({}, [&](const HistoryPoint& p) { v.push_back(p); });
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_DOUBLE_EQ(v[1].processingTime, 2.0);
+  EXPECT_EQ(stats.skipped, 2u);
+}
+
+TEST(History, ExpiredRecordsAreRemovedAutomatically) {
+  TempDir dir;
+  HistoryStore h(dir.path(), 30, false);
+  const auto now = std::chrono::system_clock::now();
+  h.append(record("old", 1.0, 1, now - std::chrono::hours(24 * 40)));
+  h.append(record("old", 1.0, 1, now - std::chrono::hours(24 * 31)));
+  // Appending a fresh record notices the expired head and compacts.
+  h.append(record("new", 2.0, 2, now));
+  const auto v = readAll(h);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].scenario, "new");
+  // Unknown fields of kept records survive the compaction verbatim.
+  EXPECT_NE(readFile(h.path()).find("\"samples\""), std::string::npos);
+}
+
+TEST(History, ConcurrentAppendsFromSeveralProcessesLoseNothing) {
+  TempDir dir;
+  constexpr int kWriters = 4, kEach = 250;
+  std::vector<pid_t> pids;
+  for (int w = 0; w < kWriters; ++w) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      HistoryStore h(dir.path(), 30, false);
+      for (int i = 0; i < kEach; ++i) {
+        json r = record("w" + std::to_string(w), w * 1000 + i, 1);
+        r["padding"] = std::string(static_cast<size_t>(500 + (i % 7) * 900), 'p');  // lines of different sizes
+        h.append(r);
+      }
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t p : pids) {
+    int st = 0;
+    waitpid(p, &st, 0);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  HistoryStore h(dir.path(), 30, false);
+  std::set<double> seen;
+  const auto stats = h.read({}, [&](const HistoryPoint& p) { seen.insert(p.processingTime); });
+  EXPECT_EQ(stats.skipped, 0u);
+  EXPECT_EQ(stats.records, static_cast<uint64_t>(kWriters * kEach));
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kWriters * kEach));
+}
+
+TEST(History, AKilledWriterLosesNoAcknowledgedRecord) {
+  TempDir dir;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> delay(0, 20000);
+  uint64_t acknowledged = 0;
+  for (int round = 0; round < 100; ++round) {
+    int ack[2];
+    ASSERT_EQ(pipe(ack), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(ack[0]);
+      HistoryStore h(dir.path(), 30, true);
+      for (;;) {
+        json r = record("k", 1.0, 1);
+        r["padding"] = std::string(3000, 'q');
+        h.append(r);
+        const char c = 1;
+        if (write(ack[1], &c, 1) != 1) _exit(1);
+      }
+    }
+    close(ack[1]);
+    usleep(static_cast<useconds_t>(delay(rng)));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    char buf[4096];
+    for (ssize_t n; (n = read(ack[0], buf, sizeof buf)) > 0;) acknowledged += static_cast<uint64_t>(n);
+    close(ack[0]);
+  }
+  HistoryStore h(dir.path(), 30, false);
+  const auto stats = h.read({}, [](const HistoryPoint&) {});
+  EXPECT_GE(stats.records, acknowledged);
+  EXPECT_LE(stats.records, acknowledged + 100);  // at most one unacknowledged record per kill
+  EXPECT_LE(stats.skipped, 100u);                // at most one torn line per kill
+}
+
+TEST(History, ReadsAnyJsonlFileAndAVeryLongLine) {
+  TempDir dir;
+  json r = record("x", 1.5, 3);
+  r["blob"] = std::string(3 << 20, 'b');  // longer than the read chunk
+  writeFile(dir / "f.jsonl", r.dump() + "\n" + record("x", 2.5, 3).dump());  // last line without newline
+  std::vector<double> got;
+  const auto stats = readHistoryFile(dir / "f.jsonl", {}, [&](const HistoryPoint& p) { got.push_back(p.processingTime); });
+  EXPECT_EQ(got, (std::vector<double>{1.5, 2.5}));
+  EXPECT_EQ(stats.skipped, 0u);
+}

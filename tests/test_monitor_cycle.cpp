@@ -1,0 +1,76 @@
+// Alert state transitions: pending -> open -> resolved, no repeats.
+#include <gtest/gtest.h>
+
+#include "common/alert_state.hpp"
+#include "common/monitor_cycle.hpp"
+#include "tests/test_support.hpp"
+
+using namespace giflab;
+using nlohmann::json;
+
+namespace {
+json check(const std::string& verdict, double lower = 0.2) {
+  json m = {{"metric", "processing_time"}, {"verdict", verdict}, {"regression", 0.3}, {"current", 1.3},
+            {"baseline", 1.0}, {"shift_ci", {lower, 0.4}}};
+  if (verdict == "regressed") m["severity"] = "info";
+  json mem = {{"metric", "memory_usage"}, {"verdict", "passed"}};
+  return {{"timestamp", "2026-01-01T00:00:00Z"},
+          {"scenarios_tested", {{{"scenario", "s"}, {"status", "x"}, {"metrics", {m, mem}}}}}};
+}
+}  // namespace
+
+TEST(MonitorCycle, ARegressionOpensOnceConfirmedAndAlertsOnce) {
+  AlertState st;
+  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());  // first sighting: pending
+  EXPECT_EQ(st.pending.size(), 1u);
+  auto ev = applyCheck(check("regressed"), st);  // confirmed
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
+  EXPECT_EQ(ev[0].entry.scenario, "s");
+  EXPECT_EQ(ev[0].entry.metric, "processing_time");
+  EXPECT_EQ(st.open.size(), 1u);
+  EXPECT_TRUE(st.pending.empty());
+  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());  // still open: no repeat
+  EXPECT_TRUE(applyCheck(check("inconclusive"), st).empty());  // undecided: stays open
+  EXPECT_EQ(st.open.size(), 1u);
+  ev = applyCheck(check("passed"), st);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
+  EXPECT_TRUE(st.open.empty());
+}
+
+TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
+  AlertState st;
+  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());
+  EXPECT_TRUE(applyCheck(check("passed"), st).empty());
+  EXPECT_TRUE(st.pending.empty());
+  EXPECT_TRUE(st.open.empty());
+}
+
+TEST(MonitorCycle, CriticalBeyondDoubtOpensAtOnce) {
+  AlertState st;
+  const auto ev = applyCheck(check("regressed", 0.6), st);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
+}
+
+TEST(MonitorCycle, AFailedScenarioChangesNothing) {
+  AlertState st;
+  applyCheck(check("regressed", 0.6), st);
+  json failed = {{"scenarios_tested", {{{"scenario", "s"}, {"status", "error"}, {"error", "boom"}}}}};
+  EXPECT_TRUE(applyCheck(failed, st).empty());
+  EXPECT_EQ(st.open.size(), 1u);
+}
+
+TEST(MonitorCycle, StateSurvivesSaveAndLoad) {
+  giflab::test::TempDir dir;
+  AlertState st;
+  applyCheck(check("regressed", 0.6), st);
+  applyCheck(json{{"timestamp", "t"}, {"scenarios_tested", {{{"scenario", "q"}, {"metrics", {{{"metric", "memory_usage"}, {"verdict", "regressed"}}}}}}}}, st);
+  AlertStore(dir.path()).save(st);
+  const auto back = AlertStore(dir.path()).load();
+  ASSERT_EQ(back.open.size(), 1u);
+  ASSERT_EQ(back.pending.size(), 1u);
+  EXPECT_EQ(back.open[0].scenario, "s");
+  EXPECT_EQ(back.pending[0].scenario, "q");
+}

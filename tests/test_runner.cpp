@@ -1,0 +1,188 @@
+// The runner against the truth: a workload that sleeps a known time and
+// touches a known amount of memory.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+#include "common/runner.hpp"
+#include "common/scenario_runner.hpp"
+#include "tests/test_support.hpp"
+
+using namespace giflab;
+using namespace giflab::test;
+using namespace std::chrono_literals;
+
+TEST(Runner, MeasuresWallTimeOfTheWorkload) {
+  const auto r = runCommand({workload().string(), "--sleep", "0.2"}, 10s);
+  ASSERT_TRUE(r.succeeded()) << r.describeFailure("workload", 10);
+  EXPECT_GE(r.wallSeconds, 0.2);
+  EXPECT_LT(r.wallSeconds, 0.3);
+  EXPECT_LT(r.userSeconds, 0.1);  // sleeping uses no CPU
+}
+
+TEST(Runner, MeasuresPeakMemoryOfTheWorkloadNotOurs) {
+  // This test process holds a large block; the workload's figure must not include it.
+  std::vector<char> ballast(300u << 20);
+  for (size_t i = 0; i < ballast.size(); i += 4096) ballast[i] = 1;
+  const auto small = runCommand({workload().string()}, 10s);
+  const auto big = runCommand({workload().string(), "--alloc-mb", "64"}, 10s);
+  ASSERT_TRUE(small.succeeded());
+  ASSERT_TRUE(big.succeeded());
+  EXPECT_LT(small.maxRssMb, 10.0);
+  EXPECT_GT(big.maxRssMb, 64.0);
+  EXPECT_LT(big.maxRssMb, 64.0 + 12.0);
+  EXPECT_NEAR(big.maxRssMb - small.maxRssMb, 64.0, 4.0);
+  EXPECT_EQ(ballast[4096], 1);
+}
+
+TEST(Runner, ReportsExitCodeAndTheLastLinesOfStderr) {
+  const auto r = runCommand({workload().string(), "--stderr", "first", "--stderr", "gifsicle: bad input", "--exit", "3"}, 10s);
+  EXPECT_FALSE(r.succeeded());
+  EXPECT_EQ(r.exitCode, 3);
+  const std::string d = r.describeFailure("gifsicle", 10);
+  EXPECT_NE(d.find("exit code 3"), std::string::npos) << d;
+  EXPECT_NE(d.find("gifsicle: bad input"), std::string::npos) << d;
+}
+
+TEST(Runner, ReportsASignal) {
+  const auto r = runCommand({workload().string(), "--signal", std::to_string(SIGSEGV)}, 10s);
+  EXPECT_EQ(r.signal, SIGSEGV);
+  EXPECT_NE(r.describeFailure("w", 10).find("signal 11"), std::string::npos);
+}
+
+TEST(Runner, ReportsAMissingProgram) {
+  const auto r = runCommand({"giflab-no-such-program"}, 10s);
+  EXPECT_EQ(r.execErrno, ENOENT);
+  const std::string d = r.describeFailure("giflab-no-such-program", 10);
+  EXPECT_NE(d.find("cannot run giflab-no-such-program"), std::string::npos) << d;
+  EXPECT_NE(d.find("installed"), std::string::npos) << d;
+}
+
+TEST(Runner, TimeoutKillsTheWholeProcessGroup) {
+  TempDir tmp;
+  // The workload leaves a child that would sleep for 30 s in its group.
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = runCommand({workload().string(), "--spawn-sleeper", "31", "--sleep", "30"}, 0.5s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(r.timedOut);
+  EXPECT_LT(took, 5s);
+  EXPECT_NE(r.describeFailure("w", 0.5).find("timed out after 0.5 s"), std::string::npos);
+  // No process of the test workload is left behind.
+  std::this_thread::sleep_for(100ms);
+  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 31"});
+  EXPECT_NE(ps.exitCode, 0) << ps.out;
+}
+
+TEST(Runner, ALeftoverChildIsKilledWhenTheWorkloadExits) {
+  const auto r = runCommand({workload().string(), "--spawn-sleeper", "32"}, 10s);
+  EXPECT_TRUE(r.succeeded());
+  std::this_thread::sleep_for(100ms);
+  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 32"});
+  EXPECT_NE(ps.exitCode, 0) << ps.out;
+}
+
+TEST(Runner, AFloodOfOutputDoesNotBlock) {
+  const auto r = runCommand({workload().string(), "--flood", "20"}, 20s);
+  EXPECT_TRUE(r.succeeded());
+  EXPECT_LE(r.stderrTail.size(), 8192u);
+}
+
+TEST(Runner, CancellationStopsTheRun) {
+  std::atomic<bool> cancel{false};
+  std::thread t([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = runCommand({workload().string(), "--sleep", "30"}, 60s, &cancel);
+  t.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST(ScenarioRunner, PlaceholdersInputsAndOutputs) {
+  TempDir tmp;
+  writeFile(tmp / "a_1.gif", "x");
+  writeFile(tmp / "a_2.gif", "y");
+  writeFile(tmp / "b.gif", "z");
+  Scenario s;
+  s.name = "t";
+  s.command = {"/bin/echo", "{input}", "{output}", "frames={max_frames}"};
+  s.data_pattern = (tmp / "a_*.gif").string();
+  s.expected_files = 2;
+  s.max_frames = 7;
+  const auto inputs = resolveInputs(s);
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[0], (tmp / "a_1.gif").string());
+  const auto argv = expandCommand(s, inputs[1], "/tmp/o.gif");
+  EXPECT_EQ(argv, (std::vector<std::string>{"/bin/echo", inputs[1], "/tmp/o.gif", "frames=7"}));
+  s.expected_files = 3;
+  try {
+    resolveInputs(s);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(s.data_pattern), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("matched 2 files, expected at least 3"), std::string::npos);
+  }
+}
+
+TEST(ScenarioRunner, RunsPerInputAndRemovesOutputs) {
+  TempDir tmp;
+  writeFile(tmp / "in_1.txt", "");
+  writeFile(tmp / "in_2.txt", "");
+  Scenario s;
+  s.name = "two";
+  s.command = {workload().string(), "--sleep", "0.05", "--write", "{output}"};
+  s.data_pattern = (tmp / "in_*.txt").string();
+  s.expected_files = 2;
+  s.warmup = 1;
+  setenv("TMPDIR", tmp.path().c_str(), 1);
+  const auto m = runInterleaved({{&s, 3}}, nullptr, {});
+  unsetenv("TMPDIR");
+  ASSERT_FALSE(m[0].error) << *m[0].error;
+  ASSERT_EQ(m[0].samples.size(), 3u);
+  for (const auto& x : m[0].samples) {
+    EXPECT_GE(x.processingTime, 0.1);  // two inputs of 0.05 s each
+    EXPECT_LT(x.processingTime, 0.2);
+  }
+  // Only the inputs are left: scratch folder and outputs are gone.
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) (void)e, ++entries;
+  EXPECT_EQ(entries, 2);
+}
+
+TEST(ScenarioRunner, AFailingScenarioStopsOnlyItself) {
+  Scenario ok, bad;
+  ok.name = "ok";
+  ok.command = {workload().string()};
+  ok.expected_files = 0;
+  bad.name = "bad";
+  bad.command = {workload().string(), "--stderr", "broken", "--exit", "2"};
+  bad.expected_files = 0;
+  const auto m = runInterleaved({{&ok, 3}, {&bad, 3}}, nullptr, {});
+  EXPECT_FALSE(m[0].error);
+  EXPECT_EQ(m[0].samples.size(), 3u);
+  ASSERT_TRUE(m[1].error);
+  EXPECT_NE(m[1].error->find("scenario bad"), std::string::npos);
+  EXPECT_NE(m[1].error->find("exit code 2"), std::string::npos);
+  EXPECT_NE(m[1].error->find("broken"), std::string::npos);
+}
+
+TEST(ScenarioRunner, InterleavesRunByRun) {
+  TempDir tmp;
+  const auto log = tmp / "order.log";
+  Scenario a, b;
+  a.name = "a";
+  a.command = {"/bin/sh", "-c", "echo a >> " + log.string()};
+  a.expected_files = 0;
+  a.warmup = 0;
+  b = a;
+  b.name = "b";
+  b.command = {"/bin/sh", "-c", "echo b >> " + log.string()};
+  runInterleaved({{&a, 3}, {&b, 3}}, nullptr, {});
+  EXPECT_EQ(readFile(log), "a\nb\na\nb\na\nb\n");
+}

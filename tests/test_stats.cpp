@@ -1,0 +1,158 @@
+// Statistics against known answers: textbook examples, SciPy's documented
+// examples, and values derived by hand (shown in the comments).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "common/stats.hpp"
+
+using namespace giflab::stats;
+
+TEST(Stats, MeanStdMedianPercentileMad) {
+  const std::vector<double> x{2, 4, 4, 4, 5, 5, 7, 9};
+  EXPECT_DOUBLE_EQ(mean(x), 5.0);
+  EXPECT_NEAR(sampleStd(x), std::sqrt(32.0 / 7.0), 1e-12);  // 2.13809
+  EXPECT_DOUBLE_EQ(median(std::vector<double>{3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(median(std::vector<double>{1, 2, 3, 4}), 2.5);
+  EXPECT_DOUBLE_EQ(percentile(std::vector<double>{1, 2, 3, 4}, 25), 1.75);  // numpy's linear method
+  EXPECT_DOUBLE_EQ(percentile(std::vector<double>{1, 2, 3, 4}, 100), 4.0);
+  EXPECT_DOUBLE_EQ(mad(std::vector<double>{1, 1, 2, 2, 4, 6, 9}), 1.0);
+  EXPECT_DOUBLE_EQ(sampleStd(std::vector<double>{7}), 0.0);
+  EXPECT_TRUE(std::isnan(mean(std::vector<double>{})));
+}
+
+TEST(Stats, NormalDistribution) {
+  EXPECT_NEAR(normalCdf(1.96), 0.9750021048517795, 1e-12);
+  EXPECT_NEAR(normalCdf(0.0), 0.5, 1e-15);
+  EXPECT_NEAR(normalQuantile(0.975), 1.959963984540054, 1e-12);
+  EXPECT_NEAR(normalQuantile(0.995), 2.5758293035489004, 1e-12);
+  EXPECT_NEAR(normalQuantile(1e-10), -6.361340902404056, 1e-9);
+  EXPECT_NEAR(zForConfidence(0.95), 1.96, 0.0001);
+  EXPECT_NEAR(zForConfidence(0.99), 2.576, 0.0005);  // the design rounds to 2.576
+}
+
+TEST(Stats, ConfidenceIntervalAndControlLimits) {
+  const std::vector<double> x{2, 4, 4, 4, 5, 5, 7, 9};
+  // 5 ± 1.959964 · 2.138090 / √8 = 5 ± 1.481593
+  const auto ci = confidenceInterval(x, 0.95);
+  EXPECT_NEAR(ci.low, 3.518407, 1e-5);
+  EXPECT_NEAR(ci.high, 6.481593, 1e-5);
+  const auto cl = controlLimits(10.0, 2.0, 0.99);  // 10 ± 2.5758 · 2
+  EXPECT_NEAR(cl.low, 10 - 5.151659, 1e-5);
+  EXPECT_NEAR(cl.high, 10 + 5.151659, 1e-5);
+}
+
+TEST(Stats, LeastSquaresTextbook) {
+  // The classic example: slope 0.6, intercept 2.2, r² 0.6.
+  const auto f = leastSquares(std::vector<double>{1, 2, 3, 4, 5}, std::vector<double>{2, 4, 5, 4, 5});
+  EXPECT_NEAR(f.slope, 0.6, 1e-12);
+  EXPECT_NEAR(f.intercept, 2.2, 1e-12);
+  EXPECT_NEAR(f.r2, 0.6, 1e-12);
+}
+
+TEST(Stats, TheilSenIgnoresAnOutlier) {
+  // Pairwise slopes: six of 1, then 24.75, 32.7, 48.5, 96: the median is 1.
+  const auto f = theilSen(std::vector<double>{1, 2, 3, 4, 5}, std::vector<double>{1, 2, 3, 4, 100});
+  EXPECT_DOUBLE_EQ(f.slope, 1.0);
+  EXPECT_DOUBLE_EQ(f.intercept, 0.0);
+  EXPECT_GT(leastSquares(std::vector<double>{1, 2, 3, 4, 5}, std::vector<double>{1, 2, 3, 4, 100}).slope, 19.9);  // least squares: 200/10 = 20
+}
+
+TEST(Stats, MannWhitneyExactScipyExample) {
+  // SciPy's documentation example: U1 = 17, exact two-sided p = 0.1111.
+  const std::vector<double> males{19, 22, 16, 29, 24}, females{20, 11, 17, 12};
+  const auto r = mannWhitneyU(males, females);
+  EXPECT_DOUBLE_EQ(r.statistic, 17.0);
+  EXPECT_TRUE(r.exact);
+  EXPECT_NEAR(r.pValue, 0.1111111111111111, 1e-12);
+  // All of x above all of y: P = 1 / C(6,3) = 0.05 and 1 / C(10,5) = 1/252.
+  EXPECT_NEAR(mannWhitneyU(std::vector<double>{4, 5, 6}, std::vector<double>{1, 2, 3}, Alternative::Greater).pValue,
+              0.05, 1e-12);
+  EXPECT_NEAR(mannWhitneyU(std::vector<double>{6, 7, 8, 9, 10}, std::vector<double>{1, 2, 3, 4, 5},
+                           Alternative::Greater).pValue,
+              1.0 / 252, 1e-12);
+  EXPECT_NEAR(mannWhitneyU(std::vector<double>{6, 7, 8, 9, 10}, std::vector<double>{1, 2, 3, 4, 5},
+                           Alternative::Less).pValue,
+              1.0, 1e-12);
+}
+
+TEST(Stats, MannWhitneyNormalApproximationWithTies) {
+  // x = 1 2 3 3, y = 3 4 5: ranks 1 2 4 4 | 4 6 7, R1 = 11, U1 = 1.
+  // σ² = 4·3/12 · (8 − 24/42) = 7.428571; z = (1 − 6 + 0.5)/2.725541 = −1.651048
+  const auto r = mannWhitneyU(std::vector<double>{1, 2, 3, 3}, std::vector<double>{3, 4, 5}, Alternative::Less);
+  EXPECT_FALSE(r.exact);
+  EXPECT_DOUBLE_EQ(r.statistic, 1.0);
+  EXPECT_NEAR(r.pValue, normalCdf(-4.5 / std::sqrt(8.0 - 24.0 / 42.0)), 1e-12);
+  EXPECT_NEAR(r.pValue, 0.04936, 1e-4);
+}
+
+TEST(Stats, MannWhitneyExactAgreesWithSimulationOfTheNull) {
+  // Under the null, P(p <= 0.05) must be at most 0.05 (the exact test is
+  // conservative on a discrete distribution). Seeded.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> n(0, 1);
+  int rejections = 0;
+  const int trials = 4000;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> a(6), b(7);
+    for (auto& v : a) v = n(rng);
+    for (auto& v : b) v = n(rng);
+    if (mannWhitneyU(a, b).pValue <= 0.05) ++rejections;
+  }
+  const double rate = static_cast<double>(rejections) / trials;
+  EXPECT_LE(rate, 0.058);
+  EXPECT_GE(rate, 0.035);
+}
+
+TEST(Stats, HodgesLehmann) {
+  const auto e = hodgesLehmann(std::vector<double>{1, 2, 3}, std::vector<double>{0}, 0.95);
+  EXPECT_DOUBLE_EQ(e.shift, 2.0);
+  // A clear shift of 10 with small noise: the interval holds 10 and excludes 0.
+  const auto s = hodgesLehmann(std::vector<double>{10.1, 9.9, 10.0, 10.2, 9.8, 10.05},
+                               std::vector<double>{0.1, -0.1, 0.0, 0.2, -0.2, 0.05}, 0.95);
+  EXPECT_NEAR(s.shift, 10.0, 0.05);
+  EXPECT_LT(s.ci.low, 10.0);
+  EXPECT_GT(s.ci.high, 10.0);
+  EXPECT_GT(s.ci.low, 9.5);
+}
+
+TEST(Stats, MannKendall) {
+  // Strictly increasing, n = 10: S = 45, Var = 10·9·25/18 = 125, z = 44/√125 = 3.93548.
+  std::vector<double> y(10);
+  for (int i = 0; i < 10; ++i) y[static_cast<size_t>(i)] = i;
+  const auto t = mannKendall(y);
+  EXPECT_DOUBLE_EQ(t.s, 45);
+  EXPECT_NEAR(t.z, 44 / std::sqrt(125.0), 1e-12);
+  EXPECT_NEAR(t.pValue, 8.30e-5, 0.02e-5);
+  EXPECT_DOUBLE_EQ(t.tau, 1.0);
+  const auto flat = mannKendall(std::vector<double>{3, 3, 3, 3});
+  EXPECT_DOUBLE_EQ(flat.pValue, 1.0);
+}
+
+TEST(Stats, Pettitt) {
+  // Ranks 1..10 with a step after the 5th value: U = |2·15 − 5·11| = 25,
+  // p = 2·exp(−6·625/1100) = 0.066142.
+  const auto r = pettitt(std::vector<double>{1, 2, 3, 4, 5, 11, 12, 13, 14, 15});
+  EXPECT_EQ(r.index, 4u);
+  EXPECT_DOUBLE_EQ(r.k, 25.0);
+  EXPECT_NEAR(r.pValue, 2 * std::exp(-6.0 * 625 / 1100), 1e-12);
+}
+
+TEST(Stats, BenjaminiHochberg) {
+  // Sorted 0.005 0.01 0.03 0.04 → p·m/k = 0.02 0.02 0.04 0.04.
+  const std::vector<double> p{0.01, 0.04, 0.03, 0.005};
+  const auto adj = benjaminiHochbergAdjusted(p);
+  EXPECT_NEAR(adj[0], 0.02, 1e-12);
+  EXPECT_NEAR(adj[1], 0.04, 1e-12);
+  EXPECT_NEAR(adj[2], 0.04, 1e-12);
+  EXPECT_NEAR(adj[3], 0.02, 1e-12);
+  const auto rej = benjaminiHochberg(std::vector<double>{0.01, 0.02, 0.03, 0.5}, 0.05);
+  EXPECT_EQ(rej, (std::vector<bool>{true, true, true, false}));
+  const auto none = benjaminiHochberg(std::vector<double>{0.02, 0.5}, 0.03);  // 0.02·2/1 = 0.04 > 0.03
+  EXPECT_EQ(none, (std::vector<bool>{false, false}));
+}
+
+TEST(Stats, RanksAverageTies) {
+  EXPECT_EQ(ranks(std::vector<double>{10, 20, 20, 5}), (std::vector<double>{2, 3.5, 3.5, 1}));
+}

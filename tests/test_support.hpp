@@ -1,0 +1,36 @@
+#pragma once
+// Helpers shared by the tests: temporary folders, running programs, paths
+// of the built binaries.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace giflab::test {
+
+std::filesystem::path binDir();
+std::filesystem::path workload();  // giflab-test-workload
+std::filesystem::path perfctl();   // giflab-perfctl
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exitCode = -1;
+  std::string out, err;
+};
+
+// Runs argv (no shell) with extra environment entries "K=V"; waits.
+ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+
+void writeFile(const std::filesystem::path& p, const std::string& text);
+std::string readFile(const std::filesystem::path& p);
+
+}  // namespace giflab::test
