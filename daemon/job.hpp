@@ -1,0 +1,70 @@
+#pragma once
+// One piece of long work on the bus: /org/giflab/Perf1/job/N with
+// org.giflab.Perf1.Job. Lives on the bus thread; the worker reaches it only
+// through posted updates and the shared cancel flag.
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <sdbus-c++/sdbus-c++.h>
+#include <string>
+
+#include "org.giflab.Perf1.Job.adaptor.h"
+
+namespace giflab::daemon {
+
+enum class JobState { Queued, Running, Succeeded, Failed, Cancelled };
+const char* jobStateName(JobState s);
+
+class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adaptor, sdbus::ManagedObject_adaptor,
+                                                  sdbus::Properties_adaptor> {
+ public:
+  // onCancel decides whether the caller may cancel and does it.
+  using CancelHandler = std::function<void(Job& job, uid_t caller)>;
+
+  Job(sdbus::IConnection& connection, uint32_t id, std::string kind, uid_t owner, CancelHandler onCancel);
+  ~Job();
+
+  static std::string pathFor(uint32_t id);
+  sdbus::ObjectPath path() const { return sdbus::ObjectPath(pathFor(id_)); }
+  uint32_t id() const { return id_; }
+  uid_t owner() const { return owner_; }
+  const std::string& kind() const { return kind_; }
+  JobState state() const { return state_; }
+  bool finished() const { return state_ != JobState::Queued && state_ != JobState::Running; }
+  std::chrono::steady_clock::time_point finishedAt() const { return finishedAt_; }
+  const std::shared_ptr<std::atomic<bool>>& cancelFlag() const { return cancel_; }
+  double progress() const { return progress_; }
+
+  void markRunning();
+  void setProgress(double fraction, const std::string& message);
+  void succeed(const std::string& resultJson);
+  void fail(JobState state, const std::string& errorName, const std::string& message);
+
+ private:
+  void Cancel() override;
+  uint32_t Id() override { return id_; }
+  std::string Kind() override { return kind_; }
+  std::string State() override { return jobStateName(state_); }
+  double Progress() override { return progress_; }
+  std::string Message() override { return message_; }
+  std::string Result() override { return result_; }
+  std::string ErrorName() override { return errorName_; }
+  std::string ErrorMessage() override { return errorMessage_; }
+  void changed(const std::vector<std::string>& properties);
+
+  uint32_t id_;
+  std::string kind_;
+  uid_t owner_;
+  CancelHandler onCancel_;
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  JobState state_ = JobState::Queued;
+  double progress_ = 0;
+  std::string message_ = "queued";
+  std::string result_, errorName_, errorMessage_;
+  std::chrono::steady_clock::time_point finishedAt_{};
+};
+
+}  // namespace giflab::daemon

@@ -1,0 +1,565 @@
+#include "daemon/manager.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "common/alert_state.hpp"
+#include "common/atomic_file.hpp"
+#include "common/baseline.hpp"
+#include "common/detection.hpp"
+#include "common/error.hpp"
+#include "common/history.hpp"
+#include "common/timeutil.hpp"
+#include "common/version.hpp"
+#include "daemon/authorizer.hpp"
+#include "daemon/journal.hpp"
+
+namespace giflab::daemon {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kMaxUnfinishedJobs = 32;
+constexpr auto kJobRetention = std::chrono::seconds(60);
+constexpr size_t kMaxNames = 1000;
+constexpr size_t kMaxStringArg = 256;
+
+std::string busErrorName(ErrorKind kind) { return std::string("org.giflab.Perf1.Error.") + errorKindName(kind); }
+
+// The D-Bus boundary: engine errors become named D-Bus errors.
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    throw sdbus::Error(busErrorName(e.kind()), e.what());
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw sdbus::Error(busErrorName(ErrorKind::Internal), e.what());
+  }
+}
+
+std::string isoIn(std::chrono::steady_clock::duration d) {
+  return formatIso8601(std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(d));
+}
+
+std::string humanDuration(std::chrono::steady_clock::duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s < 90) return std::to_string(std::max<long long>(s, 0)) + " s";
+  if (s < 5400) return std::to_string((s + 30) / 60) + " min";
+  return std::to_string((s + 1800) / 3600) + " h";
+}
+
+}  // namespace
+
+Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop, Worker& worker,
+                 std::shared_ptr<Engine> engine, Hooks hooks)
+    : AdaptorInterfaces(connection, kManagerPath),
+      io_(io),
+      loop_(loop),
+      worker_(worker),
+      engine_(std::move(engine)),
+      hooks_(std::move(hooks)),
+      sweepTimer_(io),
+      cycleTimer_(io),
+      retentionTimer_(io) {
+  alerts_ = AlertStore(engine_->stateDir()).load();
+  registerAdaptor();
+  sweepFinishedJobs();
+  scheduleRetention(std::chrono::minutes(1));
+}
+
+Manager::~Manager() {
+  // Job objects go before the object manager they are announced through.
+  jobs_.clear();
+  unregisterAdaptor();
+}
+
+void Manager::propertiesChanged(const std::vector<std::string>& names) {
+  emitPropertiesChangedSignal(org::giflab::Perf1::Manager_adaptor::INTERFACE_NAME, names);
+  loop_.kick();
+  if (hooks_.statusLine) hooks_.statusLine(statusLine());
+}
+
+std::string Manager::statusLine() const {
+  std::string line;
+  const size_t n = engine_->config().scenarios.size();
+  if (monitorState_ == "running") {
+    line = "monitoring " + std::to_string(n) + " scenarios";
+    if (cycleInFlight_) line += ", cycle running";
+    else if (nextCycleAt_ != std::chrono::steady_clock::time_point{})
+      line += ", next cycle in " + humanDuration(nextCycleAt_ - std::chrono::steady_clock::now());
+  } else if (monitorState_ == "disabled") {
+    line = "monitoring disabled (set performance.enabled or GIFLAB_ENABLE_PERFORMANCE_MONITORING=true)";
+  } else {
+    line = "monitoring stopped (giflab-perfctl monitor start)";
+  }
+  if (!alerts_.open.empty()) line += "; " + std::to_string(alerts_.open.size()) + " open regression(s)";
+  if (!runningJobLine_.empty()) line += "; " + runningJobLine_;
+  return line;
+}
+
+// ---- access and arguments -------------------------------------------------
+
+uid_t Manager::requireAdmin(const std::string& action) {
+  const uid_t uid = getObject().getCurrentlyProcessedMessage()->getCredsUid();
+  const std::string& group = engine_->config().performance.admin_group;
+  if (!isAdmin(uid, group)) throw Error(ErrorKind::AccessDenied, accessDeniedMessage(action, uid, group));
+  return uid;
+}
+
+void Manager::checkScenarioNames(const std::vector<std::string>& names, bool monitoredOnly) const {
+  if (names.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
+  for (const auto& n : names)
+    if (!isValidScenarioName(n))
+      throw Error(ErrorKind::InvalidArgument, "\"" + n.substr(0, 80) +
+                                                  "\" is not a scenario name (1 to 64 letters, digits, '_', '.', '-')");
+  engine_->selectScenarios(names, monitoredOnly);  // unknown names fail here, before any job
+}
+
+// ---- jobs -----------------------------------------------------------------
+
+sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork work,
+                                  std::function<void(const JobOutcome&)> onSuccess, std::function<void()> onEnd) {
+  size_t unfinished = 0;
+  for (const auto& [id, j] : jobs_) unfinished += !j->finished();
+  if (unfinished >= kMaxUnfinishedJobs)
+    throw Error(ErrorKind::Busy, "too many jobs waiting (" + std::to_string(unfinished) +
+                                     "); wait for them to finish (giflab-perfctl status) and try again");
+  const uint32_t id = nextJobId_++;
+  auto job = std::make_unique<Job>(getObject().getConnection(), id, kind, owner,
+                                   [this](Job& j, uid_t caller) { onCancelRequest(j, caller); });
+  const auto path = job->path();
+  auto cancel = job->cancelFlag();
+  jobs_.emplace(id, std::move(job));
+  spdlog::info("Job {} ({}) queued", id, kind);
+  auto engine = engine_;  // the job keeps the config it was started with
+  worker_.submit([this, id, kind, cancel, engine, work = std::move(work), onSuccess = std::move(onSuccess),
+                  onEnd = std::move(onEnd)] {
+    auto onBus = [this](auto fn) {
+      asio::post(io_, [this, fn = std::move(fn)]() mutable {
+        fn();
+        loop_.kick();
+      });
+    };
+    if (cancel->load()) {
+      onBus([this, id, onEnd] {
+        finishJob(id, JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
+        if (onEnd) onEnd();
+      });
+      return;
+    }
+    onBus([this, id, kind] {
+      if (auto it = jobs_.find(id); it != jobs_.end()) it->second->markRunning();
+      runningJobLine_ = "job " + std::to_string(id) + " (" + kind + ") running";
+      if (hooks_.statusLine) hooks_.statusLine(statusLine());
+    });
+    auto lastPost = std::chrono::steady_clock::time_point{};
+    const ProgressFn progress = [&](double fraction, const std::string& message) {
+      const auto now = std::chrono::steady_clock::now();
+      if (fraction < 1.0 && now - lastPost < std::chrono::milliseconds(100)) return;
+      lastPost = now;
+      onBus([this, id, fraction, message] {
+        if (auto it = jobs_.find(id); it != jobs_.end()) it->second->setProgress(fraction, message);
+      });
+    };
+    try {
+      auto outcome = std::make_shared<JobOutcome>(work(*engine, cancel.get(), progress));
+      onBus([this, id, outcome, onSuccess, onEnd] {
+        runningJobLine_.clear();
+        if (onSuccess) onSuccess(*outcome);
+        if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
+          it->second->succeed(outcome->result.dump());
+          emitJobFinished(it->second->path(), "succeeded");
+          spdlog::info("Job {} succeeded", id);
+        }
+        if (onEnd) onEnd();
+        if (hooks_.statusLine) hooks_.statusLine(statusLine());
+      });
+    } catch (const Error& e) {
+      const bool cancelled = e.kind() == ErrorKind::Cancelled;
+      const std::string msg = e.what();
+      const ErrorKind kind = e.kind();
+      onBus([this, id, cancelled, msg, kind, onEnd] {
+        runningJobLine_.clear();
+        finishJob(id, cancelled ? JobState::Cancelled : JobState::Failed, busErrorName(kind), msg);
+        if (onEnd) onEnd();
+      });
+    } catch (const std::exception& e) {
+      const std::string msg = e.what();
+      onBus([this, id, msg, onEnd] {
+        runningJobLine_.clear();
+        finishJob(id, JobState::Failed, busErrorName(ErrorKind::Internal), msg);
+        if (onEnd) onEnd();
+      });
+    }
+  });
+  if (hooks_.statusLine) hooks_.statusLine(statusLine());
+  return path;
+}
+
+void Manager::finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || it->second->finished()) return;
+  it->second->fail(state, errorName, message);
+  emitJobFinished(it->second->path(), jobStateName(state));
+  if (state == JobState::Cancelled) spdlog::info("Job {} cancelled", id);
+  else spdlog::warn("Job {} failed: {}", id, message);
+  if (hooks_.statusLine) hooks_.statusLine(statusLine());
+}
+
+void Manager::onCancelRequest(Job& job, uid_t caller) {
+  guarded([&] {
+    if (caller != job.owner() && !isAdmin(caller, engine_->config().performance.admin_group))
+      throw Error(ErrorKind::AccessDenied,
+                  accessDeniedMessage("cancelling job " + std::to_string(job.id()), caller,
+                                      engine_->config().performance.admin_group));
+    if (job.finished()) return;
+    job.cancelFlag()->store(true);
+    if (job.state() == JobState::Queued)
+      finishJob(job.id(), JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
+  });
+}
+
+void Manager::cancelAll() {
+  for (auto& [id, job] : jobs_) job->cancelFlag()->store(true);
+}
+
+void Manager::sweepFinishedJobs() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->second->finished() && now - it->second->finishedAt() > kJobRetention) it = jobs_.erase(it);
+    else ++it;
+  }
+  loop_.kick();
+  sweepTimer_.expires_after(std::chrono::seconds(10));
+  sweepTimer_.async_wait([this](const asio::error_code& e) {
+    if (!e) sweepFinishedJobs();
+  });
+}
+
+// ---- monitoring -----------------------------------------------------------
+
+// Retention also runs on every append; this covers a daemon that records
+// nothing for days.
+void Manager::scheduleRetention(std::chrono::steady_clock::duration delay) {
+  retentionTimer_.expires_after(delay);
+  retentionTimer_.async_wait([this](const asio::error_code& e) {
+    if (e) return;
+    auto engine = engine_;
+    worker_.submit([engine] {
+      try {
+        const int days = engine->config().performance.max_history_days;
+        const auto removed = HistoryStore(engine->stateDir(), days).removeExpired();
+        if (removed) spdlog::info("Removed {} history records older than {} days", removed, days);
+      } catch (const std::exception& ex) {
+        spdlog::warn("History retention cleanup failed: {}", ex.what());
+      }
+    });
+    scheduleRetention(std::chrono::hours(6));
+  });
+}
+
+void Manager::setMonitorState(const std::string& state) {
+  if (state == monitorState_) return;
+  monitorState_ = state;
+  if (state != "running") {
+    cycleTimer_.cancel();
+    nextCycle_.clear();
+    nextCycleAt_ = {};
+    propertiesChanged({"MonitorState", "NextCycle"});
+  } else {
+    propertiesChanged({"MonitorState"});
+  }
+}
+
+void Manager::persistMonitorStopped(bool stopped) const {
+  try {
+    ensureDirectory(engine_->stateDir());
+    writeFileAtomically(engine_->stateDir() / "monitor.json", json{{"stopped_by_admin", stopped}}.dump() + "\n");
+  } catch (const std::exception& e) {
+    spdlog::warn("Cannot remember the monitor state: {}", e.what());
+  }
+}
+
+bool Manager::monitorStoppedByAdmin() const {
+  std::ifstream in(engine_->stateDir() / "monitor.json");
+  if (!in) return false;
+  const json j = json::parse(in, nullptr, false);
+  return j.is_object() && j.value("stopped_by_admin", false);
+}
+
+void Manager::startMonitoringIfEnabled() {
+  const auto& perf = engine_->config().performance;
+  if (!perf.enabled) {
+    spdlog::info("Performance monitoring is disabled; enable it with performance.enabled = true in {} or "
+                 "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true",
+                 engine_->config().source.empty() ? "the config" : engine_->config().source.string());
+    setMonitorState("disabled");
+    return;
+  }
+  if (monitorStoppedByAdmin()) {
+    spdlog::info("Monitoring stays stopped, as an administrator left it (giflab-perfctl monitor start)");
+    setMonitorState("stopped");
+    return;
+  }
+  setMonitorState("running");
+  scheduleNextCycle(std::chrono::seconds(0));
+}
+
+void Manager::scheduleNextCycle(std::chrono::steady_clock::duration delay) {
+  if (monitorState_ != "running") return;
+  nextCycleAt_ = std::chrono::steady_clock::now() + delay;
+  nextCycle_ = isoIn(delay);
+  propertiesChanged({"NextCycle"});
+  cycleTimer_.expires_at(nextCycleAt_);
+  cycleTimer_.async_wait([this](const asio::error_code& e) {
+    if (e || monitorState_ != "running") return;
+    if (cycleInFlight_) return;  // the running cycle schedules the next one
+    submitCycle(0);
+  });
+}
+
+sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
+  cycleInFlight_ = true;
+  const auto started = std::chrono::steady_clock::now();
+  JobWork work = [](Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress) {
+    CycleResult r = runMonitorCycle(engine, cancel, progress);
+    return JobOutcome{r.check, r.events, r.state};
+  };
+  auto onSuccess = [this](const JobOutcome& o) {
+    ++cycles_;
+    if (o.result.value("overall_result", "") == "no_baselines")
+      spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
+    for (const auto& s : o.result.value("scenarios_tested", json::array()))
+      if (s.value("status", "") == "error") spdlog::error("{}", s.value("error", ""));
+    if (o.alerts) alerts_ = *o.alerts;
+    publish(o.events);
+    propertiesChanged({"OpenRegressions"});
+  };
+  auto onEnd = [this, started] {
+    cycleInFlight_ = false;
+    lastCycle_ = nowIso8601();
+    propertiesChanged({"LastCycle"});
+    const auto interval = std::chrono::seconds(engine_->config().performance.monitoring_interval);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    scheduleNextCycle(elapsed >= interval ? std::chrono::steady_clock::duration(0) : interval - elapsed);
+  };
+  return submit("cycle", owner, std::move(work), onSuccess, onEnd);
+}
+
+void Manager::publish(const std::vector<AlertEvent>& events) {
+  for (const auto& ev : events) {
+    const auto& e = ev.entry;
+    if (ev.kind == AlertEvent::Kind::Detected) {
+      std::map<std::string, sdbus::Variant> details{{"current", sdbus::Variant(e.current)},
+                                                    {"baseline", sdbus::Variant(e.baseline)},
+                                                    {"unit", sdbus::Variant(std::string(unitOf(e.metric)))},
+                                                    {"timestamp", sdbus::Variant(ev.timestamp)},
+                                                    {"since", sdbus::Variant(e.since)}};
+      emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details);
+      spdlog::warn("Regression detected: {} {} {:.1f} % ({})", e.scenario, e.metric, e.regression * 100, e.severity);
+    } else {
+      emitRegressionResolved(e.scenario, e.metric);
+      spdlog::info("Regression resolved: {} {}", e.scenario, e.metric);
+    }
+    journalAlert(ev);
+  }
+  loop_.kick();
+}
+
+void Manager::setEngine(std::shared_ptr<Engine> engine) {
+  const bool wasEnabled = engine_->config().performance.enabled;
+  const auto oldInterval = engine_->config().performance.monitoring_interval;
+  engine_ = std::move(engine);
+  const auto& perf = engine_->config().performance;
+  propertiesChanged({"Enabled", "MonitorInterval", "Scenarios", "RegressionThreshold", "ConfidenceLevel"});
+  if (!perf.enabled) {
+    setMonitorState("disabled");
+  } else if (!wasEnabled || monitorState_ == "disabled") {
+    startMonitoringIfEnabled();
+  } else if (monitorState_ == "running" && oldInterval != perf.monitoring_interval && !cycleInFlight_) {
+    scheduleNextCycle(std::chrono::seconds(perf.monitoring_interval));
+  }
+}
+
+// ---- methods --------------------------------------------------------------
+
+std::string Manager::GetStatus(const bool& verbose) {
+  return guarded([&] {
+    json s = engine_->status(verbose);
+    s["daemon"] = "running";
+    s["pid"] = ::getpid();
+    s["monitor"] = {{"state", monitorState_}, {"cycles", cycles_}, {"status", statusLine()}};
+    if (!lastCycle_.empty()) s["monitor"]["last_cycle"] = lastCycle_;
+    if (!nextCycle_.empty()) s["monitor"]["next_cycle"] = nextCycle_;
+    s["open_regressions"] = alerts_.open;
+    if (verbose) s["pending_regressions"] = alerts_.pending;
+    json jobs = json::array();
+    for (const auto& [id, j] : jobs_)
+      jobs.push_back({{"id", id}, {"kind", j->kind()}, {"state", jobStateName(j->state())}, {"path", j->path()}});
+    s["jobs"] = jobs;
+    return s.dump();
+  });
+}
+
+std::string Manager::ListBaselines() {
+  return guarded([&] { return engine_->listBaselines().dump(); });
+}
+
+sdbus::ObjectPath Manager::CreateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
+  return guarded([&] {
+    const uid_t uid = requireAdmin("creating baselines");
+    checkScenarioNames(scenarios, false);
+    if (iterations != 0 && iterations < kMinBaselineSamples)
+      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: " + std::to_string(iterations) +
+                                                      " iterations; use 3 or more");
+    if (iterations > 1000) throw Error(ErrorKind::InvalidArgument, "iterations must be at most 1000");
+    return submit("baseline-create", uid, [scenarios, iterations](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.createBaselines(scenarios, iterations ? std::optional<int>(iterations) : std::nullopt, c, p)};
+    });
+  });
+}
+
+sdbus::ObjectPath Manager::UpdateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
+  return guarded([&] {
+    const uid_t uid = requireAdmin("updating baselines");
+    checkScenarioNames(scenarios, false);
+    if (iterations != 0 && iterations < kMinBaselineSamples)
+      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: " + std::to_string(iterations) +
+                                                      " iterations; use 3 or more");
+    if (iterations > 1000) throw Error(ErrorKind::InvalidArgument, "iterations must be at most 1000");
+    return submit("baseline-update", uid, [scenarios, iterations](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.updateBaselines(scenarios, iterations ? std::optional<int>(iterations) : std::nullopt, c, p)};
+    });
+  });
+}
+
+std::string Manager::ClearBaselines(const std::vector<std::string>& scenarios) {
+  return guarded([&] {
+    requireAdmin("clearing baselines");
+    if (scenarios.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
+    const json r = engine_->clearBaselines(scenarios);
+    spdlog::info("Baselines cleared: {}", r["cleared"].dump());
+    return r.dump();
+  });
+}
+
+void Manager::StartMonitor() {
+  guarded([&] {
+    requireAdmin("starting the monitor");
+    if (!engine_->config().performance.enabled)
+      throw Error(ErrorKind::Config,
+                  "Performance monitoring is disabled; enable it with performance.enabled = true in the config "
+                  "(then systemctl reload giflab-perfd) or GIFLAB_ENABLE_PERFORMANCE_MONITORING=true in the "
+                  "service's environment");
+    persistMonitorStopped(false);
+    if (monitorState_ == "running") return;
+    setMonitorState("running");
+    spdlog::info("Monitoring started, every {} s", engine_->config().performance.monitoring_interval);
+    if (!cycleInFlight_) scheduleNextCycle(std::chrono::seconds(0));
+  });
+}
+
+void Manager::StopMonitor() {
+  guarded([&] {
+    requireAdmin("stopping the monitor");
+    persistMonitorStopped(true);
+    if (monitorState_ == "running") {
+      setMonitorState("stopped");
+      spdlog::info("Monitoring stopped");
+    }
+  });
+}
+
+sdbus::ObjectPath Manager::RunCycle() {
+  return guarded([&] {
+    const uid_t uid = requireAdmin("running a monitoring cycle");
+    if (cycleInFlight_) throw Error(ErrorKind::Busy, "a monitoring cycle is already queued or running; wait for it");
+    return submitCycle(uid);
+  });
+}
+
+sdbus::ObjectPath Manager::RunCi(const std::string& action, const double& threshold,
+                                 const std::vector<std::string>& scenarios) {
+  return guarded([&] {
+    const uid_t uid = requireAdmin("running a CI check");
+    if (action != "check" && action != "gate")
+      throw Error(ErrorKind::InvalidArgument, "action must be \"check\" or \"gate\"");
+    if (!std::isfinite(threshold) || threshold < 0 || threshold > 10)
+      throw Error(ErrorKind::InvalidArgument, "threshold must be above 0 and at most 10 (0.15 means 15 %), or 0 for the default");
+    checkScenarioNames(scenarios, scenarios.empty());
+    CheckOptions o;
+    o.action = action;
+    if (threshold > 0) o.threshold = threshold;
+    o.scenarios = scenarios;
+    return submit("ci", uid, [o](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.runCheck(o, c, p)};
+    });
+  });
+}
+
+sdbus::ObjectPath Manager::Validate() {
+  return guarded([&] {
+    const uid_t uid = requireAdmin("running a validation");
+    return submit("validate", uid, [](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.validate(c, p)};
+    });
+  });
+}
+
+std::string Manager::GetHistory(const std::string& scenario, const std::string& metric, const uint32_t& days,
+                                const bool& trend, const bool& changes) {
+  return guarded([&] {
+    if (scenario.size() > kMaxStringArg || metric.size() > kMaxStringArg)
+      throw Error(ErrorKind::InvalidArgument, "scenario and metric names are short; got an argument of " +
+                                                  std::to_string(std::max(scenario.size(), metric.size())) + " bytes");
+    if (days > 3650) throw Error(ErrorKind::InvalidArgument, "days must be from 1 to 3650");
+    HistoryQuery q;
+    if (!scenario.empty()) q.scenario = scenario;
+    if (!metric.empty()) q.metric = metric;
+    q.days = days == 0 ? 7 : static_cast<int>(days);
+    q.trend = trend;
+    q.changes = changes;
+    q.maxRecords = 10000;
+    return engine_->history(q).dump();
+  });
+}
+
+std::string Manager::CheckDependencies() {
+  return guarded([&] { return engine_->depsCheck().dump(); });
+}
+
+void Manager::Reload() {
+  guarded([&] {
+    requireAdmin("reloading the config");
+    hooks_.reload();
+  });
+}
+
+std::string Manager::Version() { return kVersion; }
+bool Manager::Enabled() { return engine_->config().performance.enabled; }
+uint64_t Manager::MonitorInterval() { return static_cast<uint64_t>(engine_->config().performance.monitoring_interval); }
+double Manager::RegressionThreshold() { return engine_->config().performance.regression_threshold; }
+double Manager::ConfidenceLevel() { return engine_->config().performance.confidence_level; }
+
+std::vector<std::string> Manager::Scenarios() {
+  std::vector<std::string> names;
+  for (const auto& s : engine_->config().scenarios) names.push_back(s.name);
+  return names;
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, double>> Manager::OpenRegressions() {
+  std::vector<sdbus::Struct<std::string, std::string, std::string, double>> out;
+  for (const auto& a : alerts_.open) out.emplace_back(a.scenario, a.metric, a.severity, a.regression);
+  return out;
+}
+
+}  // namespace giflab::daemon

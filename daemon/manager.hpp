@@ -1,0 +1,119 @@
+#pragma once
+// org.giflab.Perf1.Manager on /org/giflab/Perf1: methods, typed properties
+// that emit PropertiesChanged, the alert signals, the jobs (through the
+// ObjectManager) and the monitoring schedule. Runs on the bus thread only;
+// benchmarks run on the Worker and report back through posted updates.
+#include <sys/types.h>
+
+#include <asio.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "common/engine.hpp"
+#include "common/monitor_cycle.hpp"
+#include "daemon/bus_loop.hpp"
+#include "daemon/job.hpp"
+#include "daemon/worker.hpp"
+#include "org.giflab.Perf1.Manager.adaptor.h"
+
+namespace giflab::daemon {
+
+inline constexpr const char* kBusName = "org.giflab.Perf1";
+inline constexpr const char* kManagerPath = "/org/giflab/Perf1";
+
+// What a job's work hands back: its result document and, for a monitoring
+// cycle, the alerts to publish and the new alert state.
+struct JobOutcome {
+  nlohmann::json result;
+  std::vector<AlertEvent> events;
+  std::optional<AlertState> alerts;
+};
+using JobWork = std::function<JobOutcome(Engine&, const std::atomic<bool>* cancel, const ProgressFn& progress)>;
+
+class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manager_adaptor, sdbus::ObjectManager_adaptor,
+                                                      sdbus::Properties_adaptor> {
+ public:
+  struct Hooks {
+    std::function<void()> reload;                        // throws Error(Config) when the new config is broken
+    std::function<void(const std::string&)> statusLine;  // for sd_notify STATUS=
+  };
+
+  Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop, Worker& worker,
+          std::shared_ptr<Engine> engine, Hooks hooks);
+  ~Manager();
+
+  // Starts the loop at start-up when enabled and not stopped by an admin.
+  void startMonitoringIfEnabled();
+  // After a reload: new settings, properties and schedule.
+  void setEngine(std::shared_ptr<Engine> engine);
+  // On SIGTERM: cancels every job; the worker then finishes quickly.
+  void cancelAll();
+  std::string statusLine() const;
+
+ private:
+  // org.giflab.Perf1.Manager
+  std::string GetStatus(const bool& verbose) override;
+  std::string ListBaselines() override;
+  sdbus::ObjectPath CreateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) override;
+  sdbus::ObjectPath UpdateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) override;
+  std::string ClearBaselines(const std::vector<std::string>& scenarios) override;
+  void StartMonitor() override;
+  void StopMonitor() override;
+  sdbus::ObjectPath RunCycle() override;
+  sdbus::ObjectPath RunCi(const std::string& action, const double& threshold,
+                          const std::vector<std::string>& scenarios) override;
+  sdbus::ObjectPath Validate() override;
+  std::string GetHistory(const std::string& scenario, const std::string& metric, const uint32_t& days,
+                         const bool& trend, const bool& changes) override;
+  std::string CheckDependencies() override;
+  void Reload() override;
+  std::string Version() override;
+  bool Enabled() override;
+  std::string MonitorState() override { return monitorState_; }
+  uint64_t MonitorInterval() override;
+  std::string LastCycle() override { return lastCycle_; }
+  std::string NextCycle() override { return nextCycle_; }
+  std::vector<std::string> Scenarios() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, double>> OpenRegressions() override;
+  double RegressionThreshold() override;
+  double ConfidenceLevel() override;
+
+  uid_t requireAdmin(const std::string& action);
+  void checkScenarioNames(const std::vector<std::string>& names, bool monitoredOnly) const;
+  sdbus::ObjectPath submit(const std::string& kind, uid_t owner, JobWork work,
+                           std::function<void(const JobOutcome&)> onSuccess = {},
+                           std::function<void()> onEnd = {});
+  void finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message);
+  void onCancelRequest(Job& job, uid_t caller);
+  void sweepFinishedJobs();
+  sdbus::ObjectPath submitCycle(uid_t owner);
+  void scheduleRetention(std::chrono::steady_clock::duration delay);
+  void scheduleNextCycle(std::chrono::steady_clock::duration delay);
+  void setMonitorState(const std::string& state);
+  void persistMonitorStopped(bool stopped) const;
+  bool monitorStoppedByAdmin() const;
+  void publish(const std::vector<AlertEvent>& events);
+  void propertiesChanged(const std::vector<std::string>& names);
+
+  asio::io_context& io_;
+  BusLoop& loop_;
+  Worker& worker_;
+  std::shared_ptr<Engine> engine_;
+  Hooks hooks_;
+  std::map<uint32_t, std::unique_ptr<Job>> jobs_;
+  uint32_t nextJobId_ = 1;
+  asio::steady_timer sweepTimer_;
+  asio::steady_timer cycleTimer_;
+  asio::steady_timer retentionTimer_;
+  std::string monitorState_ = "stopped";
+  std::string lastCycle_, nextCycle_;
+  std::chrono::steady_clock::time_point nextCycleAt_{};
+  bool cycleInFlight_ = false;
+  uint64_t cycles_ = 0;
+  AlertState alerts_;
+  std::string runningJobLine_;
+};
+
+}  // namespace giflab::daemon

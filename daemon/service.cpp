@@ -1,0 +1,159 @@
+#include "daemon/service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <asio.hpp>
+#include <csignal>
+
+#include "common/error.hpp"
+#include "common/version.hpp"
+#include "daemon/bus_loop.hpp"
+#include "daemon/manager.hpp"
+#include "daemon/worker.hpp"
+
+namespace giflab::daemon {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<sdbus::IConnection> connect(const ServiceOptions& o) {
+  switch (o.bus) {
+    case ServiceOptions::Bus::Session: return sdbus::createSessionBusConnection();
+    case ServiceOptions::Bus::Address: return sdbus::createSessionBusConnectionWithAddress(o.address);
+    case ServiceOptions::Bus::System: break;
+  }
+  return sdbus::createSystemBusConnection();
+}
+
+const char* busDescription(const ServiceOptions& o) {
+  return o.bus == ServiceOptions::Bus::Session ? "session bus" : o.bus == ServiceOptions::Bus::Address ? "given bus" : "system bus";
+}
+
+class Service {
+ public:
+  explicit Service(const ServiceOptions& o)
+      : options_(o),
+        userMode_(o.bus != ServiceOptions::Bus::System),
+        configPath_(o.config.value_or(defaultConfigPath(userMode_))),
+        stateDir_(o.stateDir.value_or(defaultStateDir(userMode_))) {}
+
+  int run() {
+    std::shared_ptr<Engine> engine;
+    try {
+      engine = std::make_shared<Engine>(loadConfigForStart(), stateDir_);
+    } catch (const Error& e) {
+      spdlog::critical("{}", e.what());
+      return 2;
+    }
+    std::unique_ptr<sdbus::IConnection> connection;
+    try {
+      connection = connect(options_);
+    } catch (const sdbus::Error& e) {
+      spdlog::critical("Cannot connect to the {}: {} ({})", busDescription(options_), e.getMessage(), e.getName());
+      return 1;
+    }
+    asio::io_context io;
+    Worker worker;
+    BusLoop loop(io, *connection);
+    Manager::Hooks hooks;
+    hooks.reload = [this] { reload(); };
+    hooks.statusLine = [](const std::string& line) { sd_notifyf(0, "STATUS=%s", line.c_str()); };
+    auto manager = std::make_unique<Manager>(io, *connection, loop, worker, engine, hooks);
+    manager_ = manager.get();
+    try {
+      connection->requestName(kBusName);
+    } catch (const sdbus::Error& e) {
+      spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
+                       "allow this user to own the name?)",
+                       kBusName, busDescription(options_), e.getMessage());
+      worker.stop();
+      return 1;
+    }
+    loop.start();
+    manager->startMonitoringIfEnabled();
+    spdlog::info("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
+                 kBusName, configPath_.string(), stateDir_.string());
+    sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
+
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(const asio::error_code&, int)> onSignal = [&](const asio::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        try {
+          reload();
+        } catch (const std::exception&) {
+          // reload() has logged why; the running config stays.
+        }
+        signals.async_wait(onSignal);
+        return;
+      }
+      spdlog::info("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      sd_notify(0, "STOPPING=1");
+      manager->cancelAll();
+      io.stop();
+    };
+    signals.async_wait(onSignal);
+
+    asio::steady_timer watchdog(io);
+    uint64_t watchdogUsec = 0;
+    std::function<void()> pet = [&] {
+      sd_notify(0, "WATCHDOG=1");
+      watchdog.expires_after(std::chrono::microseconds(watchdogUsec / 2));
+      watchdog.async_wait([&](const asio::error_code& e) {
+        if (!e) pet();
+      });
+    };
+    if (sd_watchdog_enabled(0, &watchdogUsec) > 0 && watchdogUsec > 0) pet();
+
+    io.run();
+    // The running benchmark sees its cancel flag within 0.1 s and stops.
+    worker.stop();
+    loop.stop();
+    manager_ = nullptr;
+    manager.reset();
+    spdlog::info("Stopped");
+    return 0;
+  }
+
+ private:
+  Config loadConfigForStart() {
+    std::error_code ec;
+    if (!options_.config && !fs::exists(configPath_, ec)) {
+      spdlog::warn("No config at {}: running with the defaults and no scenarios; create it and reload", configPath_.string());
+      Config c;
+      applyEnvironmentOverrides(c);
+      return c;
+    }
+    return loadConfig(configPath_);
+  }
+
+  void reload() {
+    sd_notify(0, "RELOADING=1");
+    try {
+      Config c = loadConfig(configPath_);
+      manager_->setEngine(std::make_shared<Engine>(std::move(c), stateDir_));
+      spdlog::info("Configuration reloaded from {}", configPath_.string());
+      sd_notifyf(0, "READY=1\nSTATUS=%s", manager_->statusLine().c_str());
+    } catch (const Error& e) {
+      spdlog::error("Reload failed, keeping the running config: {}", e.what());
+      sd_notify(0, "READY=1");
+      throw;
+    }
+  }
+
+  ServiceOptions options_;
+  bool userMode_;
+  fs::path configPath_;
+  fs::path stateDir_;
+  Manager* manager_ = nullptr;
+};
+
+}  // namespace
+
+int runService(const ServiceOptions& options) {
+  std::signal(SIGPIPE, SIG_IGN);
+  return Service(options).run();
+}
+
+}  // namespace giflab::daemon
