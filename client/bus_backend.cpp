@@ -1,27 +1,273 @@
 #include "client/bus_backend.hpp"
 
+#include <poll.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sdbus-c++/sdbus-c++.h>
+#include <thread>
+
+#include "client/terminal.hpp"
 #include "common/error.hpp"
+#include "common/timeutil.hpp"
 
 namespace giflab::cli {
+using nlohmann::json;
 
 namespace {
+
+constexpr const char* kBusName = "org.giflab.Perf1";
+constexpr const char* kPath = "/org/giflab/Perf1";
+constexpr const char* kManager = "org.giflab.Perf1.Manager";
+constexpr const char* kJob = "org.giflab.Perf1.Job";
+constexpr const char* kOurErrors = "org.giflab.Perf1.Error.";
+
 std::string busName(BusTarget t) {
   return t == BusTarget::Session ? "session bus" : t == BusTarget::Address ? "given bus" : "system bus";
 }
+
+std::string notRunning(BusTarget t, const std::string& why) {
+  const std::string start = t == BusTarget::Session ? "systemctl --user start giflab-perfd" : "systemctl start giflab-perfd";
+  return "giflab-perfd is not running on the " + busName(t) + " (start it with " + start + ", or use --local)" +
+         (why.empty() ? "" : " [" + why + "]");
+}
+
+ErrorKind kindFromBusName(const std::string& name) {
+  if (name.rfind(kOurErrors, 0) != 0) return ErrorKind::Internal;
+  const std::string kind = name.substr(std::string(kOurErrors).size());
+  for (ErrorKind k : {ErrorKind::InvalidArgument, ErrorKind::Config, ErrorKind::NoBaselines, ErrorKind::BaselineCorrupt,
+                      ErrorKind::InsufficientSamples, ErrorKind::ScenarioFailed, ErrorKind::UnknownScenario,
+                      ErrorKind::Storage, ErrorKind::Cancelled, ErrorKind::AccessDenied, ErrorKind::Busy})
+    if (kind == errorKindName(k)) return k;
+  return ErrorKind::Internal;
+}
+
+class BusBackend final : public Backend {
+ public:
+  BusBackend(BusTarget target, const std::string& address) : target_(target) {
+    try {
+      connection_ = target == BusTarget::Session   ? sdbus::createSessionBusConnection()
+                    : target == BusTarget::Address ? sdbus::createSessionBusConnectionWithAddress(address)
+                                                   : sdbus::createSystemBusConnection();
+      proxy_ = sdbus::createProxy(*connection_, kBusName, kPath);
+    } catch (const sdbus::Error& e) {
+      throw Error(ErrorKind::Internal, notRunning(target, e.getMessage()));
+    }
+  }
+
+  // Any call, with the bus's errors turned into ones a person can act on.
+  template <typename F>
+  auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const sdbus::Error& e) {
+      const std::string& n = e.getName();
+      if (n.rfind(kOurErrors, 0) == 0) throw Error(kindFromBusName(n), e.getMessage());
+      if (n == "org.freedesktop.DBus.Error.ServiceUnknown" || n == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+          n == "org.freedesktop.DBus.Error.NoReply" || n == "org.freedesktop.DBus.Error.Disconnected")
+        throw Error(ErrorKind::Internal, notRunning(target_, ""));
+      if (n == "org.freedesktop.DBus.Error.AccessDenied")
+        throw Error(ErrorKind::AccessDenied, "the bus policy refuses " + what +
+                                                 " to this user: run as root or join group giflab-perf (" +
+                                                 e.getMessage() + ")");
+      throw Error(ErrorKind::Internal, what + " failed: " + e.getMessage() + " (" + n + ")");
+    }
+  }
+
+  json callJson(const std::string& method, auto... args) {
+    return guarded(method, [&] {
+      std::string out;
+      proxy_->callMethod(method).onInterface(kManager).withArguments(args...).storeResultsTo(out);
+      return json::parse(out);
+    });
+  }
+
+  json runJob(const std::string& method, const ProgressFn& progress, auto... args) {
+    const sdbus::ObjectPath path = guarded(method, [&] {
+      sdbus::ObjectPath p;
+      proxy_->callMethod(method).onInterface(kManager).withArguments(args...).storeResultsTo(p);
+      return p;
+    });
+    return waitForJob(path, progress);
+  }
+
+  json waitForJob(const sdbus::ObjectPath& path, const ProgressFn& progress) {
+    auto job = sdbus::createProxy(*connection_, kBusName, path);
+    bool cancelSent = false;
+    for (;;) {
+      std::map<std::string, sdbus::Variant> props;
+      guarded("reading job " + path, [&] {
+        job->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kJob)).storeResultsTo(props);
+        return 0;
+      });
+      const auto state = props.at("State").get<std::string>();
+      if (state == "succeeded") return json::parse(props.at("Result").get<std::string>());
+      if (state == "failed" || state == "cancelled") {
+        const auto name = props.at("ErrorName").get<std::string>();
+        throw Error(state == "cancelled" ? ErrorKind::Cancelled : kindFromBusName(name),
+                    props.at("ErrorMessage").get<std::string>());
+      }
+      if (progress)
+        progress(props.at("Progress").get<double>(),
+                 (state == "queued" ? "queued: " : "") + props.at("Message").get<std::string>());
+      if (interruptFlag().load() && !cancelSent) {
+        // Ctrl-C cancels the job this client started, then waits for it to end.
+        guarded("cancelling job " + path, [&] {
+          job->callMethod("Cancel").onInterface(kJob);
+          return 0;
+        });
+        cancelSent = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  template <typename T>
+  T property(const std::string& name) {
+    return guarded("reading " + name, [&]() -> T {
+      const sdbus::Variant v = proxy_->getProperty(name).onInterface(kManager);
+      return v.template get<T>();
+    });
+  }
+
+  json status(bool verbose) override { return callJson("GetStatus", verbose); }
+  json baselineCreate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
+    return runJob("CreateBaselines", p, s, static_cast<uint32_t>(it.value_or(0)));
+  }
+  json baselineUpdate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
+    return runJob("UpdateBaselines", p, s, static_cast<uint32_t>(it.value_or(0)));
+  }
+  json baselineList() override { return callJson("ListBaselines"); }
+  json baselineClear(const std::vector<std::string>& s) override { return callJson("ClearBaselines", s); }
+  json history(const HistoryQuery& q) override {
+    return callJson("GetHistory", q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days), q.trend,
+                    q.changes);
+  }
+  json validate(const ProgressFn& p) override { return runJob("Validate", p); }
+  json ci(const CheckOptions& o, const ProgressFn& p) override {
+    return runJob("RunCi", p, o.action, o.threshold.value_or(0.0), o.scenarios);
+  }
+  json deps() override {
+    json d = callJson("CheckDependencies");
+    d["checks"].insert(d["checks"].begin(),
+                       json{{"check", "daemon"}, {"ok", true},
+                            {"detail", "giflab-perfd " + property<std::string>("Version") + " on the " + busName(target_)}});
+    return d;
+  }
+  json monitor(const std::string& action, const ProgressFn&) override {
+    if (action == "start" || action == "stop")
+      guarded(action == "start" ? "monitor start" : "monitor stop", [&] {
+        proxy_->callMethod(action == "start" ? "StartMonitor" : "StopMonitor").onInterface(kManager);
+        return 0;
+      });
+    json out = {{"state", property<std::string>("MonitorState")},
+                {"enabled", property<bool>("Enabled")},
+                {"interval", property<uint64_t>("MonitorInterval")}};
+    const auto last = property<std::string>("LastCycle"), next = property<std::string>("NextCycle");
+    if (!last.empty()) out["last_cycle"] = last;
+    if (!next.empty()) out["next_cycle"] = next;
+    return out;
+  }
+
+  int watch(bool notify, bool asJson) {
+    property<std::string>("Version");  // fails with the "not running" advice when it is not
+    std::unique_ptr<sdbus::IConnection> session;
+    std::unique_ptr<sdbus::IProxy> notifier;
+    if (notify) {
+      try {
+        session = sdbus::createSessionBusConnection();
+        notifier = sdbus::createProxy(*session, "org.freedesktop.Notifications", "/org/freedesktop/Notifications");
+      } catch (const sdbus::Error& e) {
+        throw Error(ErrorKind::Internal, "--notify needs a session bus with a notification server: " + e.getMessage());
+      }
+    }
+    proxy_->uponSignal("RegressionDetected")
+        .onInterface(kManager)
+        .call([&](const std::string& scenario, const std::string& metric, const std::string& severity, double regression,
+                  const std::map<std::string, sdbus::Variant>& details) {
+          auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
+          const std::string unit = details.count("unit") ? details.at("unit").get<std::string>() : "";
+          const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
+          if (asJson) {
+            std::printf("%s\n", json{{"signal", "RegressionDetected"}, {"scenario", scenario}, {"metric", metric},
+                                     {"severity", severity}, {"regression", regression}, {"current", d("current")},
+                                     {"baseline", d("baseline")}, {"unit", unit}, {"timestamp", ts}}
+                                    .dump()
+                                    .c_str());
+          } else {
+            const Color c = severity == "critical" ? Color::Red : severity == "warning" ? Color::Yellow : Color::Bold;
+            std::printf("%s %s %s %s %s (%g %s -> %g %s)\n", ts.c_str(), Style::paint("RegressionDetected", c).c_str(),
+                        scenario.c_str(), metric.c_str(), (severity + " +" + formatPercent(regression)).c_str(),
+                        d("baseline"), unit.c_str(), d("current"), unit.c_str());
+          }
+          std::fflush(stdout);
+          if (notifier) sendNotification(*notifier, scenario, metric, severity, regression, d("baseline"), d("current"), unit);
+        });
+    proxy_->uponSignal("RegressionResolved").onInterface(kManager).call([&](const std::string& scenario, const std::string& metric) {
+      if (asJson)
+        std::printf("%s\n", json{{"signal", "RegressionResolved"}, {"scenario", scenario}, {"metric", metric},
+                                 {"timestamp", nowIso8601()}}
+                                .dump()
+                                .c_str());
+      else
+        std::printf("%s %s %s %s\n", nowIso8601().c_str(), Style::paint("RegressionResolved", Color::Green).c_str(),
+                    scenario.c_str(), metric.c_str());
+      std::fflush(stdout);
+    });
+    proxy_->finishRegistration();
+    if (!asJson) {
+      std::fprintf(stderr, "Watching giflab-perfd on the %s for regression signals; Ctrl-C stops.\n", busName(target_).c_str());
+    }
+    while (!interruptFlag().load()) {
+      const auto pd = connection_->getEventLoopPollData();
+      pollfd p{pd.fd, pd.events, 0};
+      ::poll(&p, 1, 200);
+      while (connection_->processPendingRequest()) {
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static void sendNotification(sdbus::IProxy& n, const std::string& scenario, const std::string& metric,
+                               const std::string& severity, double regression, double baseline, double current,
+                               const std::string& unit) {
+    const uint8_t urgency = severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
+    const std::string what = metric == "memory_usage" ? "uses more memory" : "got slower";
+    const std::string summary = "GIF pipeline " + what + ": " + scenario;
+    char body[512];
+    std::snprintf(body, sizeof body, "%s is %.1f %% worse than its baseline (%g %s, now %g %s). Severity: %s.",
+                  metric == "memory_usage" ? "Peak memory" : "Processing time", regression * 100, baseline, unit.c_str(),
+                  current, unit.c_str(), severity.c_str());
+    std::map<std::string, sdbus::Variant> hints{{"urgency", sdbus::Variant(urgency)},
+                                                {"category", sdbus::Variant(std::string("giflab.regression"))}};
+    uint32_t id = 0;
+    try {
+      n.callMethod("Notify")
+          .onInterface("org.freedesktop.Notifications")
+          .withArguments(std::string("giflab-perfd"), uint32_t{0}, std::string("dialog-warning"), summary, std::string(body),
+                         std::vector<std::string>{}, hints, int32_t{-1})
+          .storeResultsTo(id);
+    } catch (const sdbus::Error& e) {
+      std::fprintf(stderr, "warning: desktop notification failed: %s\n", e.getMessage().c_str());
+    }
+  }
+
+  BusTarget target_;
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
 }  // namespace
 
-std::unique_ptr<Backend> makeBusBackend(BusTarget target, const std::string&, bool) {
-  // The daemon (issue 3) is not part of this build yet.
-  throw Error(ErrorKind::Internal, "giflab-perfd is not running on the " + busName(target) +
-                                       " (start it with systemctl start giflab-perfd, or use --local)");
+std::unique_ptr<Backend> makeBusBackend(BusTarget target, const std::string& address, bool) {
+  return std::make_unique<BusBackend>(target, address);
 }
 
-int runWatch(Backend&, bool, bool) {
-  throw Error(ErrorKind::Internal, "watch needs the daemon; it is not part of this build yet");
-}
-
-int writeReport(Backend&, const std::string&) {
-  throw Error(ErrorKind::Internal, "report is not part of this build yet");
+int runWatch(Backend& backend, bool notify, bool json) {
+  auto* bus = dynamic_cast<BusBackend*>(&backend);
+  if (!bus) throw Error(ErrorKind::InvalidArgument, "watch listens to the daemon's signals; drop --local");
+  return bus->watch(notify, json);
 }
 
 }  // namespace giflab::cli

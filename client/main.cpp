@@ -228,6 +228,9 @@ int main(int argc, char** argv) {
     return rc;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Cancelled) return fail("Cancelled", "interrupted; nothing was saved for the unfinished work");
+    // A refusal names itself, as the bus error it is.
+    if (e.kind() == ErrorKind::AccessDenied)
+      return fail("AccessDenied", std::string(e.what()) + " [org.giflab.Perf1.Error.AccessDenied]");
     return fail(errorKindName(e.kind()), e.what());
   } catch (const std::exception& e) {
     return fail("Internal", e.what());

@@ -58,7 +58,12 @@ class Service {
     BusLoop loop(io, *connection);
     Manager::Hooks hooks;
     hooks.reload = [this] { reload(); };
-    hooks.statusLine = [](const std::string& line) { sd_notifyf(0, "STATUS=%s", line.c_str()); };
+    // Only a changed line is sent: property changes come in bursts.
+    hooks.statusLine = [last = std::string()](const std::string& line) mutable {
+      if (line == last) return;
+      last = line;
+      sd_notifyf(0, "STATUS=%s", line.c_str());
+    };
     auto manager = std::make_unique<Manager>(io, *connection, loop, worker, engine, hooks);
     manager_ = manager.get();
     try {

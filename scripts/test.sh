@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
+scripts/test-services.sh
 ctest --test-dir build --output-on-failure -j2 "$@"

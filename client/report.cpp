@@ -1,0 +1,230 @@
+// `giflab-perfctl report --output FILE.html`: one self-contained file (inline
+// CSS and SVG, no scripts, nothing fetched) with a chart per scenario and
+// metric: the history, the baseline band, change points, open regressions
+// and the trend, plus a summary table.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "client/bus_backend.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/stats.hpp"
+#include "common/timeutil.hpp"
+#include "common/version.hpp"
+
+namespace giflab::cli {
+using nlohmann::json;
+
+namespace {
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::string fmt(double v, int decimals = 4) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
+}
+
+struct Point {
+  double t;
+  double v;
+  std::string stamp;
+};
+
+struct Band {
+  double mean = 0, low = 0, high = 0;
+  bool present = false;
+};
+
+std::string chart(const std::string& title, const std::string& unit, const std::vector<Point>& pts, const Band& band,
+                  const json& changePoints, const json* open, const json& trend) {
+  constexpr double W = 760, H = 240, L = 70, R = 16, T = 28, B = 36;
+  std::ostringstream s;
+  s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' viewBox='0 0 " << W << " " << H
+    << "' role='img' aria-label='" << esc(title) << "'>";
+  s << "<rect x='0' y='0' width='" << W << "' height='" << H << "' fill='#fff'/>";
+  s << "<text x='" << L << "' y='18' class='t'>" << esc(title) << "</text>";
+  if (pts.empty()) {
+    s << "<text x='" << W / 2 << "' y='" << H / 2 << "' text-anchor='middle' class='m'>no history in this window</text></svg>";
+    return s.str();
+  }
+  double tmin = pts.front().t, tmax = pts.back().t, vmin = pts.front().v, vmax = pts.front().v;
+  for (const auto& p : pts) tmin = std::min(tmin, p.t), tmax = std::max(tmax, p.t), vmin = std::min(vmin, p.v), vmax = std::max(vmax, p.v);
+  if (band.present) vmin = std::min(vmin, band.low), vmax = std::max(vmax, band.high);
+  if (vmax == vmin) vmax = vmin + (vmin == 0 ? 1 : std::fabs(vmin) * 0.1);
+  const double pad = (vmax - vmin) * 0.08;
+  vmin -= pad, vmax += pad;
+  if (tmax == tmin) tmax = tmin + 1;
+  auto X = [&](double t) { return L + (t - tmin) / (tmax - tmin) * (W - L - R); };
+  auto Y = [&](double v) { return T + (vmax - v) / (vmax - vmin) * (H - T - B); };
+  // axes and grid
+  for (int i = 0; i <= 4; ++i) {
+    const double v = vmin + (vmax - vmin) * i / 4.0;
+    s << "<line x1='" << L << "' x2='" << W - R << "' y1='" << Y(v) << "' y2='" << Y(v) << "' class='g'/>";
+    s << "<text x='" << L - 6 << "' y='" << Y(v) + 4 << "' text-anchor='end' class='a'>" << fmt(v, unit == "s" ? 4 : 1) << "</text>";
+  }
+  s << "<text x='12' y='" << (T + H - B) / 2 << "' class='a' transform='rotate(-90 12 " << (T + H - B) / 2
+    << ")' text-anchor='middle'>" << esc(unit) << "</text>";
+  s << "<text x='" << L << "' y='" << H - 8 << "' class='a'>" << esc(pts.front().stamp) << "</text>";
+  s << "<text x='" << W - R << "' y='" << H - 8 << "' text-anchor='end' class='a'>" << esc(pts.back().stamp) << "</text>";
+  if (band.present) {
+    s << "<rect x='" << L << "' y='" << Y(band.high) << "' width='" << W - L - R << "' height='"
+      << std::max(1.0, Y(band.low) - Y(band.high)) << "' class='band'><title>baseline control limits " << fmt(band.low)
+      << " to " << fmt(band.high) << "</title></rect>";
+    s << "<line x1='" << L << "' x2='" << W - R << "' y1='" << Y(band.mean) << "' y2='" << Y(band.mean) << "' class='mean'/>";
+  }
+  for (const auto& cp : changePoints) {
+    const size_t idx = cp.value("index", 0u);
+    if (idx >= pts.size()) continue;
+    const double x = X(pts[idx].t);
+    s << "<line x1='" << x << "' x2='" << x << "' y1='" << T << "' y2='" << H - B << "' class='cp " << cp.value("direction", "")
+      << "'><title>change point: " << fmt(cp.value("before", 0.0)) << " to " << fmt(cp.value("after", 0.0)) << "</title></line>";
+  }
+  std::string poly;
+  for (const auto& p : pts) poly += fmt(X(p.t), 1) + "," + fmt(Y(p.v), 1) + " ";
+  s << "<polyline points='" << poly << "' class='line'/>";
+  if (pts.size() <= 400)
+    for (const auto& p : pts) s << "<circle cx='" << fmt(X(p.t), 1) << "' cy='" << fmt(Y(p.v), 1) << "' r='2' class='pt'/>";
+  if (trend.is_object() && trend.value("points", 0) >= 3) {
+    const double slope = trend.value("theil_sen_slope_per_day", 0.0);
+    std::vector<double> vs;
+    for (const auto& p : pts) vs.push_back(p.v);
+    const double mid = stats::median(vs), tmid = (tmin + tmax) / 2;
+    const double y0 = mid + slope * (tmin - tmid) / 86400.0, y1 = mid + slope * (tmax - tmid) / 86400.0;
+    s << "<line x1='" << X(tmin) << "' x2='" << X(tmax) << "' y1='" << Y(y0) << "' y2='" << Y(y1) << "' class='trend'><title>trend: "
+      << esc(trend.value("direction", "")) << "</title></line>";
+  }
+  if (open) {
+    const auto& p = pts.back();
+    s << "<circle cx='" << X(p.t) << "' cy='" << Y(p.v) << "' r='7' class='open'/>";
+    s << "<text x='" << W - R << "' y='18' text-anchor='end' class='alert'>open regression: +"
+      << fmt(open->value("regression", 0.0) * 100, 1) << " % (" << esc(open->value("severity", "")) << ")</text>";
+  }
+  s << "</svg>";
+  return s.str();
+}
+
+}  // namespace
+
+int writeReport(Backend& backend, const std::string& output) {
+  HistoryQuery q;
+  q.days = 30;
+  q.trend = true;
+  q.changes = true;
+  q.maxRecords = 100000;
+  const json history = backend.history(q);
+  const json baselines = backend.baselineList();
+  const json status = backend.status(false);
+
+  std::map<std::string, std::vector<Point>> times, memory;
+  for (const auto& r : history.value("records", json::array())) {
+    const auto t = parseIso8601(r.value("timestamp", ""));
+    if (!t) continue;
+    const std::string sc = r.value("scenario", "");
+    times[sc].push_back({toEpochSeconds(*t), r.value("processing_time", 0.0), r.value("timestamp", "")});
+    memory[sc].push_back({toEpochSeconds(*t), r.value("memory_usage", 0.0), r.value("timestamp", "")});
+  }
+  std::vector<std::string> scenarios;
+  for (const auto& sc : status.value("scenarios", json::array())) scenarios.push_back(sc.value("name", ""));
+  for (const auto& [name, v] : times)
+    if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
+
+  auto find = [](const json& arr, const std::string& sc, const std::string& metric) -> const json* {
+    for (const auto& x : arr)
+      if (x.value("scenario", "") == sc && x.value("metric", "") == metric) return &x;
+    return nullptr;
+  };
+  const double confidence = status.value("confidence_level", 0.95);
+  // find() returns pointers into these, so they must outlive every use.
+  const json trends = history.value("trends", json::array());
+  const json changes = history.value("changes", json::array());
+
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>giflab-perfd performance report</title><style>"
+          "body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#f6f7f9}"
+          "h1{font-size:22px}h2{font-size:18px;margin-top:28px}section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px;margin:12px 0}"
+          "table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}"
+          ".t{font-size:14px;font-weight:600}.a{font-size:11px;fill:#555}.m{font-size:13px;fill:#888}"
+          ".g{stroke:#eee}.line{fill:none;stroke:#1f6feb;stroke-width:1.5}.pt{fill:#1f6feb}"
+          ".band{fill:#2da44e;fill-opacity:.15}.mean{stroke:#2da44e;stroke-dasharray:4 3}"
+          ".cp{stroke-width:1.5;stroke-dasharray:5 3}.cp.regression{stroke:#cf222e}.cp.improvement{stroke:#8250df}"
+          ".trend{stroke:#bf8700;stroke-width:1.5}.open{fill:none;stroke:#cf222e;stroke-width:2.5}.alert{font-size:12px;fill:#cf222e;font-weight:600}"
+          ".regressed{color:#cf222e;font-weight:600}.ok{color:#2da44e}"
+          "</style></head><body>\n";
+  html << "<h1>giflab-perfd performance report</h1><p>Generated " << esc(nowIso8601()) << " by giflab-perfctl " << kVersion
+       << "; history of the last " << q.days << " days (" << history.value("total_records", 0) << " records). "
+       << "Green band: baseline mean ± z·sd at " << fmt(confidence * 100, 0)
+       << " % confidence; dashed lines: change points (red regression, purple improvement); amber: Theil–Sen trend; "
+          "red ring: open regression.</p>\n";
+  html << "<table><tr><th>Scenario</th><th>Baseline time</th><th>Latest time</th><th>Time trend</th><th>Baseline memory</th>"
+          "<th>Latest memory</th><th>Memory trend</th><th>Change points</th><th>Open regressions</th></tr>\n";
+  std::map<std::string, json> baselineBy;
+  for (const auto& b : baselines.value("baselines", json::array())) baselineBy[b.value("scenario_name", "")] = b;
+  const json openList = status.value("open_regressions", json::array());
+  for (const auto& sc : scenarios) {
+    const json* b = baselineBy.count(sc) ? &baselineBy[sc] : nullptr;
+    const auto* tt = find(trends, sc, "processing_time");
+    const auto* mt = find(trends, sc, "memory_usage");
+    size_t cps = 0;
+    for (const char* m : {"processing_time", "memory_usage"})
+      if (const auto* c = find(changes, sc, m)) cps += c->value("change_points", json::array()).size();
+    std::string opens;
+    for (const auto& o : openList)
+      if (o.value("scenario", "") == sc)
+        opens += o.value("metric", "") + " +" + fmt(o.value("regression", 0.0) * 100, 1) + " % (" + o.value("severity", "") + ") ";
+    html << "<tr><td>" << esc(sc) << "</td><td>" << (b ? fmt(b->value("mean_processing_time", 0.0)) + " s" : "none")
+         << "</td><td>" << (times.count(sc) ? fmt(times[sc].back().v) + " s" : "-") << "</td><td>"
+         << esc(tt ? tt->value("direction", "") : "-") << "</td><td>"
+         << (b ? fmt(b->value("mean_memory_usage", 0.0), 1) + " MB" : "none") << "</td><td>"
+         << (memory.count(sc) ? fmt(memory[sc].back().v, 1) + " MB" : "-") << "</td><td>"
+         << esc(mt ? mt->value("direction", "") : "-") << "</td><td>" << cps << "</td><td class='"
+         << (opens.empty() ? "ok'>none" : "regressed'>" + esc(opens)) << "</td></tr>\n";
+  }
+  html << "</table>\n";
+  for (const auto& sc : scenarios) {
+    html << "<section id='" << esc(sc) << "'><h2>" << esc(sc) << "</h2>\n";
+    const json* b = baselineBy.count(sc) ? &baselineBy[sc] : nullptr;
+    for (const char* m : {"processing_time", "memory_usage"}) {
+      const bool isTime = std::string(m) == "processing_time";
+      Band band;
+      if (b) {
+        band.present = true;
+        band.mean = b->value(isTime ? "mean_processing_time" : "mean_memory_usage", 0.0);
+        const double sd = b->value(isTime ? "std_processing_time" : "std_memory_usage", 0.0);
+        const auto lim = stats::controlLimits(band.mean, sd, confidence);
+        band.low = lim.low, band.high = lim.high;
+      }
+      const json* cp = find(changes, sc, m);
+      const json* tr = find(trends, sc, m);
+      const json* open = nullptr;
+      for (const auto& o : openList)
+        if (o.value("scenario", "") == sc && o.value("metric", "") == m) open = &o;
+      html << chart(sc + " — " + (isTime ? "processing time" : "peak memory"), isTime ? "s" : "MB",
+                    isTime ? times[sc] : memory[sc], band, cp ? cp->value("change_points", json::array()) : json::array(),
+                    open, tr ? *tr : json())
+           << "\n";
+    }
+    html << "</section>\n";
+  }
+  html << "</body></html>\n";
+  writeFileAtomically(output, html.str());
+  std::fprintf(stderr, "Wrote %s (%zu scenarios)\n", output.c_str(), scenarios.size());
+  return 0;
+}
+
+}  // namespace giflab::cli

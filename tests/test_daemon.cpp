@@ -1,0 +1,456 @@
+// giflab-perfd against real parts: a private system-type dbus-daemon with
+// the shipped policy, the real daemon binary, journald, setpriv callers.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+#include <cmath>
+#include <thread>
+
+#include "tests/bus_fixture.hpp"
+
+using namespace giflab::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+std::string uniqueName(const std::string& base) {
+  return base + "_" + std::to_string(::getpid()) + "_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+}
+
+class Daemon : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::string scenario = uniqueName("slowable");
+  std::filesystem::path config() const { return dir / "config.json"; }
+  std::filesystem::path state() const { return dir / "state"; }
+  std::filesystem::path sleepFile() const { return dir / "sleep"; }
+
+  void SetUp() override {
+    if (!haveRoot()) GTEST_SKIP() << "needs root for a system-type bus";
+    // The test user must be able to reach the binaries and the state.
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+    writeFile(sleepFile(), "0.03");
+  }
+
+  void writeConfig(bool enabled, int interval = 2, const std::string& extra = "") {
+    writeFile(config(), R"({"performance": {"enabled": )" + std::string(enabled ? "true" : "false") +
+                            R"(, "monitoring_interval": )" + std::to_string(interval) + extra + R"(},
+      "scenarios": [{"name": ")" + scenario + R"(", "description": "sleeps as long as a file says",
+                     "command": [")" + workload().string() + R"(", "--sleep-file", ")" + sleepFile().string() +
+                            R"("], "iterations": 5}]})");
+  }
+
+  static json parse(const ProcessResult& r) {
+    auto j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+};
+
+}  // namespace
+
+TEST_F(Daemon, TheIssuesDoneWhen) {
+  PrivateBus bus;
+  writeConfig(true, 2);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  Watcher watch(bus);
+
+  auto r = perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"});
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err << d.log();
+  r = perfctlOnBus(bus, {"monitor", "start"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("running"), std::string::npos) << r.out;
+
+  writeFile(sleepFile(), "0.039");  // 30 % slower
+  // Confirmed by the second regressed cycle: within two cycles of 2 s plus their runs.
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 15s)) << d.log();
+  std::this_thread::sleep_for(2500ms);  // one more regressed cycle must not repeat the signal
+  size_t detected = 0;
+  json signal;
+  for (const auto& l : watch.lines())
+    if (l.find("RegressionDetected") != std::string::npos) ++detected, signal = json::parse(l);
+  EXPECT_EQ(detected, 1u);
+  EXPECT_EQ(signal["scenario"], scenario);
+  EXPECT_EQ(signal["metric"], "processing_time");
+  EXPECT_NEAR(signal["regression"].get<double>(), 0.30, 0.1);
+  EXPECT_EQ(signal["unit"], "s");
+  EXPECT_NEAR(signal["baseline"].get<double>(), 0.03, 0.005);
+  EXPECT_EQ(signal["timestamp"].get<std::string>().back(), 'Z');
+
+  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  ASSERT_EQ(st["open_regressions"].size(), 1u);
+  EXPECT_EQ(st["open_regressions"][0]["scenario"], scenario);
+  EXPECT_EQ(st["daemon"], "running");
+
+  if (haveJournal()) {
+    const auto entries = journalEntries("GIFLAB_SCENARIO=" + scenario, 1, 5s);
+    ASSERT_GE(entries.size(), 1u);
+    const json e = json::parse(entries.front());
+    EXPECT_EQ(e["SYSLOG_IDENTIFIER"], "giflab-perfd");
+    EXPECT_EQ(e["MESSAGE_ID"], "9d6a4c1e7f2b4b3a8e5d0c7f1a2b3c4d");
+    EXPECT_EQ(e["GIFLAB_METRIC"], "processing_time");
+    EXPECT_EQ(e["GIFLAB_SEVERITY"], signal["severity"]);
+    EXPECT_EQ(e["PRIORITY"], signal["severity"] == "info" ? "6" : signal["severity"] == "warning" ? "4" : "2");
+    EXPECT_NEAR(std::stod(e["GIFLAB_REGRESSION"].get<std::string>()), signal["regression"].get<double>(), 1e-3);
+  }
+
+  // Anyone may read; only the admin group may change anything.
+  r = perfctlOnBus(bus, {"status"}, "nobody");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find(scenario), std::string::npos);
+  r = perfctlOnBus(bus, {"monitor", "stop"}, "nobody");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("AccessDenied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("join group giflab-perf"), std::string::npos) << r.err;
+
+  // Back to normal: the regression resolves, once.
+  writeFile(sleepFile(), "0.03");
+  ASSERT_TRUE(watch.waitFor("RegressionResolved", 15s)) << d.log();
+  EXPECT_TRUE(parse(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty());
+  EXPECT_EQ(watch.stop(), 0);
+  if (haveJournal()) {
+    const auto resolved = journalEntries("MESSAGE_ID=2f8e1b7c4a5d4e6f9b0a3c2d1e4f5a6b", 1, 5s);
+    bool ours = false;
+    for (const auto& l : resolved) ours = ours || json::parse(l).value("GIFLAB_SCENARIO", "") == scenario;
+    EXPECT_TRUE(ours);
+  }
+}
+
+TEST_F(Daemon, SlowedThroughConfigAndSighup) {
+  PrivateBus bus;
+  auto cfg = [&](double sleep) {
+    writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+      "scenarios": [{"name": ")" + scenario + R"(", "command": [")" + workload().string() + R"(", "--sleep", ")" +
+                            std::to_string(sleep) + R"("], "iterations": 5}]})");
+  };
+  cfg(0.03);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
+  Watcher watch(bus);
+  cfg(0.045);
+  d.signal(SIGHUP);
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 15s)) << d.log();
+  EXPECT_NE(d.log().find("Configuration reloaded"), std::string::npos);
+  cfg(0.03);
+  d.signal(SIGHUP);
+  ASSERT_TRUE(watch.waitFor("RegressionResolved", 15s)) << d.log();
+}
+
+TEST_F(Daemon, ReadyStatusAndProperties) {
+  PrivateBus bus;
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  std::string all;
+  for (const auto& n : d.notifications()) all += n + "\n";
+  EXPECT_NE(all.find("READY=1"), std::string::npos);
+  EXPECT_NE(all.find("STATUS=monitoring disabled"), std::string::npos) << all;
+
+  auto get = [&](const std::string& prop) {
+    return run({"/usr/bin/busctl", "--address=" + bus.address(), "get-property", "org.giflab.Perf1",
+                "/org/giflab/Perf1", "org.giflab.Perf1.Manager", prop})
+        .out;
+  };
+  EXPECT_EQ(get("Version"), "s \"0.1.0\"\n");
+  EXPECT_EQ(get("Enabled"), "b false\n");
+  EXPECT_EQ(get("MonitorState"), "s \"disabled\"\n");
+  EXPECT_EQ(get("MonitorInterval"), "t 2\n");
+  EXPECT_EQ(get("LastCycle"), "s \"\"\n");
+  EXPECT_EQ(get("NextCycle"), "s \"\"\n");
+  EXPECT_EQ(get("Scenarios"), "as 1 \"" + scenario + "\"\n");
+  EXPECT_EQ(get("OpenRegressions"), "a(sssd) 0\n");
+  EXPECT_EQ(get("RegressionThreshold"), "d 0.1\n");
+  EXPECT_EQ(get("ConfidenceLevel"), "d 0.95\n");
+  const auto intro = run({"/usr/bin/busctl", "--address=" + bus.address(), "introspect", "org.giflab.Perf1",
+                          "/org/giflab/Perf1"});
+  EXPECT_NE(intro.out.find("org.freedesktop.DBus.ObjectManager"), std::string::npos);
+  EXPECT_NE(intro.out.find(".RegressionDetected"), std::string::npos);
+
+  // PropertiesChanged: enabling through config + SIGHUP changes Enabled and MonitorState.
+  TempDir mon;
+  const auto outPath = mon / "monitor.txt";
+  auto monitorPid = std::make_shared<ProcessResult>();
+  std::thread t([&] {
+    *monitorPid = run({"/usr/bin/timeout", "4", "/usr/bin/dbus-monitor", "--address", bus.address(),
+                       "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='/org/giflab/Perf1'"});
+  });
+  std::this_thread::sleep_for(500ms);
+  writeConfig(true, 30);
+  d.signal(SIGHUP);
+  t.join();
+  EXPECT_NE(monitorPid->out.find("\"Enabled\""), std::string::npos) << monitorPid->out;
+  EXPECT_NE(monitorPid->out.find("\"MonitorState\""), std::string::npos) << monitorPid->out;
+  EXPECT_NE(monitorPid->out.find("\"MonitorInterval\""), std::string::npos);
+  EXPECT_EQ(get("MonitorInterval"), "t 30\n");
+  EXPECT_EQ(get("MonitorState"), "s \"running\"\n");
+}
+
+TEST_F(Daemon, EveryMethodThroughTheClient) {
+  PrivateBus bus;
+  writeConfig(true, 3600, R"(, "phase6_baseline_speedup": 1.0)");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 3600, "phase6_baseline_speedup": 1.0},
+      "scenarios": [{"name": ")" + scenario + R"(", "command": [")" + workload().string() + R"(", "--sleep", "0.01"], "iterations": 3},
+                    {"name": "ref", "command": [")" + workload().string() + R"(", "--sleep", "0.02"], "monitored": false},
+                    {"name": "cand", "command": [")" + workload().string() + R"(", "--sleep", "0.01"], "monitored": false}],
+      "phase6": {"reference": "ref", "candidate": "cand", "iterations": 3}})");
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  EXPECT_EQ(perfctlOnBus(bus, {"baseline", "create", "--scenario", scenario, "--iterations", "4"}).exitCode, 0);
+  EXPECT_EQ(perfctlOnBus(bus, {"baseline", "update", "--scenario", scenario, "--iterations", "3"}).exitCode, 0);
+  json list = parse(perfctlOnBus(bus, {"baseline", "list", "--json"}));
+  ASSERT_EQ(list["baselines"].size(), 1u);
+  EXPECT_EQ(list["baselines"][0]["sample_count"], 7);
+  json ci = parse(perfctlOnBus(bus, {"ci", "gate", "--json"}));
+  EXPECT_EQ(ci["action"], "gate");
+  EXPECT_EQ(ci["scenarios_tested"].size(), 1u);
+  json v = parse(perfctlOnBus(bus, {"validate", "--json"}));
+  EXPECT_EQ(v["overall_result"], "passed");
+  EXPECT_NEAR(v["validations"][0]["speedup"].get<double>(), 2.0, 0.4);
+  json h = parse(perfctlOnBus(bus, {"history", "--trend", "--changes", "--json"}));
+  EXPECT_GE(h["total_records"].get<int>(), 3);
+  EXPECT_TRUE(h.contains("trends"));
+  EXPECT_TRUE(h.contains("changes"));
+  json deps = parse(perfctlOnBus(bus, {"deps", "check", "--json"}));
+  EXPECT_TRUE(deps["ok"].get<bool>()) << deps.dump();
+  EXPECT_EQ(deps["checks"][0]["check"], "daemon");
+  EXPECT_EQ(perfctlOnBus(bus, {"monitor", "stop"}).exitCode, 0);
+  EXPECT_EQ(parse(perfctlOnBus(bus, {"--json", "monitor", "status"}))["state"], "stopped");
+  EXPECT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
+  EXPECT_EQ(parse(perfctlOnBus(bus, {"baseline", "clear", "--json"}))["cleared"].size(), 1u);
+  const auto report = dir / "report.html";
+  EXPECT_EQ(perfctlOnBus(bus, {"report", "--output", report.string()}).exitCode, 0);
+  EXPECT_NE(readFile(report).find("<svg"), std::string::npos);
+}
+
+TEST_F(Daemon, DaemonChecksCredentialsItselfAndTheGroupMayAct) {
+  if (!haveTestUser()) GTEST_SKIP() << "run scripts/test-services.sh as root first";
+  {
+    // A bus that lets everything through: the daemon alone must refuse.
+    PrivateBus open(PrivateBus::Policy::AllowAll);
+    writeConfig(true, 3600);
+    DaemonProcess d(open, config(), state());
+    ASSERT_TRUE(d.waitReady()) << d.log();
+    for (const auto& args : std::vector<std::vector<std::string>>{{"monitor", "stop"},
+                                                                 {"monitor", "start"},
+                                                                 {"baseline", "create"},
+                                                                 {"baseline", "update"},
+                                                                 {"baseline", "clear"},
+                                                                 {"ci", "check"},
+                                                                 {"validate"}}) {
+      const auto r = perfctlOnBus(open, args, "nobody");
+      EXPECT_EQ(r.exitCode, 2) << args[0];
+      EXPECT_NE(r.err.find("needs administrator rights"), std::string::npos) << args[0] << ": " << r.err;
+      EXPECT_NE(r.err.find("join group giflab-perf"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(perfctlOnBus(open, {"status"}, "nobody").exitCode, 0);
+  }
+  // The shipped policy: a member of giflab-perf may act.
+  PrivateBus bus;
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  auto r = perfctlOnBus(bus, {"monitor", "stop"}, "giflab-perf-tester");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = perfctlOnBus(bus, {"baseline", "create", "--iterations", "3"}, "giflab-perf-tester");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = perfctlOnBus(bus, {"history", "--json"}, "nobody");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = perfctlOnBus(bus, {"baseline", "clear"}, "nobody");
+  EXPECT_EQ(r.exitCode, 2);
+}
+
+TEST_F(Daemon, NamedErrorsForBadArgumentsAndTheDaemonSurvives) {
+  PrivateBus bus;
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
+  auto proxy = sdbus::createProxy(*conn, "org.giflab.Perf1", "/org/giflab/Perf1");
+  auto errorOf = [&](auto call) -> std::string {
+    try {
+      call();
+    } catch (const sdbus::Error& e) {
+      return e.getName() + ": " + e.getMessage();
+    }
+    return "no error";
+  };
+  const char* M = "org.giflab.Perf1.Manager";
+  sdbus::ObjectPath p;
+  std::string s;
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("CreateBaselines").onInterface(M).withArguments(std::vector<std::string>{"nope"}, 5u).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.UnknownScenario", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("CreateBaselines").onInterface(M).withArguments(std::vector<std::string>{}, 2u).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InsufficientSamples: Insufficient samples for baseline", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("CreateBaselines").onInterface(M).withArguments(std::vector<std::string>{std::string(100000, 'x')}, 5u).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("RunCi").onInterface(M).withArguments(std::string("gate"), 20.0, std::vector<std::string>{}).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("RunCi").onInterface(M).withArguments(std::string("deploy"), 0.1, std::vector<std::string>{}).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("RunCi").onInterface(M).withArguments(std::string("gate"), std::nan(""), std::vector<std::string>{}).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("GetHistory").onInterface(M).withArguments(std::string(1 << 20, 'y'), std::string(""), 7u, false, false).storeResultsTo(s); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("GetHistory").onInterface(M).withArguments(std::string(""), std::string(""), 100000u, false, false).storeResultsTo(s); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("GetHistory").onInterface(M).withArguments(std::string(""), std::string("speed"), 7u, false, false).storeResultsTo(s); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("StartMonitor").onInterface(M); })
+                .rfind("org.giflab.Perf1.Error.Config: Performance monitoring is disabled", 0), 0u);
+  EXPECT_EQ(errorOf([&] { proxy->callMethod("CreateBaselines").onInterface(M).withArguments(std::vector<std::string>{}, 1001u).storeResultsTo(p); })
+                .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  EXPECT_TRUE(d.running());
+  EXPECT_EQ(perfctlOnBus(bus, {"status"}).exitCode, 0);
+}
+
+TEST_F(Daemon, CancelAJobWithCtrlCAndJobsStayReadable) {
+  PrivateBus bus;
+  writeFile(sleepFile(), "2");
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  // A slow baseline job, interrupted like Ctrl-C.
+  TempDir io;
+  std::atomic<int> rc{-99};
+  std::string err;
+  std::thread client([&] {
+    auto r = perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"});
+    rc = r.exitCode;
+    err = r.err;
+  });
+  std::this_thread::sleep_for(1500ms);
+  run({"/usr/bin/pkill", "-INT", "-f", "giflab-perfctl baseline create --iterations 5"});
+  client.join();
+  EXPECT_EQ(rc.load(), 2);
+  EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(state() / "baselines.json"));
+  // The finished job is still there to read, with its state.
+  const auto objs = run({"/usr/bin/busctl", "--address=" + bus.address(), "get-property", "org.giflab.Perf1",
+                         "/org/giflab/Perf1/job/1", "org.giflab.Perf1.Job", "State"});
+  EXPECT_EQ(objs.out, "s \"cancelled\"\n") << objs.err;
+  const auto managed = run({"/usr/bin/busctl", "--address=" + bus.address(), "call", "org.giflab.Perf1",
+                            "/org/giflab/Perf1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"});
+  EXPECT_NE(managed.out.find("/org/giflab/Perf1/job/1"), std::string::npos) << managed.out;
+  // No workload left running.
+  EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --sleep-file " + sleepFile().string()}).exitCode, 0);
+}
+
+TEST_F(Daemon, SigtermDuringAJobExitsCleanlyWithinFiveSeconds) {
+  PrivateBus bus;
+  writeFile(sleepFile(), "3");
+  writeConfig(false);
+  auto d = std::make_unique<DaemonProcess>(bus, config(), state());
+  ASSERT_TRUE(d->waitReady()) << d->log();
+  std::thread client([&] { perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"}); });
+  std::this_thread::sleep_for(1s);
+  const auto t0 = std::chrono::steady_clock::now();
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->waitExit(5s), 0) << d->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  client.join();
+  EXPECT_NE(d->log().find("Received SIGTERM"), std::string::npos);
+  EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --sleep-file " + sleepFile().string()}).exitCode, 0);
+}
+
+TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
+  PrivateBus bus;
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  writeFile(config(), R"({"performance": {"monitoring_interval": "often"}})");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return d.log().find("Reload failed, keeping the running config") != std::string::npos; }, 5s))
+      << d.log();
+  EXPECT_NE(d.log().find("performance.monitoring_interval"), std::string::npos);
+  EXPECT_TRUE(d.running());
+  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  EXPECT_EQ(st["scenarios"][0]["name"], scenario);
+  // The Reload method says the same as a named error.
+  const auto r = perfctlOnBus(bus, {"deps", "check"});
+  EXPECT_EQ(r.exitCode, 0);
+}
+
+TEST_F(Daemon, ARestartKeepsBaselinesHistoryAndAlertState) {
+  PrivateBus bus;
+  writeConfig(true, 1);
+  {
+    DaemonProcess d(bus, config(), state());
+    ASSERT_TRUE(d.waitReady()) << d.log();
+    ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
+    writeFile(sleepFile(), "0.045");
+    ASSERT_TRUE(eventually([&] { return !parse(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty(); }, 15s))
+        << d.log();
+  }
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  Watcher watch(bus);
+  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  EXPECT_EQ(st["open_regressions"].size(), 1u);  // not forgotten
+  EXPECT_EQ(st["baselines"], 1);
+  EXPECT_GE(st["history_records"].get<int>(), 3);
+  std::this_thread::sleep_for(3s);  // cycles after the restart find it still regressed
+  for (const auto& l : watch.lines()) EXPECT_EQ(l.find("RegressionDetected"), std::string::npos) << "repeated: " << l;
+}
+
+TEST_F(Daemon, EightClientsStayAnsweredWhileABaselineJobRuns) {
+  PrivateBus bus;
+  writeFile(sleepFile(), "0.2");
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  std::thread job([&] { perfctlOnBus(bus, {"baseline", "create", "--iterations", "10"}); });
+  std::this_thread::sleep_for(500ms);
+  std::atomic<int> answered{0}, failed{0};
+  std::atomic<long> worstUs{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&] {
+      auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
+      auto proxy = sdbus::createProxy(*conn, "org.giflab.Perf1", "/org/giflab/Perf1");
+      for (int i = 0; i < 500; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+          std::string s;
+          proxy->callMethod("GetStatus").onInterface("org.giflab.Perf1.Manager").withArguments(false).storeResultsTo(s);
+          ++answered;
+        } catch (const sdbus::Error&) {
+          ++failed;
+        }
+        const long us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        long prev = worstUs.load();
+        while (us > prev && !worstUs.compare_exchange_weak(prev, us)) {
+        }
+      }
+    });
+  for (auto& t : clients) t.join();
+  job.join();
+  EXPECT_EQ(answered.load(), 4000);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_LT(worstUs.load(), 1000000) << "slowest status call took " << worstUs.load() << " us";
+  EXPECT_TRUE(std::filesystem::exists(state() / "baselines.json"));
+}
+
+TEST(DaemonAlone, ABrokenConfigAtStartIsAClearErrorAndExitTwo) {
+  if (!haveRoot()) GTEST_SKIP();
+  PrivateBus bus;
+  TempDir dir;
+  writeFile(dir / "c.json", R"({"scenarios": [{"name": "x"}]})");
+  DaemonProcess d(bus, dir / "c.json", dir / "state");
+  EXPECT_EQ(d.waitExit(5s), 2);
+  EXPECT_NE(d.log().find("scenarios[0].command: missing"), std::string::npos) << d.log();
+}
+
+TEST(DaemonAlone, ClientSaysTheDaemonIsNotRunning) {
+  if (!haveRoot()) GTEST_SKIP();
+  PrivateBus bus;
+  const auto r = perfctlOnBus(bus, {"status"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("giflab-perfd is not running on the system bus (start it with systemctl start giflab-perfd, or use --local)"),
+            std::string::npos)
+      << r.err;
+}
