@@ -92,7 +92,7 @@ std::string Manager::statusLine() const {
   std::string line;
   const size_t n = engine_->config().scenarios.size();
   if (monitorState_ == "running") {
-    line = "monitoring " + std::to_string(n) + " scenarios";
+    line = "monitoring " + std::to_string(n) + (n == 1 ? " scenario" : " scenarios");
     if (cycleInFlight_) line += ", cycle running";
     else if (nextCycleAt_ != std::chrono::steady_clock::time_point{})
       line += ", next cycle in " + humanDuration(nextCycleAt_ - std::chrono::steady_clock::now());

@@ -3,10 +3,11 @@
 # Does nothing when they are all present.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config scdoc
   libsdbus-c++-dev libsdbus-c++-bin libasio-dev nlohmann-json3-dev libspdlog-dev libsystemd-dev
   libcli11-dev libsimdjson-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  gifsicle hyperfine jq dbus systemd procps util-linux
+  gifsicle hyperfine jq dbus dbus-user-session systemd procps util-linux man-db bash-completion
+  debhelper dpkg-dev fakeroot lintian
 )
 missing=()
 for p in "${packages[@]}"; do
