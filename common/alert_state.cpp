@@ -12,6 +12,7 @@ using nlohmann::json;
 void to_json(json& j, const AlertEntry& a) {
   j = {{"scenario", a.scenario}, {"metric", a.metric},   {"severity", a.severity}, {"regression", a.regression},
        {"current", a.current},   {"baseline", a.baseline}, {"since", a.since}};
+  if (!a.began.empty()) j["began"] = a.began;
 }
 
 void from_json(const json& j, AlertEntry& a) {
@@ -22,6 +23,7 @@ void from_json(const json& j, AlertEntry& a) {
   a.current = j.value("current", 0.0);
   a.baseline = j.value("baseline", 0.0);
   a.since = j.value("since", "");
+  a.began = j.value("began", "");
 }
 
 AlertState AlertStore::load() const {

@@ -17,6 +17,7 @@ struct AlertEntry {
   double current = 0;
   double baseline = 0;
   std::string since;  // when it was first seen (ISO-8601 UTC)
+  std::string began;  // when the history's change point says it began; "" when unknown
 };
 
 struct AlertState {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "common/stats.hpp"
@@ -26,6 +27,18 @@ void reduce(std::vector<double>& t, std::vector<double>& v) {
   }
   t.swap(rt);
   v.swap(rv);
+}
+
+// The segment [a, b) minus its Theil-Sen line (slope from at most
+// kMaxTrendPoints block medians, so long histories stay cheap).
+std::vector<double> detrended(const std::vector<double>& values, size_t a, size_t b) {
+  std::vector<double> x, y;
+  for (size_t i = a; i < b; ++i) x.push_back(static_cast<double>(i - a)), y.push_back(values[i]);
+  std::vector<double> rx = x, ry = y;
+  reduce(rx, ry);
+  const double slope = stats::theilSen(rx, ry).slope;
+  for (size_t i = 0; i < y.size(); ++i) y[i] -= slope * x[i];
+  return y;
 }
 
 }  // namespace
@@ -56,28 +69,55 @@ TrendResult analyzeTrend(const std::vector<double>& times, const std::vector<dou
 std::vector<ChangePoint> detectChangePoints(const std::vector<double>& values, const ChangePointOptions& o) {
   std::vector<ChangePoint> found;
   const size_t minSeg = std::max<size_t>(o.minSegment, 2);
-  std::function<void(size_t, size_t)> split = [&](size_t a, size_t b) {
-    const size_t n = b - a;
-    if (n < 2 * minSeg) return;
-    const std::span<const double> seg(values.data() + a, n);
+  // Pettitt's statistic over a segment: the best split (first index of the
+  // right part, relative to the segment) and its |U|.
+  auto bestSplit = [&](const std::vector<double>& seg) {
     const auto r = stats::ranks(seg);
+    const size_t n = seg.size();
     const double nn = static_cast<double>(n);
     double cum = 0, best = -1;
     size_t bestStart = 0;
     for (size_t t = 0; t + 1 < n; ++t) {
       cum += r[t];
-      const size_t start = t + 1;  // first index of the right part
+      const size_t start = t + 1;
       if (start < minSeg || n - start < minSeg) continue;
       const double u = std::fabs(2.0 * cum - static_cast<double>(start) * (nn + 1));
       if (u > best) best = u, bestStart = start;
     }
+    return std::pair<size_t, double>{bestStart, best};
+  };
+  std::function<void(size_t, size_t)> split = [&](size_t a, size_t b) {
+    const size_t n = b - a;
+    if (n < 2 * minSeg) return;
+    const std::vector<double> raw(values.begin() + static_cast<long>(a), values.begin() + static_cast<long>(b));
+    auto [bestStart, best] = bestSplit(raw);
+    if (best < 0) return;
+    // A steady trend is not a change point (the trend analysis reports
+    // creep): when one straight line fits the segment better than one step,
+    // the step is looked for in what is left after the line.
+    auto absResidual = [](const std::vector<double>& y, auto fitted) {
+      double sum = 0;
+      for (size_t i = 0; i < y.size(); ++i) sum += std::fabs(y[i] - fitted(i));
+      return sum;
+    };
+    const double leftMed = stats::median(std::span<const double>(raw.data(), bestStart));
+    const double rightMed = stats::median(std::span<const double>(raw.data() + bestStart, n - bestStart));
+    const double stepFit = absResidual(raw, [&](size_t i) { return i < bestStart ? leftMed : rightMed; });
+    const std::vector<double> flat = detrended(values, a, b);
+    const double flatMed = stats::median(flat);
+    const double lineFit = absResidual(flat, [&](size_t) { return flatMed; });
+    const bool trend = lineFit < stepFit;
+    if (trend) std::tie(bestStart, best) = bestSplit(flat);
+    const std::vector<double>& seg = trend ? flat : raw;
+    const double nn = static_cast<double>(n);
     if (best < 0) return;
     const double p = std::min(1.0, 2.0 * std::exp(-6.0 * best * best / (nn * nn * nn + nn * nn)));
     if (p >= o.alpha) return;
     const size_t cut = a + bestStart;
-    const double before = stats::median(std::span<const double>(values.data() + a, cut - a));
-    const double after = stats::median(std::span<const double>(values.data() + cut, b - cut));
-    const double rel = before != 0 ? (after - before) / std::fabs(before) : (after - before);
+    const double before = stats::median(std::span<const double>(seg.data(), bestStart));
+    const double after = stats::median(std::span<const double>(seg.data() + bestStart, n - bestStart));
+    const double scale = std::fabs(stats::median(std::span<const double>(raw.data(), bestStart)));
+    const double rel = scale != 0 ? (after - before) / scale : (after - before);
     if (std::fabs(rel) < o.minRelativeChange) return;
     split(a, cut);
     found.push_back({cut, before, after, p, rel, after > before ? "regression" : "improvement"});

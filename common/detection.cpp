@@ -54,7 +54,12 @@ void decide(std::vector<MetricComparison*>& comparisons, const DetectionPolicy& 
     MetricComparison& c = *comparisons[i];
     c.pAdjusted = adjusted[i];
     c.severity.clear();
-    const bool aboveThreshold = c.regression > policy.threshold &&
+    // Size: the change must be of threshold size as far as the data can
+    // tell: the interval of the shift reaches the threshold, and the point
+    // estimate is at least half of it. (Requiring the point estimate itself
+    // to pass would miss half of all changes exactly at the threshold.)
+    const bool bigEnough = c.shiftHigh >= policy.threshold && c.regression >= policy.threshold * 0.7;
+    const bool aboveThreshold = bigEnough &&
                                 !(c.metric == kMemoryUsage && c.current - c.baseline < policy.minMemoryDeltaMb);
     if (!aboveThreshold) c.verdict = Verdict::NotRegressed;
     else if (c.pAdjusted <= alpha) c.verdict = Verdict::Regressed;

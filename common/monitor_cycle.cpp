@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "common/analysis.hpp"
 #include "common/baseline.hpp"
+#include "common/history.hpp"
 #include "common/detection.hpp"
 #include "common/error.hpp"
 #include "common/timeutil.hpp"
@@ -17,9 +19,40 @@ auto findEntry(std::vector<AlertEntry>& v, const std::string& scenario, const st
   return std::find_if(v.begin(), v.end(),
                       [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == metric; });
 }
+template <typename F>
+void forEachMetric(const json& check, F&& f) {
+  for (const auto& s : check.value("scenarios_tested", json::array())) {
+    if (s.value("status", "") == "error") continue;
+    for (const auto& m : s.value("metrics", json::array())) f(s.at("scenario").get<std::string>(), m);
+  }
+}
 }  // namespace
 
-std::vector<AlertEvent> applyCheck(const json& check, AlertState& state) {
+std::string alertKey(const std::string& scenario, const std::string& metric) { return scenario + "/" + metric; }
+
+Confirmations newRegressions(const json& check, const AlertState& state) {
+  Confirmations out;
+  forEachMetric(check, [&](const std::string& scenario, const json& m) {
+    const std::string metric = m.at("metric");
+    if (m.value("verdict", "") != "regressed") return;
+    auto same = [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == metric; };
+    if (std::none_of(state.open.begin(), state.open.end(), same) &&
+        std::none_of(state.pending.begin(), state.pending.end(), same))
+      out.insert(alertKey(scenario, metric));
+  });
+  return out;
+}
+
+Confirmations confirmedBy(const json& rerun, const Confirmations& candidates) {
+  Confirmations out;
+  forEachMetric(rerun, [&](const std::string& scenario, const json& m) {
+    const auto key = alertKey(scenario, m.at("metric").get<std::string>());
+    if (candidates.count(key) && m.value("verdict", "") == "regressed") out.insert(key);
+  });
+  return out;
+}
+
+std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const Confirmations& confirmed) {
   std::vector<AlertEvent> events;
   const std::string now = check.value("timestamp", nowIso8601());
   for (const auto& s : check.value("scenarios_tested", json::array())) {
@@ -40,7 +73,8 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state) {
           continue;
         }
         const double lower = m.contains("shift_ci") ? m["shift_ci"][0].get<double>() : 0.0;
-        if (pending != state.pending.end() || lower >= kOpenAtOnceLowerBound) {
+        if (pending != state.pending.end() || confirmed.count(alertKey(scenario, metric)) ||
+            lower >= kOpenAtOnceLowerBound) {
           if (pending != state.pending.end()) {
             entry.since = pending->since;
             state.pending.erase(pending);
@@ -63,6 +97,22 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state) {
   return events;
 }
 
+std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric) {
+  // The last upward change point of the metric's history marks the start.
+  std::vector<double> values;
+  std::vector<std::string> stamps;
+  HistoryFilter f;
+  f.scenario = scenario;
+  HistoryStore(engine.stateDir(), engine.config().performance.max_history_days).read(f, [&](const HistoryPoint& p) {
+    values.push_back(metric == kMemoryUsage ? p.memoryUsage : p.processingTime);
+    stamps.push_back(p.timestamp);
+  });
+  std::string began;
+  for (const auto& cp : detectChangePoints(values))
+    if (cp.direction == "regression") began = stamps[cp.index];
+  return began;
+}
+
 CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress) {
   CycleResult r;
   AlertStore store(engine.stateDir());
@@ -78,7 +128,29 @@ CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, con
   CheckOptions o;
   o.action = "monitor";
   r.check = engine.runCheck(o, cancel, progress);
-  r.events = applyCheck(r.check, r.state);
+  // A first sighting is measured again at once: if the re-run agrees, the
+  // regression is confirmed within this cycle.
+  Confirmations confirmed;
+  if (const auto candidates = newRegressions(r.check, r.state); !candidates.empty()) {
+    CheckOptions again = o;
+    for (const auto& key : candidates) {
+      const std::string scenario = key.substr(0, key.rfind('/'));
+      if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())
+        again.scenarios.push_back(scenario);
+    }
+    const json rerun = engine.runCheck(again, cancel, progress);
+    confirmed = confirmedBy(rerun, candidates);
+    r.check["confirmation_rerun"] = rerun;
+  }
+  r.events = applyCheck(r.check, r.state, confirmed);
+  // When did it begin? The history can tell once a few points follow the
+  // change, so open regressions are looked at again on later cycles.
+  for (auto& open : r.state.open)
+    if (open.began.empty()) open.began = regressionStart(engine, open.scenario, open.metric);
+  for (auto& ev : r.events)
+    for (const auto& open : r.state.open)
+      if (ev.kind == AlertEvent::Kind::Detected && open.scenario == ev.entry.scenario && open.metric == ev.entry.metric)
+        ev.entry.began = open.began;
   store.save(r.state);
   return r;
 }

@@ -2,11 +2,15 @@
 // One monitoring cycle: measure the monitored scenarios, compare with the
 // baselines, and move regressions through pending -> open -> resolved.
 //
-// A regression opens when two consecutive cycles find it (a one-off spike
-// never alerts), or at once when even the lower bound of its confidence
+// A regression opens only once confirmed, so that a one-off spike never
+// alerts: a metric found regressed for the first time is measured again at
+// once (a re-run within the same cycle) and opens when the re-run agrees;
+// otherwise it waits as pending and opens when the next cycle agrees. Even
+// unconfirmed, it opens at once when the lower bound of its confidence
 // interval is 50 % or worse (critical beyond doubt).
 #include <atomic>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <vector>
 
 #include "common/alert_state.hpp"
@@ -26,8 +30,22 @@ struct CycleResult {
   AlertState state;
 };
 
+// "scenario/metric" keys whose regression a re-run within the cycle confirmed.
+using Confirmations = std::set<std::string>;
+std::string alertKey(const std::string& scenario, const std::string& metric);
+
 // Applies one check document to the alert state (pure: no I/O).
-std::vector<AlertEvent> applyCheck(const nlohmann::json& check, AlertState& state);
+std::vector<AlertEvent> applyCheck(const nlohmann::json& check, AlertState& state,
+                                   const Confirmations& confirmed = {});
+// The metrics of a check that are regressed but neither open nor pending:
+// the ones a re-run should confirm.
+Confirmations newRegressions(const nlohmann::json& check, const AlertState& state);
+// The keys a re-run's check found regressed too.
+Confirmations confirmedBy(const nlohmann::json& rerun, const Confirmations& candidates);
+
+// When the regression of scenario/metric began, by the last upward change
+// point of its history; "" when the history shows none (too short).
+std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric);
 
 CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress);
 

@@ -364,6 +364,7 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
                                                     {"unit", sdbus::Variant(std::string(unitOf(e.metric)))},
                                                     {"timestamp", sdbus::Variant(ev.timestamp)},
                                                     {"since", sdbus::Variant(e.since)}};
+      if (!e.began.empty()) details.emplace("began", sdbus::Variant(e.began));
       emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details);
       spdlog::warn("Regression detected: {} {} {:.1f} % ({})", e.scenario, e.metric, e.regression * 100, e.severity);
     } else {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/test_support.hpp"
 
@@ -315,4 +316,29 @@ TEST(CliWithoutLocal, DaemonNotRunningSaysWhatToDo) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("giflab-perfd is not running"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--local"), std::string::npos);
+}
+
+TEST_F(Cli, OpenRegressionsSayWhenTheyBegan) {
+  const auto sleepFile = dir / "sleep";
+  writeFile(sleepFile, "0.02");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+      "scenarios": [{"name": "b", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                          sleepFile.string() + R"("], "iterations": 5}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  ASSERT_EQ(ctl({"monitor", "start", "--cycles", "8"}).exitCode, 0);
+  writeFile(sleepFile, "0.03");
+  // Opens on the first slow cycle (its re-run agrees); once a few points
+  // follow the change, its change point says when it began.
+  ASSERT_EQ(ctl({"monitor", "start", "--cycles", "7"}).exitCode, 0);
+  const json st = parse(ctl({"status", "--json"}));
+  ASSERT_EQ(st["open_regressions"].size(), 1u);
+  const auto& open = st["open_regressions"][0];
+  ASSERT_TRUE(open.contains("began")) << open.dump();
+  // The first slow record is the 10th: baseline, 8 cycles, then the step.
+  std::vector<std::string> stamps;
+  std::istringstream in(readFile(state() / "history.jsonl"));
+  for (std::string l; std::getline(in, l);) stamps.push_back(json::parse(l)["timestamp"]);
+  ASSERT_GE(stamps.size(), 10u);
+  EXPECT_EQ(open["began"], stamps[9]);
+  EXPECT_LE(open["began"].get<std::string>(), open["since"].get<std::string>());
 }

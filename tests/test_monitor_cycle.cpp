@@ -47,6 +47,20 @@ TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
   EXPECT_TRUE(st.open.empty());
 }
 
+TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
+  AlertState st;
+  const auto candidates = newRegressions(check("regressed"), st);
+  ASSERT_EQ(candidates, (Confirmations{"s/processing_time"}));
+  // The re-run disagrees: pending only.
+  EXPECT_TRUE(confirmedBy(check("passed"), candidates).empty());
+  // The re-run agrees: open in this cycle.
+  const auto confirmed = confirmedBy(check("regressed"), candidates);
+  const auto ev = applyCheck(check("regressed"), st, confirmed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
+  EXPECT_TRUE(newRegressions(check("regressed"), st).empty());  // already open: nothing to confirm
+}
+
 TEST(MonitorCycle, CriticalBeyondDoubtOpensAtOnce) {
   AlertState st;
   const auto ev = applyCheck(check("regressed", 0.6), st);

@@ -1,0 +1,490 @@
+#include "bench/eval/evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "common/analysis.hpp"
+#include "common/detection.hpp"
+#include "common/stats.hpp"
+
+namespace giflab::eval {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const char* ruleName(Rule r) {
+  switch (r) {
+    case Rule::Ours: return "giflab-perfd";
+    case Rule::Design: return "design rule (mean > +10 %)";
+    case Rule::ZScore: return "z-score (|z| > 5, last 100)";
+  }
+  return "?";
+}
+
+const char* noiseName(Noise n) {
+  switch (n) {
+    case Noise::LogNormal: return "log-normal";
+    case Noise::Bimodal: return "bimodal";
+    case Noise::Outliers: return "outliers";
+    case Noise::Drift: return "slow drift";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kThreshold = 0.10;    // the design's regression_threshold, for every rule
+constexpr double kConfidence = 0.95;
+constexpr size_t kBaselineSamples = 10;
+constexpr size_t kWindowSingle = 5;    // current samples per check when a run gives one value: the last 5 runs, as 5 iterations
+
+// The re-measure and confirmation samples of a simulated cycle: runs the
+// product would make on demand, drawn from the same distribution.
+struct Extra {
+  std::vector<std::vector<double>> remeasure, rerun;
+};
+std::map<std::string, Extra> gExtraByName;  // by series name, filled by simulate()
+
+double sampleOf(std::mt19937_64& rng, Noise noise, double level, double cv) {
+  const double sigma = std::sqrt(std::log(1 + cv * cv));
+  std::lognormal_distribution<double> ln(std::log(level), sigma);
+  std::uniform_real_distribution<double> u(0, 1);
+  double v = ln(rng);
+  switch (noise) {
+    case Noise::Bimodal:
+      if (u(rng) < 0.3) v *= 1 + 3 * cv;  // a second mode, as on hybrid CPUs and noisy neighbours
+      break;
+    case Noise::Outliers:
+      if (u(rng) < 0.03) v *= 1.5 + 1.5 * u(rng);  // one run in 33 hit by something else
+      break;
+    default: break;
+  }
+  return v;
+}
+
+double level(const SimSpec& s, size_t cycle) {
+  double l = 1.0;
+  if (s.noise == Noise::Drift && cycle >= s.stepAt) l *= 1 + 0.005 * static_cast<double>(cycle - s.stepAt + 1);
+  if (s.step != 0 && cycle >= s.stepAt) l *= 1 + s.step;
+  return l;
+}
+
+double mean(const std::vector<double>& v) { return stats::mean(v); }
+
+}  // namespace
+
+Series simulate(const SimSpec& spec, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Series s;
+  std::ostringstream name;
+  name << "sim-" << noiseName(spec.noise) << "-cv" << spec.cv << "-step" << spec.step << "-" << seed;
+  s.name = name.str();
+  s.cv = spec.cv;
+  s.stepSize = spec.step;
+  if (spec.step != 0 || spec.noise == Noise::Drift) s.changes = {spec.stepAt};
+  Extra extra;
+  for (size_t c = 0; c < spec.cycles; ++c) {
+    auto draw = [&] {
+      std::vector<double> v(spec.iterations);
+      for (auto& x : v) x = sampleOf(rng, spec.noise, level(spec, c), spec.cv);
+      return v;
+    };
+    s.cycles.push_back(draw());
+    extra.remeasure.push_back(draw());
+    extra.rerun.push_back(draw());
+  }
+  gExtraByName[s.name] = std::move(extra);
+  return s;
+}
+
+OnlineResult runOnline(Rule rule, const Series& s) {
+  OnlineResult out;
+  const size_t perCycle = s.cycles.empty() ? 1 : s.cycles.front().size();
+  const size_t baselineCycles = std::max<size_t>(1, (kBaselineSamples + perCycle - 1) / perCycle);
+  const Extra* extra = gExtraByName.count(s.name) ? &gExtraByName.at(s.name) : nullptr;
+  const DetectionPolicy policy{kThreshold, kConfidence};
+
+  std::vector<double> baseline;
+  size_t checksFrom = 0;
+  auto rebase = [&](size_t from) {
+    baseline.clear();
+    for (size_t c = from; c < std::min(s.cycles.size(), from + baselineCycles); ++c)
+      baseline.insert(baseline.end(), s.cycles[c].begin(), s.cycles[c].end());
+    checksFrom = from + baselineCycles;
+  };
+  rebase(0);
+  bool pending = false, firing = false;
+  size_t pendingAt = 0;
+  std::vector<double> aggregates;  // per-cycle means, for the z-score
+  for (size_t c = 0; c < s.cycles.size(); ++c) {
+    const double agg = mean(s.cycles[c]);
+    if (rule == Rule::ZScore) {
+      if (aggregates.size() >= 5) {
+        const size_t from = aggregates.size() > 100 ? aggregates.size() - 100 : 0;
+        const std::vector<double> prev(aggregates.begin() + static_cast<long>(from), aggregates.end());
+        const double m = stats::mean(prev), sd = stats::sampleStd(prev);
+        const bool now = sd > 0 && std::fabs(agg - m) / sd > 5;
+        ++out.checks;
+        if (now && !firing) out.alarms.push_back(c);
+        firing = now;
+      }
+      aggregates.push_back(agg);
+      continue;
+    }
+    if (c < checksFrom) continue;
+    ++out.checks;
+    if (rule == Rule::Design) {
+      const bool now = agg > stats::mean(baseline) * (1 + kThreshold);
+      if (now && !firing) {
+        out.alarms.push_back(c);
+        rebase(c + 1);  // the alert is looked at and the new level accepted
+        firing = false;
+        continue;
+      }
+      firing = now;
+      continue;
+    }
+    // Ours: the product's check, re-measure when inconclusive, confirmation.
+    std::vector<double> current;
+    if (perCycle >= 3) {
+      current = s.cycles[c];
+    } else {
+      if (c + 1 < checksFrom + kWindowSingle) continue;  // not enough runs since the baseline yet
+      for (size_t k = c + 1 - kWindowSingle; k <= c; ++k) current.insert(current.end(), s.cycles[k].begin(), s.cycles[k].end());
+    }
+    auto verdict = [&](const std::vector<double>& cur) {
+      auto m = compareMetric(kProcessingTime, cur, baseline, policy);
+      std::vector<MetricComparison*> all{&m};
+      decide(all, policy);
+      return m.verdict;
+    };
+    Verdict v = verdict(current);
+    if (v == Verdict::Inconclusive && extra) {
+      current.insert(current.end(), extra->remeasure[c].begin(), extra->remeasure[c].end());
+      v = verdict(current);
+    }
+    // Confirmation needs independent samples: a re-run (simulator), or the
+    // next cycle. With one value per run a cycle is the last 5 runs, so the
+    // next cycle is the next 5 runs: a window that shares none with the first.
+    const size_t independentFrom = perCycle >= 3 ? pendingAt + 1 : pendingAt + kWindowSingle;
+    if (v == Verdict::Regressed) {
+      const bool confirmed = (pending && c >= independentFrom) ||
+                             (extra && verdict(extra->rerun[c]) == Verdict::Regressed);
+      if (confirmed) {
+        out.alarms.push_back(c);
+        pending = false;
+        rebase(c + 1);
+      } else if (!pending) {
+        pending = true;
+        pendingAt = c;
+      }
+    } else if (v == Verdict::NotRegressed) {
+      pending = false;
+    }
+  }
+  return out;
+}
+
+std::vector<size_t> changePoints(Rule rule, const Series& s) {
+  if (rule != Rule::Ours) return runOnline(rule, s).alarms;
+  std::vector<double> medians;
+  for (const auto& c : s.cycles) medians.push_back(stats::median(c));
+  std::vector<size_t> out;
+  for (const auto& cp : detectChangePoints(medians)) out.push_back(cp.index);
+  return out;
+}
+
+double tcpdF1(const std::map<std::string, std::vector<size_t>>& annotations, std::vector<size_t> predictions,
+              size_t margin) {
+  auto truePositives = [margin](const std::set<size_t>& truth, std::set<size_t> x) {
+    size_t tp = 0;
+    for (size_t tau : truth) {
+      size_t best = 0, bestDist = SIZE_MAX;
+      for (size_t p : x) {
+        const size_t d = p > tau ? p - tau : tau - p;
+        if (d <= margin && d < bestDist) bestDist = d, best = p;
+      }
+      if (bestDist == SIZE_MAX) continue;
+      ++tp;
+      x.erase(best);
+    }
+    return tp;
+  };
+  std::set<size_t> x(predictions.begin(), predictions.end());
+  x.insert(0);
+  std::set<size_t> all;
+  std::vector<std::set<size_t>> perAnnotator;
+  for (const auto& [id, cps] : annotations) {
+    std::set<size_t> t(cps.begin(), cps.end());
+    t.insert(0);
+    all.insert(t.begin(), t.end());
+    perAnnotator.push_back(t);
+  }
+  if (perAnnotator.empty()) perAnnotator.push_back({0}), all.insert(0);
+  const double precision = static_cast<double>(truePositives(all, x)) / static_cast<double>(x.size());
+  double recall = 0;
+  for (const auto& t : perAnnotator) recall += static_cast<double>(truePositives(t, x)) / static_cast<double>(t.size());
+  recall /= static_cast<double>(perAnnotator.size());
+  return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+}
+
+std::vector<Series> loadGithubActionBenchmark(const fs::path& dir) {
+  std::vector<Series> out;
+  std::ifstream in(dir / "github_action_benchmark/data.json");
+  if (!in) return out;
+  const json doc = json::parse(in);
+  for (const auto& [suite, entries] : doc.at("entries").items()) {
+    std::map<std::string, Series> bySeries;
+    std::vector<std::string> order;
+    for (const auto& e : entries)
+      for (const auto& b : e.at("benches")) {
+        const std::string name = suite + "/" + b.at("name").get<std::string>();
+        if (!bySeries.count(name)) order.push_back(name), bySeries[name].name = name;
+        if (b.at("value").is_number()) bySeries[name].cycles.push_back({b.at("value").get<double>()});
+      }
+    for (const auto& n : order)
+      if (bySeries[n].cycles.size() >= 20) out.push_back(std::move(bySeries[n]));
+  }
+  return out;
+}
+
+std::vector<Series> loadMongodbRealSeries(const fs::path& dir) {
+  std::ifstream in(dir / "mongodb_signal_processing/real_series.json");
+  if (!in) return {};
+  const json doc = json::parse(in);
+  Series s;
+  s.name = "mongodb/real_series";
+  for (const auto& v : doc) s.cycles.push_back({v.get<double>()});
+  return {s};
+}
+
+std::vector<TcpdSeries> loadTcpd(const fs::path& dir) {
+  std::vector<TcpdSeries> out;
+  std::ifstream ain(dir / "tcpd/annotations.json");
+  if (!ain) return out;
+  const json ann = json::parse(ain);
+  for (const auto& [name, byAnnotator] : ann.items()) {
+    std::ifstream in(dir / "tcpd/datasets" / (name + ".json"));
+    if (!in) continue;  // the ten series whose data is not shipped
+    const json d = json::parse(in);
+    const auto& raw = d.at("series").at(0).at("raw");
+    TcpdSeries t;
+    t.series.name = "tcpd/" + name;
+    std::vector<size_t> dropped;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i].is_number()) t.series.cycles.push_back({raw[i].get<double>()});
+      else dropped.push_back(i);
+    }
+    for (const auto& [id, cps] : byAnnotator.items()) {
+      std::vector<size_t> shifted;
+      for (const auto& cp : cps) {
+        size_t idx = cp.get<size_t>();
+        idx -= static_cast<size_t>(std::count_if(dropped.begin(), dropped.end(), [&](size_t x) { return x < idx; }));
+        shifted.push_back(idx);
+      }
+      t.annotations[id] = shifted;
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+namespace {
+
+void scoreUnchanged(Rule rule, const std::vector<Series>& set, RuleScores& sc) {
+  for (const auto& s : set) {
+    const auto r = runOnline(rule, s);
+    sc.checks += r.checks;
+    sc.alarms += r.alarms.size();
+  }
+  sc.falseAlarmsPer100 = sc.checks ? 100.0 * static_cast<double>(sc.alarms) / static_cast<double>(sc.checks) : 0;
+}
+
+// First alarm at or after the change: its delay in cycles (1 = the change's own cycle); 0 = none within `horizon`.
+size_t delayOf(const OnlineResult& r, size_t at, size_t horizon) {
+  for (size_t a : r.alarms)
+    if (a >= at) return a - at < horizon ? a - at + 1 : 0;
+  return 0;
+}
+
+}  // namespace
+
+Report evaluate(const fs::path& dataDir, double scale, uint64_t seed) {
+  Report rep;
+  const Rule rules[] = {Rule::Ours, Rule::Design, Rule::ZScore};
+  const size_t reps = std::max<size_t>(4, static_cast<size_t>(200 * scale));
+  uint64_t next = seed;
+
+  // Simulator: unchanged code under four kinds of noise at CV 1-10 %.
+  std::vector<Series> unchanged;
+  std::map<std::string, std::vector<Series>> unchangedByNoise;
+  for (Noise n : {Noise::LogNormal, Noise::Bimodal, Noise::Outliers})
+    for (double cv : {0.01, 0.03, 0.05, 0.10})
+      for (size_t i = 0; i < reps; ++i) {
+        auto s = simulate({n, cv, 0.0}, ++next);
+        unchangedByNoise[noiseName(n)].push_back(s);
+        unchanged.push_back(std::move(s));
+      }
+  // Steps of 3-50 % at CV 1-10 %, and slow drift.
+  std::vector<Series> steps;
+  for (double step : {0.03, 0.05, 0.10, 0.20, 0.50})
+    for (double cv : {0.01, 0.03, 0.10})
+      for (size_t i = 0; i < reps; ++i) steps.push_back(simulate({Noise::LogNormal, cv, step}, ++next));
+  std::vector<Series> drifts;
+  for (size_t i = 0; i < reps; ++i) drifts.push_back(simulate({Noise::Drift, 0.03, 0.0}, ++next));
+  rep.simSeries = unchanged.size() + steps.size() + drifts.size();
+
+  for (Rule r : rules) {
+    auto& sc = rep.simulator[r];
+    scoreUnchanged(r, unchanged, sc);
+    for (const auto& [noise, set] : unchangedByNoise) {
+      RuleScores tmp;
+      scoreUnchanged(r, set, tmp);
+      rep.fprByNoise[r][noise] = tmp.falseAlarmsPer100;
+    }
+    size_t target = 0, targetHit = 0;
+    std::vector<double> delays;
+    std::map<std::string, std::pair<size_t, size_t>> bySize;
+    double f1 = 0;
+    size_t f1n = 0;
+    for (const auto& s : steps) {
+      const auto res = runOnline(r, s);
+      const size_t d = delayOf(res, s.changes.front(), 2);
+      std::ostringstream key;
+      key << static_cast<int>(std::lround(s.stepSize * 100)) << " % at CV " << static_cast<int>(std::lround(s.cv * 100)) << " %";
+      bySize[key.str()].first += d > 0;
+      bySize[key.str()].second += 1;
+      if (std::fabs(s.stepSize - 0.10) < 1e-9 && s.cv <= 0.03 + 1e-9) ++target, targetHit += d > 0;
+      if (s.stepSize >= 0.10 - 1e-9 && s.cv <= 0.03 + 1e-9) {
+        const size_t dd = delayOf(res, s.changes.front(), 30);
+        if (dd) delays.push_back(static_cast<double>(dd));
+      }
+      f1 += tcpdF1({{"truth", s.changes}}, changePoints(r, s));
+      ++f1n;
+    }
+    for (const auto& s : unchanged) {
+      if (f1n > 4 * steps.size()) break;  // a balanced set: as many unchanged series as steps
+      f1 += tcpdF1({{"truth", {}}}, changePoints(r, s));
+      ++f1n;
+    }
+    for (const auto& [k, v] : bySize) rep.detectionBySize[r][k] = static_cast<double>(v.first) / static_cast<double>(v.second);
+    size_t driftHit = 0;
+    for (const auto& s : drifts) driftHit += delayOf(runOnline(r, s), s.changes.front(), 30) > 0;
+    rep.detectionBySize[r]["slow drift +0.5 %/cycle at CV 3 %, within 30 cycles"] =
+        static_cast<double>(driftHit) / static_cast<double>(drifts.size());
+    sc.detectionRate = target ? static_cast<double>(targetHit) / static_cast<double>(target) : -1;
+    sc.medianDelay = delays.empty() ? -1 : stats::median(delays);
+    sc.f1 = f1n ? f1 / static_cast<double>(f1n) : -1;
+  }
+
+  // Public data.
+  const auto gab = loadGithubActionBenchmark(dataDir);
+  const auto mongo = loadMongodbRealSeries(dataDir);
+  const auto tcpd = loadTcpd(dataDir);
+  rep.gabSeries = gab.size();
+  rep.tcpdSeries = tcpd.size();
+  for (Rule r : rules) {
+    scoreUnchanged(r, gab, rep.githubActions[r]);
+    scoreUnchanged(r, mongo, rep.mongodb[r]);
+    // Alarms that coincide (within 2 runs) with an alarm of another bench of
+    // the same suite: suite-wide shifts, most likely runner or toolchain changes.
+    std::map<std::string, std::vector<std::pair<std::string, size_t>>> bySuite;
+    for (const auto& s : gab)
+      for (size_t a : runOnline(r, s).alarms) bySuite[s.name.substr(0, s.name.find('/'))].push_back({s.name, a});
+    size_t near = 0;
+    for (const auto& [suite, alarms] : bySuite)
+      for (const auto& [n, a] : alarms)
+        near += std::any_of(alarms.begin(), alarms.end(), [&](const auto& o) {
+          return o.first != n && (o.second > a ? o.second - a : a - o.second) <= 2;
+        });
+    rep.gabAlarmsNearSuiteWideShifts[r] = near;
+    double f1 = 0;
+    for (const auto& t : tcpd) f1 += tcpdF1(t.annotations, changePoints(r, t.series));
+    rep.tcpd[r].f1 = tcpd.empty() ? -1 : f1 / static_cast<double>(tcpd.size());
+  }
+  rep.gabChecks = rep.githubActions[Rule::Ours].checks;
+  return rep;
+}
+
+std::string markdown(const Report& r, const std::string& machine) {
+  std::ostringstream o;
+  auto fmt = [](double v, int d) {
+    if (v < 0) return std::string("n/a");
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(d);
+    s << v;
+    return s.str();
+  };
+  const Rule rules[] = {Rule::Ours, Rule::Design, Rule::ZScore};
+  auto header = [&] {
+    o << "| measure |";
+    for (Rule x : rules) o << " " << ruleName(x) << " |";
+    o << " better than both? |\n|---|---|---|---|---|\n";
+  };
+  auto row = [&](const std::string& name, const std::map<Rule, RuleScores>& m, double RuleScores::*field, int d,
+                 bool lowerIsBetter) {
+    o << "| " << name << " |";
+    for (Rule x : rules) o << " " << fmt(m.at(x).*field, d) << " |";
+    const double ours = m.at(Rule::Ours).*field, a = m.at(Rule::Design).*field, b = m.at(Rule::ZScore).*field;
+    const bool better = lowerIsBetter ? (ours <= a && ours <= b && (ours < a || ours < b)) : (ours >= a && ours >= b && (ours > a || ours > b));
+    const bool tie = ours == a && ours == b;
+    o << " " << (tie ? "tie" : better ? "yes" : "no") << " |\n";
+  };
+  o << "# Detection evaluation\n\n"
+    << "Made by `scripts/eval.sh` (seeded; the same numbers every run). " << machine << "\n\n"
+    << "Three detectors watch the same series cycle by cycle: **giflab-perfd** (the product's own check: "
+       "medians beyond the 10 % threshold AND a one-sided Mann-Whitney test at 95 % with Benjamini-Hochberg, "
+       "re-measure when inconclusive, confirmation by a re-run or the next cycle; change points by Pettitt "
+       "binary segmentation), the **Phase 7 design's rule** (current mean more than 10 % above the baseline "
+       "mean) and a **Conbench-style z-score** (|z| > 5 against the previous 100 results). An alarm is a "
+       "regression raised (a rising edge); after each alarm the fixed baselines are rebased on the next "
+       "cycles, as a user accepting the change would. Baselines hold 10 samples.\n\n";
+  o << "## Simulator (" << r.simSeries << " series of 60 cycles, 5 iterations per cycle)\n\n"
+    << "Unchanged code: log-normal, bimodal (30 % of runs in a second mode) and outlier (3 % of runs 1.5-3x) "
+       "noise at CV 1, 3, 5 and 10 %. Steps of 3-50 % at cycle 30 at CV 1, 3 and 10 %. F1 with the TCPDBench "
+       "score (margin 5) on the step series and as many unchanged ones.\n\n";
+  header();
+  row("false alarms per 100 checks, unchanged code", r.simulator, &RuleScores::falseAlarmsPer100, 2, true);
+  row("10 % steps at CV <= 3 % detected within 2 cycles", r.simulator, &RuleScores::detectionRate, 3, false);
+  row("median detection delay, steps >= 10 % at CV <= 3 % (cycles)", r.simulator, &RuleScores::medianDelay, 1, true);
+  row("F1 on labelled change points", r.simulator, &RuleScores::f1, 3, false);
+  o << "\nFalse alarms per 100 checks by noise:\n\n| noise |";
+  for (Rule x : rules) o << " " << ruleName(x) << " |";
+  o << "\n|---|---|---|---|\n";
+  for (const auto& [noise, v] : r.fprByNoise.at(Rule::Ours)) {
+    o << "| " << noise << " |";
+    for (Rule x : rules) o << " " << fmt(r.fprByNoise.at(x).at(noise), 2) << " |";
+    o << "\n";
+  }
+  o << "\nDetected within 2 cycles, by step (drift: within 30 cycles):\n\n| change |";
+  for (Rule x : rules) o << " " << ruleName(x) << " |";
+  o << "\n|---|---|---|---|\n";
+  for (const auto& [k, v] : r.detectionBySize.at(Rule::Ours)) {
+    o << "| " << k << " |";
+    for (Rule x : rules) o << " " << fmt(r.detectionBySize.at(x).at(k), 3) << " |";
+    o << "\n";
+  }
+  o << "\n## github-action-benchmark: unchanged benchmark code on shared CI runners (" << r.gabSeries
+    << " series, " << r.gabChecks << " checks for giflab-perfd)\n\n";
+  header();
+  row("false alarms per 100 checks", r.githubActions, &RuleScores::falseAlarmsPer100, 2, true);
+  o << "\nAlarms within 2 runs of an alarm on another bench of the same suite (suite-wide shifts: runner or "
+       "toolchain changes, real but environmental): ";
+  for (Rule x : rules) o << ruleName(x) << " " << r.gabAlarmsNearSuiteWideShifts.at(x) << "; ";
+  o << "\n\n## MongoDB real_series: stable with outliers (1 series)\n\n";
+  header();
+  row("false alarms per 100 checks", r.mongodb, &RuleScores::falseAlarmsPer100, 2, true);
+  o << "\n## TCPD: human-annotated change points (" << r.tcpdSeries << " series, TCPDBench F1, margin 5)\n\n"
+    << "Not performance data (mostly short, yearly or monthly, trending series): this places the change-point "
+       "method, it does not measure regression detection.\n\n";
+  header();
+  row("mean F1", r.tcpd, &RuleScores::f1, 3, false);
+  return o.str();
+}
+
+}  // namespace giflab::eval

@@ -1,0 +1,89 @@
+#pragma once
+// The detection evaluation: our detector (the product's own check, re-run
+// confirmation and change-point code) side by side with the Phase 7 design's
+// rule and a Conbench-style z-score rule, on a seeded simulator and on the
+// public data sets in ../shared/eval/data.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace giflab::eval {
+
+enum class Rule { Ours, Design, ZScore };
+const char* ruleName(Rule r);
+
+// One series of checks: the samples of each cycle (5 iterations in the
+// simulator, 1 value per run in the public data).
+struct Series {
+  std::string name;
+  std::vector<std::vector<double>> cycles;
+  std::vector<size_t> changes;  // cycles where the truth changes (labels); empty: unchanged
+  double stepSize = 0;          // relative size of the simulated step, if any
+  double cv = 0;
+};
+
+// How a series is noisy, for the simulator.
+enum class Noise { LogNormal, Bimodal, Outliers, Drift };
+const char* noiseName(Noise n);
+
+struct SimSpec {
+  Noise noise = Noise::LogNormal;
+  double cv = 0.03;
+  double step = 0;        // relative step, 0 for unchanged code
+  size_t stepAt = 30;
+  size_t cycles = 60;
+  size_t iterations = 5;
+};
+Series simulate(const SimSpec& spec, uint64_t seed);
+
+// Online: each rule watches the series cycle by cycle. An alarm is a
+// regression the rule raises (a rising edge); after each alarm the fixed
+// baselines (ours, design) are rebased on the next cycles, as a user
+// accepting the change would. Returns the cycles that alarmed.
+struct OnlineResult {
+  std::vector<size_t> alarms;
+  size_t checks = 0;
+};
+OnlineResult runOnline(Rule rule, const Series& s);
+
+// Offline change points for F1: ours is the product's change-point method on
+// the per-cycle medians; the other rules' points are their online alarms.
+std::vector<size_t> changePoints(Rule rule, const Series& s);
+
+// TCPDBench's F1 (margin 5, index 0 in every set, precision against the
+// union of annotators, recall averaged over annotators).
+double tcpdF1(const std::map<std::string, std::vector<size_t>>& annotations, std::vector<size_t> predictions,
+              size_t margin = 5);
+
+// Public data.
+std::vector<Series> loadGithubActionBenchmark(const std::filesystem::path& dataDir);
+std::vector<Series> loadMongodbRealSeries(const std::filesystem::path& dataDir);
+struct TcpdSeries {
+  Series series;
+  std::map<std::string, std::vector<size_t>> annotations;
+};
+std::vector<TcpdSeries> loadTcpd(const std::filesystem::path& dataDir);
+
+struct RuleScores {
+  double falseAlarmsPer100 = 0;   // on unchanged code
+  double detectionRate = -1;      // 10 % steps at CV <= 3 %, within 2 cycles
+  double medianDelay = -1;        // cycles from the step to the alarm (1 = the step's own cycle)
+  double f1 = -1;                 // on labelled change points
+  size_t checks = 0, alarms = 0;
+};
+
+struct Report {
+  std::map<Rule, RuleScores> simulator, githubActions, mongodb, tcpd;
+  std::map<Rule, std::map<std::string, double>> fprByNoise;  // simulator, per noise kind
+  std::map<Rule, std::map<std::string, double>> detectionBySize;  // simulator, per step size
+  size_t gabSeries = 0, gabChecks = 0, tcpdSeries = 0, simSeries = 0;
+  std::map<Rule, size_t> gabAlarmsNearSuiteWideShifts;
+};
+
+// `scale` shrinks the simulator for the fast slice in the test suite.
+Report evaluate(const std::filesystem::path& dataDir, double scale, uint64_t seed);
+std::string markdown(const Report& r, const std::string& machine);
+
+}  // namespace giflab::eval
