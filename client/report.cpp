@@ -72,11 +72,12 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   if (tmax == tmin) tmax = tmin + 1;
   auto X = [&](double t) { return L + (t - tmin) / (tmax - tmin) * (W - L - R); };
   auto Y = [&](double v) { return T + (vmax - v) / (vmax - vmin) * (H - T - B); };
-  // axes and grid
+  // axes and grid, with as many decimals as the range needs to tell ticks apart
+  const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10((vmax - vmin) / 4.0))) + 1, 0, 6);
   for (int i = 0; i <= 4; ++i) {
     const double v = vmin + (vmax - vmin) * i / 4.0;
     s << "<line x1='" << L << "' x2='" << W - R << "' y1='" << Y(v) << "' y2='" << Y(v) << "' class='g'/>";
-    s << "<text x='" << L - 6 << "' y='" << Y(v) + 4 << "' text-anchor='end' class='a'>" << fmt(v, unit == "s" ? 4 : 1) << "</text>";
+    s << "<text x='" << L - 6 << "' y='" << Y(v) + 4 << "' text-anchor='end' class='a'>" << fmt(v, decimals) << "</text>";
   }
   s << "<text x='12' y='" << (T + H - B) / 2 << "' class='a' transform='rotate(-90 12 " << (T + H - B) / 2
     << ")' text-anchor='middle'>" << esc(unit) << "</text>";

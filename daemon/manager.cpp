@@ -71,6 +71,7 @@ Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& 
       cycleTimer_(io),
       retentionTimer_(io) {
   alerts_ = AlertStore(engine_->stateDir()).load();
+  configureMetrics(*engine_);
   registerAdaptor();
   sweepFinishedJobs();
   scheduleRetention(std::chrono::minutes(1));
@@ -104,6 +105,32 @@ std::string Manager::statusLine() const {
   if (!alerts_.open.empty()) line += "; " + std::to_string(alerts_.open.size()) + " open regression(s)";
   if (!runningJobLine_.empty()) line += "; " + runningJobLine_;
   return line;
+}
+
+void Manager::configureMetrics(const Engine& engine) {
+  const auto& prom = engine.config().prometheus;
+  if (!prom) {
+    if (metrics_) spdlog::info("Prometheus endpoint on {} stopped", metrics_->listen());
+    metrics_.reset();
+    return;
+  }
+  if (!metrics_ || metrics_->listen() != prom->listen) {
+    metrics_.reset();  // free the old address first
+    metrics_ = std::make_unique<Metrics>(prom->listen);
+    spdlog::info("Prometheus metrics on http://{}/metrics", prom->listen);
+  }
+  metrics_->setInterval(static_cast<double>(engine.config().performance.monitoring_interval));
+  metrics_->setOpenRegressions(alerts_.open);
+  refreshBaselineMetrics();
+}
+
+void Manager::refreshBaselineMetrics() {
+  if (!metrics_) return;
+  try {
+    metrics_->setBaselines(engine_ ? engine_->listBaselines() : json::object());
+  } catch (const std::exception& e) {
+    spdlog::warn("Baseline metrics not updated: {}", e.what());
+  }
 }
 
 // ---- access and arguments -------------------------------------------------
@@ -178,6 +205,8 @@ sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork 
         if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
           it->second->succeed(outcome->result.dump());
           emitJobFinished(it->second->path(), "succeeded");
+          if (metrics_) metrics_->recordJob(it->second->kind(), "succeeded");
+          if (it->second->kind().rfind("baseline-", 0) == 0) refreshBaselineMetrics();
           spdlog::info("Job {} succeeded", id);
         }
         if (onEnd) onEnd();
@@ -210,6 +239,7 @@ void Manager::finishJob(uint32_t id, JobState state, const std::string& errorNam
   if (it == jobs_.end() || it->second->finished()) return;
   it->second->fail(state, errorName, message);
   emitJobFinished(it->second->path(), jobStateName(state));
+  if (metrics_) metrics_->recordJob(it->second->kind(), jobStateName(state));
   if (state == JobState::Cancelled) spdlog::info("Job {} cancelled", id);
   else spdlog::warn("Job {} failed: {}", id, message);
   if (hooks_.statusLine) hooks_.statusLine(statusLine());
@@ -334,13 +364,16 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
     CycleResult r = runMonitorCycle(engine, cancel, progress);
     return JobOutcome{r.check, r.events, r.state};
   };
-  auto onSuccess = [this](const JobOutcome& o) {
+  auto onSuccess = [this, started](const JobOutcome& o) {
     ++cycles_;
+    if (metrics_)
+      metrics_->recordCycle(o.result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (o.result.value("overall_result", "") == "no_baselines")
       spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
     for (const auto& s : o.result.value("scenarios_tested", json::array()))
       if (s.value("status", "") == "error") spdlog::error("{}", s.value("error", ""));
     if (o.alerts) alerts_ = *o.alerts;
+    if (metrics_) metrics_->setOpenRegressions(alerts_.open);
     publish(o.events);
     propertiesChanged({"OpenRegressions"});
   };
@@ -377,6 +410,7 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
 }
 
 void Manager::setEngine(std::shared_ptr<Engine> engine) {
+  configureMetrics(*engine);  // a bad address refuses the whole reload
   const bool wasEnabled = engine_->config().performance.enabled;
   const auto oldInterval = engine_->config().performance.monitoring_interval;
   engine_ = std::move(engine);
@@ -448,6 +482,7 @@ std::string Manager::ClearBaselines(const std::vector<std::string>& scenarios) {
     requireAdmin("clearing baselines");
     if (scenarios.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
     const json r = engine_->clearBaselines(scenarios);
+    refreshBaselineMetrics();
     spdlog::info("Baselines cleared: {}", r["cleared"].dump());
     return r.dump();
   });

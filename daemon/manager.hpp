@@ -15,6 +15,7 @@
 #include "common/monitor_cycle.hpp"
 #include "daemon/bus_loop.hpp"
 #include "daemon/job.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/worker.hpp"
 #include "org.giflab.Perf1.Manager.adaptor.h"
 
@@ -96,6 +97,9 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   bool monitorStoppedByAdmin() const;
   void publish(const std::vector<AlertEvent>& events);
   void propertiesChanged(const std::vector<std::string>& names);
+  // (Re)creates the Prometheus endpoint when the config asks for one; throws Error(Config).
+  void configureMetrics(const Engine& engine);
+  void refreshBaselineMetrics();
 
   asio::io_context& io_;
   BusLoop& loop_;
@@ -114,6 +118,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   uint64_t cycles_ = 0;
   AlertState alerts_;
   std::string runningJobLine_;
+  std::unique_ptr<Metrics> metrics_;
 };
 
 }  // namespace giflab::daemon

@@ -64,7 +64,14 @@ class Service {
       last = line;
       sd_notifyf(0, "STATUS=%s", line.c_str());
     };
-    auto manager = std::make_unique<Manager>(io, *connection, loop, worker, engine, hooks);
+    std::unique_ptr<Manager> manager;
+    try {
+      manager = std::make_unique<Manager>(io, *connection, loop, worker, engine, hooks);
+    } catch (const Error& e) {
+      spdlog::critical("{}", e.what());
+      worker.stop();
+      return 2;
+    }
     manager_ = manager.get();
     try {
       connection->requestName(kBusName);

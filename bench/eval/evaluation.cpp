@@ -438,9 +438,9 @@ std::string markdown(const Report& r, const std::string& machine) {
   o << "# Detection evaluation\n\n"
     << "Made by `scripts/eval.sh` (seeded; the same numbers every run). " << machine << "\n\n"
     << "Three detectors watch the same series cycle by cycle: **giflab-perfd** (the product's own check: "
-       "medians beyond the 10 % threshold AND a one-sided Mann-Whitney test at 95 % with Benjamini-Hochberg, "
-       "re-measure when inconclusive, confirmation by a re-run or the next cycle; change points by Pettitt "
-       "binary segmentation), the **Phase 7 design's rule** (current mean more than 10 % above the baseline "
+       "medians worse by the 10 % threshold as far as the confidence interval can tell AND a one-sided Mann-Whitney test at 95 % with Benjamini-Hochberg, "
+       "re-measure when inconclusive, confirmation by a re-run or the next cycle; change points by trend-aware "
+       "Pettitt binary segmentation), the **Phase 7 design's rule** (current mean more than 10 % above the baseline "
        "mean) and a **Conbench-style z-score** (|z| > 5 against the previous 100 results). An alarm is a "
        "regression raised (a rising edge); after each alarm the fixed baselines are rebased on the next "
        "cycles, as a user accepting the change would. Baselines hold 10 samples.\n\n";

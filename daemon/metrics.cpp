@@ -1,0 +1,112 @@
+#include "daemon/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+
+namespace giflab::daemon {
+using nlohmann::json;
+using namespace prometheus;
+
+namespace {
+constexpr double kBytesPerMb = 1024.0 * 1024.0;
+}
+
+Metrics::Metrics(const std::string& listen) : listen_(listen), registry_(std::make_shared<Registry>()) {
+  try {
+    exposer_ = std::make_unique<Exposer>(listen);
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::Config, "prometheus.listen: cannot serve metrics on " + listen + " (" + e.what() +
+                                       "); choose a free local address such as 127.0.0.1:9477");
+  }
+  auto& r = *registry_;
+  lastTime_ = &BuildGauge().Name("giflab_scenario_processing_seconds")
+                   .Help("Median processing time of the scenario's last monitoring run, in seconds").Register(r);
+  lastMemory_ = &BuildGauge().Name("giflab_scenario_peak_memory_bytes")
+                     .Help("Median peak resident memory of the scenario's last monitoring run, in bytes").Register(r);
+  baselineTime_ = &BuildGauge().Name("giflab_baseline_processing_seconds")
+                       .Help("Mean processing time of the scenario's baseline, in seconds").Register(r);
+  baselineMemory_ = &BuildGauge().Name("giflab_baseline_peak_memory_bytes")
+                         .Help("Mean peak resident memory of the scenario's baseline, in bytes").Register(r);
+  regression_ = &BuildGauge().Name("giflab_regression_ratio")
+                     .Help("Fraction worse than the baseline in the last cycle (0.27 = 27 % slower or larger)").Register(r);
+  open_ = &BuildGauge().Name("giflab_regression_open")
+               .Help("1 for each open regression, labelled by scenario, metric and severity").Register(r);
+  openBySeverity_ = &BuildGauge().Name("giflab_open_regressions")
+                         .Help("Number of open regressions by severity").Register(r);
+  cycles_ = &BuildCounter().Name("giflab_monitor_cycles_total").Help("Monitoring cycles run").Register(r);
+  cycleDuration_ = &BuildHistogram().Name("giflab_monitor_cycle_duration_seconds")
+                        .Help("Duration of monitoring cycles, in seconds").Register(r);
+  lastCycle_ = &BuildGauge().Name("giflab_monitor_last_cycle_timestamp_seconds")
+                    .Help("Unix time when the last monitoring cycle ended").Register(r);
+  interval_ = &BuildGauge().Name("giflab_monitor_interval_seconds").Help("Seconds between monitoring cycles").Register(r);
+  jobs_ = &BuildCounter().Name("giflab_jobs_total").Help("Jobs ended, by kind and outcome").Register(r);
+  failures_ = &BuildCounter().Name("giflab_scenario_failures_total")
+                   .Help("Scenario runs that failed (non-zero exit, signal, timeout, missing program or data)").Register(r);
+  for (const char* s : {"info", "warning", "critical"}) openBySeverity_->Add({{"severity", s}}).Set(0);
+  cycles_->Add({});
+  exposer_->RegisterCollectable(registry_);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::setInterval(double seconds) { interval_->Add({}).Set(seconds); }
+
+void Metrics::recordCycle(const json& check, double seconds) {
+  cycles_->Add({}).Increment();
+  cycleDuration_->Add({}, Histogram::BucketBoundaries{0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600}).Observe(seconds);
+  lastCycle_->Add({}).Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count()));
+  for (const auto& s : check.value("scenarios_tested", json::array())) {
+    const std::string name = s.value("scenario", "");
+    if (s.value("status", "") == "error") {
+      failures_->Add({{"scenario", name}}).Increment();
+      continue;
+    }
+    if (s.contains("processing_time")) lastTime_->Add({{"scenario", name}}).Set(s["processing_time"].get<double>());
+    if (s.contains("memory_usage"))
+      lastMemory_->Add({{"scenario", name}}).Set(s["memory_usage"].get<double>() * kBytesPerMb);
+    for (const auto& m : s.value("metrics", json::array()))
+      regression_->Add({{"scenario", name}, {"metric", m.value("metric", "")}}).Set(m.value("regression", 0.0));
+  }
+}
+
+void Metrics::recordJob(const std::string& kind, const std::string& outcome) {
+  jobs_->Add({{"kind", kind}, {"outcome", outcome}}).Increment();
+}
+
+void Metrics::setBaselines(const json& list) {
+  for (const auto& b : list.value("baselines", json::array())) {
+    const std::string name = b.value("scenario_name", "");
+    baselineTime_->Add({{"scenario", name}}).Set(b.value("mean_processing_time", 0.0));
+    baselineMemory_->Add({{"scenario", name}}).Set(b.value("mean_memory_usage", 0.0) * kBytesPerMb);
+  }
+}
+
+void Metrics::setOpenRegressions(const std::vector<AlertEntry>& open) {
+  std::map<std::string, int> bySeverity{{"info", 0}, {"warning", 0}, {"critical", 0}};
+  std::map<std::string, Gauge*> still;
+  for (const auto& a : open) {
+    ++bySeverity[a.severity];
+    const std::string key = a.scenario + "/" + a.metric + "/" + a.severity;
+    auto it = openGauges_.find(key);
+    Gauge* g = it != openGauges_.end() ? it->second
+                                       : &open_->Add({{"scenario", a.scenario}, {"metric", a.metric}, {"severity", a.severity}});
+    g->Set(1);
+    still[key] = g;
+  }
+  for (const auto& [key, g] : openGauges_)
+    if (!still.count(key)) open_->Remove(g);  // resolved: the series ends
+  openGauges_ = std::move(still);
+  for (const auto& [sev, n] : bySeverity) openBySeverity_->Add({{"severity", sev}}).Set(n);
+}
+
+}  // namespace giflab::daemon
