@@ -198,7 +198,8 @@ int main(int argc, char** argv) {
     } else if (*history) {
       if (!hScenario.empty()) hq.scenario = hScenario;
       if (!hMetric.empty()) hq.metric = hMetric;
-      if (g.json) hq.maxRecords = 100000;
+      // Trends and change points replace the listing; the table shows the newest records.
+      hq.maxRecords = hq.trend || hq.changes ? 0 : g.json ? 100000 : 1000;
       doc = backend->history(hq);
       g.json ? printJson(doc) : renderHistory(doc);
     } else if (*validate) {

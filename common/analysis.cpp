@@ -14,11 +14,11 @@ namespace {
 
 // The O(n^2) estimators get at most this many points: longer series are
 // reduced to medians of consecutive blocks, which keeps their shape.
-constexpr size_t kMaxTrendPoints = 1000;
+constexpr size_t kMaxTrendPoints = 256;
 
-void reduce(std::vector<double>& t, std::vector<double>& v) {
-  if (t.size() <= kMaxTrendPoints) return;
-  const size_t block = (t.size() + kMaxTrendPoints - 1) / kMaxTrendPoints;
+void reduceToBlocks(std::vector<double>& t, std::vector<double>& v, size_t maxPoints = kMaxTrendPoints) {
+  if (t.size() <= maxPoints) return;
+  const size_t block = (t.size() + maxPoints - 1) / maxPoints;
   std::vector<double> rt, rv;
   for (size_t i = 0; i < t.size(); i += block) {
     const size_t end = std::min(t.size(), i + block);
@@ -35,7 +35,7 @@ std::vector<double> detrended(const std::vector<double>& values, size_t a, size_
   std::vector<double> x, y;
   for (size_t i = a; i < b; ++i) x.push_back(static_cast<double>(i - a)), y.push_back(values[i]);
   std::vector<double> rx = x, ry = y;
-  reduce(rx, ry);
+  reduceToBlocks(rx, ry, 64);  // the slope only decides step or line: 64 block medians suffice
   const double slope = stats::theilSen(rx, ry).slope;
   for (size_t i = 0; i < y.size(); ++i) y[i] -= slope * x[i];
   return y;
@@ -57,7 +57,7 @@ TrendResult analyzeTrend(const std::vector<double>& times, const std::vector<dou
   const auto ls = stats::leastSquares(days, v);
   r.slopePerDay = ls.slope;
   r.r2 = ls.r2;
-  reduce(days, v);
+  reduceToBlocks(days, v);
   r.theilSenPerDay = stats::theilSen(days, v).slope;
   const double med = stats::median(v);
   r.relativePerDay = med != 0 ? r.theilSenPerDay / med : 0;

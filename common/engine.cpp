@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -16,6 +17,7 @@
 #include "common/fingerprint.hpp"
 #include "common/history.hpp"
 #include "common/runner.hpp"
+#include "common/series.hpp"
 #include "common/stats.hpp"
 #include "common/timeutil.hpp"
 #include "common/version.hpp"
@@ -415,6 +417,35 @@ json Engine::status(bool verbose) const {
   return out;
 }
 
+namespace {
+
+// The contract's change points of one scenario's metric: index and
+// timestamp of the first record of the new level, medians before and after.
+json changePointsOf(const SeriesAccumulator& s, const std::string& metric) {
+  json cps = json::array();
+  for (const auto& cp : detectChangePoints(metric == kProcessingTime ? s.processingTimes() : s.memoryUsages())) {
+    const double t = s.times()[cp.index];
+    cps.push_back({{"index", s.firstIndex()[cp.index]},
+                   {"timestamp", formatIso8601(SysTime(std::chrono::duration_cast<SysTime::duration>(
+                                     std::chrono::duration<double>(t))))},
+                   {"before", cp.before},
+                   {"after", cp.after},
+                   {"relative_change", cp.relativeChange},
+                   {"p_value", cp.pValue},
+                   {"direction", cp.direction}});
+  }
+  json out = {{"metric", metric}, {"points", s.records()}, {"change_points", cps}};
+  if (s.binWidth() > 1) out["bin_width"] = s.binWidth();  // long series are analysed in bins
+  return out;
+}
+
+std::vector<std::string> metricsOf(const std::optional<std::string>& metric) {
+  if (metric) return {*metric};
+  return {kProcessingTime, kMemoryUsage};
+}
+
+}  // namespace
+
 json Engine::history(const HistoryQuery& q) const {
   if (q.days < 1 || q.days > 3650) throw Error(ErrorKind::InvalidArgument, "--days must be from 1 to 3650");
   if (q.metric) requireMetricName(*q.metric);
@@ -423,28 +454,19 @@ json Engine::history(const HistoryQuery& q) const {
   HistoryFilter filter;
   filter.scenario = q.scenario;
   filter.since = std::chrono::system_clock::now() - std::chrono::hours(24) * q.days;
-  struct Series {
-    std::vector<double> t, time, memory;
-    std::vector<std::string> stamps;
-  };
-  std::map<std::string, Series> series;
-  std::vector<HistoryPoint> newest;
+  std::map<std::string, SeriesAccumulator> series;
+  std::deque<HistoryPoint> newest;
   uint64_t count = 0;
   const bool wantSeries = q.trend || q.changes;
   const auto rs = HistoryStore(stateDir_, config_.performance.max_history_days).read(filter, [&](const HistoryPoint& p) {
     ++count;
     if (q.maxRecords > 0) {
-      if (newest.size() == q.maxRecords) newest.erase(newest.begin());
       newest.push_back(p);
+      if (newest.size() > q.maxRecords) newest.pop_front();
     }
-    if (wantSeries) {
-      auto& s = series[p.scenario];
-      s.t.push_back(toEpochSeconds(p.time));
-      s.time.push_back(p.processingTime);
-      s.memory.push_back(p.memoryUsage);
-      if (q.changes) s.stamps.push_back(p.timestamp);
-    }
+    if (wantSeries) series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
   });
+  for (auto& [name, s] : series) s.finish();
   json records = json::array();
   for (const auto& p : newest) {
     json r = {{"timestamp", p.timestamp}, {"scenario", p.scenario}};
@@ -455,14 +477,13 @@ json Engine::history(const HistoryQuery& q) const {
   json out = {{"days", q.days}, {"total_records", count}, {"records", records}, {"skipped_lines", rs.skipped}};
   if (q.scenario) out["scenario"] = *q.scenario;
   if (q.metric) out["metric"] = *q.metric;
-  std::vector<std::string> metrics;
-  if (!q.metric || *q.metric == kProcessingTime) metrics.push_back(kProcessingTime);
-  if (!q.metric || *q.metric == kMemoryUsage) metrics.push_back(kMemoryUsage);
   if (q.trend) {
     json trends = json::array();
     for (const auto& [name, s] : series)
-      for (const auto& m : metrics) {
-        json t = analyzeTrend(s.t, m == kProcessingTime ? s.time : s.memory, config_.performance.confidence_level);
+      for (const auto& m : metricsOf(q.metric)) {
+        json t = analyzeTrend(s.times(), m == kProcessingTime ? s.processingTimes() : s.memoryUsages(),
+                              config_.performance.confidence_level);
+        t["points"] = s.records();
         t["scenario"] = name;
         t["metric"] = m;
         trends.push_back(t);
@@ -472,17 +493,10 @@ json Engine::history(const HistoryQuery& q) const {
   if (q.changes) {
     json changes = json::array();
     for (const auto& [name, s] : series)
-      for (const auto& m : metrics) {
-        json cps = json::array();
-        for (const auto& cp : detectChangePoints(m == kProcessingTime ? s.time : s.memory))
-          cps.push_back({{"index", cp.index},
-                         {"timestamp", s.stamps[cp.index]},
-                         {"before", cp.before},
-                         {"after", cp.after},
-                         {"relative_change", cp.relativeChange},
-                         {"p_value", cp.pValue},
-                         {"direction", cp.direction}});
-        changes.push_back({{"scenario", name}, {"metric", m}, {"points", s.t.size()}, {"change_points", cps}});
+      for (const auto& m : metricsOf(q.metric)) {
+        json c = changePointsOf(s, m);
+        c["scenario"] = name;
+        changes.push_back(c);
       }
     out["changes"] = changes;
   }
@@ -494,32 +508,19 @@ json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>&
   std::error_code ec;
   if (!fs::is_regular_file(file, ec))
     throw Error(ErrorKind::InvalidArgument, file.string() + ": no such file; give a JSON Lines file of history records");
-  struct Series {
-    std::vector<double> time, memory;
-    std::vector<std::string> stamps;
-  };
-  std::map<std::string, Series> series;
+  std::map<std::string, SeriesAccumulator> series;
   const auto rs = readHistoryFile(file, {}, [&](const HistoryPoint& p) {
-    auto& s = series[p.scenario];
-    s.time.push_back(p.processingTime);
-    s.memory.push_back(p.memoryUsage);
-    s.stamps.push_back(p.timestamp);
+    series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
   });
   json results = json::array();
-  for (const auto& [name, s] : series)
-    for (const char* m : {kProcessingTime, kMemoryUsage}) {
-      if (metric && *metric != m) continue;
-      json cps = json::array();
-      for (const auto& cp : detectChangePoints(std::string(m) == kProcessingTime ? s.time : s.memory))
-        cps.push_back({{"index", cp.index},
-                       {"timestamp", s.stamps[cp.index]},
-                       {"before", cp.before},
-                       {"after", cp.after},
-                       {"relative_change", cp.relativeChange},
-                       {"p_value", cp.pValue},
-                       {"direction", cp.direction}});
-      results.push_back({{"scenario", name}, {"metric", m}, {"points", s.time.size()}, {"change_points", cps}});
+  for (auto& [name, s] : series) {
+    s.finish();
+    for (const auto& m : metricsOf(metric)) {
+      json c = changePointsOf(s, m);
+      c["scenario"] = name;
+      results.push_back(c);
     }
+  }
   return {{"file", file.string()}, {"records", rs.records}, {"skipped_lines", rs.skipped}, {"results", results}};
 }
 

@@ -15,11 +15,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Kills every process that is still a child of this one: descendants of the
+ * workload that left its process group (setsid) are re-parented here, as
+ * this process is a child subreaper. */
+static void kill_leftovers(void) {
+  const pid_t self = getpid();
+  for (int round = 0; round < 20; ++round) {
+    int found = 0;
+    DIR* proc = opendir("/proc");
+    if (!proc) return;
+    struct dirent* e;
+    while ((e = readdir(proc)) != NULL) {
+      const pid_t pid = (pid_t)atoi(e->d_name);
+      if (pid <= 0) continue;
+      char path[64], buf[512];
+      snprintf(path, sizeof path, "/proc/%d/stat", pid);
+      FILE* f = fopen(path, "r");
+      if (!f) continue;
+      const size_t n = fread(buf, 1, sizeof buf - 1, f);
+      fclose(f);
+      buf[n] = 0;
+      const char* close_paren = strrchr(buf, ')');
+      int ppid = 0;
+      char state = 0;
+      if (close_paren && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+        kill(pid, SIGKILL);
+        found = 1;
+      }
+    }
+    closedir(proc);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    if (!found) return;
+    usleep(1000);
+  }
+}
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -33,6 +72,7 @@ int main(int argc, char** argv) {
     return 125;
   }
   const int result_fd = atoi(argv[1]);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) != 0) return 125;
 
@@ -59,6 +99,7 @@ int main(int argc, char** argv) {
     if (errno != EINTR) return 125;
   }
   const long long wall = now_ns() - start;
+  kill_leftovers();
   char line[256];
   const int n = snprintf(line, sizeof line,
                          "exit=%d signal=%d errno=%d wall_ns=%lld utime_us=%lld stime_us=%lld maxrss_kb=%ld\n",

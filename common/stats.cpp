@@ -128,7 +128,12 @@ LinearFit theilSen(std::span<const double> x, std::span<const double> y) {
     for (size_t j = i + 1; j < x.size(); ++j)
       if (x[j] != x[i]) slopes.push_back((y[j] - y[i]) / (x[j] - x[i]));
   if (slopes.empty()) return f;
-  f.slope = median(slopes);
+  // The median without a full sort: O(n) on the n^2/2 slopes.
+  const size_t mid = slopes.size() / 2;
+  std::nth_element(slopes.begin(), slopes.begin() + static_cast<long>(mid), slopes.end());
+  f.slope = slopes[mid];
+  if (slopes.size() % 2 == 0)
+    f.slope = (f.slope + *std::max_element(slopes.begin(), slopes.begin() + static_cast<long>(mid))) / 2;
   std::vector<double> icpt(x.size());
   for (size_t i = 0; i < x.size(); ++i) icpt[i] = y[i] - f.slope * x[i];
   f.intercept = median(icpt);

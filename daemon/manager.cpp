@@ -1,6 +1,7 @@
 #include "daemon/manager.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "common/history.hpp"
 #include "common/timeutil.hpp"
 #include "common/version.hpp"
+#include "daemon/arguments.hpp"
 #include "daemon/authorizer.hpp"
 #include "daemon/journal.hpp"
 
@@ -27,7 +29,6 @@ namespace {
 constexpr size_t kMaxUnfinishedJobs = 32;
 constexpr auto kJobRetention = std::chrono::seconds(60);
 constexpr size_t kMaxNames = 1000;
-constexpr size_t kMaxStringArg = 256;
 
 std::string busErrorName(ErrorKind kind) { return std::string("org.giflab.Perf1.Error.") + errorKindName(kind); }
 
@@ -73,7 +74,6 @@ Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& 
   alerts_ = AlertStore(engine_->stateDir()).load();
   configureMetrics(*engine_);
   registerAdaptor();
-  sweepFinishedJobs();
   scheduleRetention(std::chrono::minutes(1));
 }
 
@@ -142,15 +142,6 @@ uid_t Manager::requireAdmin(const std::string& action) {
   return uid;
 }
 
-void Manager::checkScenarioNames(const std::vector<std::string>& names, bool monitoredOnly) const {
-  if (names.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
-  for (const auto& n : names)
-    if (!isValidScenarioName(n))
-      throw Error(ErrorKind::InvalidArgument, "\"" + n.substr(0, 80) +
-                                                  "\" is not a scenario name (1 to 64 letters, digits, '_', '.', '-')");
-  engine_->selectScenarios(names, monitoredOnly);  // unknown names fail here, before any job
-}
-
 // ---- jobs -----------------------------------------------------------------
 
 sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork work,
@@ -166,6 +157,7 @@ sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork 
   const auto path = job->path();
   auto cancel = job->cancelFlag();
   jobs_.emplace(id, std::move(job));
+  ++jobChanges_;
   spdlog::info("Job {} ({}) queued", id, kind);
   auto engine = engine_;  // the job keeps the config it was started with
   worker_.submit([this, id, kind, cancel, engine, work = std::move(work), onSuccess = std::move(onSuccess),
@@ -185,6 +177,7 @@ sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork 
     }
     onBus([this, id, kind] {
       if (auto it = jobs_.find(id); it != jobs_.end()) it->second->markRunning();
+      ++jobChanges_;
       runningJobLine_ = "job " + std::to_string(id) + " (" + kind + ") running";
       if (hooks_.statusLine) hooks_.statusLine(statusLine());
     });
@@ -204,6 +197,8 @@ sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork 
         if (onSuccess) onSuccess(*outcome);
         if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
           it->second->succeed(outcome->result.dump());
+          ++jobChanges_;
+          scheduleSweep();
           emitJobFinished(it->second->path(), "succeeded");
           if (metrics_) metrics_->recordJob(it->second->kind(), "succeeded");
           if (it->second->kind().rfind("baseline-", 0) == 0) refreshBaselineMetrics();
@@ -238,6 +233,8 @@ void Manager::finishJob(uint32_t id, JobState state, const std::string& errorNam
   auto it = jobs_.find(id);
   if (it == jobs_.end() || it->second->finished()) return;
   it->second->fail(state, errorName, message);
+  ++jobChanges_;
+  scheduleSweep();
   emitJobFinished(it->second->path(), jobStateName(state));
   if (metrics_) metrics_->recordJob(it->second->kind(), jobStateName(state));
   if (state == JobState::Cancelled) spdlog::info("Job {} cancelled", id);
@@ -263,13 +260,26 @@ void Manager::cancelAll() {
 }
 
 void Manager::sweepFinishedJobs() {
+  sweepScheduled_ = false;
   const auto now = std::chrono::steady_clock::now();
   for (auto it = jobs_.begin(); it != jobs_.end();) {
-    if (it->second->finished() && now - it->second->finishedAt() > kJobRetention) it = jobs_.erase(it);
+    if (it->second->finished() && now - it->second->finishedAt() > kJobRetention) it = jobs_.erase(it), ++jobChanges_;
     else ++it;
   }
   loop_.kick();
-  sweepTimer_.expires_after(std::chrono::seconds(10));
+  scheduleSweep();
+}
+
+// Armed only while a finished job waits to expire: an idle daemon has no
+// timer of its own to wake it.
+void Manager::scheduleSweep() {
+  if (sweepScheduled_) return;
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (const auto& [id, j] : jobs_)
+    if (j->finished() && (!next || j->finishedAt() < *next)) next = j->finishedAt();
+  if (!next) return;
+  sweepScheduled_ = true;
+  sweepTimer_.expires_at(*next + kJobRetention + std::chrono::seconds(1));
   sweepTimer_.async_wait([this](const asio::error_code& e) {
     if (!e) sweepFinishedJobs();
   });
@@ -427,12 +437,32 @@ void Manager::setEngine(std::shared_ptr<Engine> engine) {
 
 // ---- methods --------------------------------------------------------------
 
+namespace {
+std::string stateStamp(const fs::path& dir) {
+  std::string stamp;
+  for (const char* f : {"history.jsonl", "baselines.json", "alerts.json"}) {
+    struct stat st{};
+    if (::stat((dir / f).c_str(), &st) == 0)
+      stamp += std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+               std::to_string(st.st_size) + ";";
+    else
+      stamp += "-;";
+  }
+  return stamp;
+}
+}  // namespace
+
 std::string Manager::GetStatus(const bool& verbose) {
   return guarded([&] {
+    const std::string line = statusLine();
+    const std::string key = std::to_string(reinterpret_cast<uintptr_t>(engine_.get())) + (verbose ? "v" : "-") +
+                            stateStamp(engine_->stateDir()) + line + lastCycle_ + nextCycle_ + monitorState_ +
+                            std::to_string(jobChanges_) + std::to_string(cycles_);
+    if (key == statusCache_.key) return statusCache_.answer;
     json s = engine_->status(verbose);
     s["daemon"] = "running";
     s["pid"] = ::getpid();
-    s["monitor"] = {{"state", monitorState_}, {"cycles", cycles_}, {"status", statusLine()}};
+    s["monitor"] = {{"state", monitorState_}, {"cycles", cycles_}, {"status", line}};
     if (!lastCycle_.empty()) s["monitor"]["last_cycle"] = lastCycle_;
     if (!nextCycle_.empty()) s["monitor"]["next_cycle"] = nextCycle_;
     s["open_regressions"] = alerts_.open;
@@ -441,7 +471,8 @@ std::string Manager::GetStatus(const bool& verbose) {
     for (const auto& [id, j] : jobs_)
       jobs.push_back({{"id", id}, {"kind", j->kind()}, {"state", jobStateName(j->state())}, {"path", j->path()}});
     s["jobs"] = jobs;
-    return s.dump();
+    statusCache_ = {key, s.dump()};
+    return statusCache_.answer;
   });
 }
 
@@ -452,13 +483,10 @@ std::string Manager::ListBaselines() {
 sdbus::ObjectPath Manager::CreateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
   return guarded([&] {
     const uid_t uid = requireAdmin("creating baselines");
-    checkScenarioNames(scenarios, false);
-    if (iterations != 0 && iterations < kMinBaselineSamples)
-      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: " + std::to_string(iterations) +
-                                                      " iterations; use 3 or more");
-    if (iterations > 1000) throw Error(ErrorKind::InvalidArgument, "iterations must be at most 1000");
-    return submit("baseline-create", uid, [scenarios, iterations](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.createBaselines(scenarios, iterations ? std::optional<int>(iterations) : std::nullopt, c, p)};
+    checkScenarioNames(*engine_, scenarios, false);
+    const auto n = checkIterations(iterations);
+    return submit("baseline-create", uid, [scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.createBaselines(scenarios, n, c, p)};
     });
   });
 }
@@ -466,13 +494,10 @@ sdbus::ObjectPath Manager::CreateBaselines(const std::vector<std::string>& scena
 sdbus::ObjectPath Manager::UpdateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
   return guarded([&] {
     const uid_t uid = requireAdmin("updating baselines");
-    checkScenarioNames(scenarios, false);
-    if (iterations != 0 && iterations < kMinBaselineSamples)
-      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: " + std::to_string(iterations) +
-                                                      " iterations; use 3 or more");
-    if (iterations > 1000) throw Error(ErrorKind::InvalidArgument, "iterations must be at most 1000");
-    return submit("baseline-update", uid, [scenarios, iterations](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.updateBaselines(scenarios, iterations ? std::optional<int>(iterations) : std::nullopt, c, p)};
+    checkScenarioNames(*engine_, scenarios, false);
+    const auto n = checkIterations(iterations);
+    return submit("baseline-update", uid, [scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+      return JobOutcome{e.updateBaselines(scenarios, n, c, p)};
     });
   });
 }
@@ -527,15 +552,7 @@ sdbus::ObjectPath Manager::RunCi(const std::string& action, const double& thresh
                                  const std::vector<std::string>& scenarios) {
   return guarded([&] {
     const uid_t uid = requireAdmin("running a CI check");
-    if (action != "check" && action != "gate")
-      throw Error(ErrorKind::InvalidArgument, "action must be \"check\" or \"gate\"");
-    if (!std::isfinite(threshold) || threshold < 0 || threshold > 10)
-      throw Error(ErrorKind::InvalidArgument, "threshold must be above 0 and at most 10 (0.15 means 15 %), or 0 for the default");
-    checkScenarioNames(scenarios, scenarios.empty());
-    CheckOptions o;
-    o.action = action;
-    if (threshold > 0) o.threshold = threshold;
-    o.scenarios = scenarios;
+    const CheckOptions o = checkCiArguments(*engine_, action, threshold, scenarios);
     return submit("ci", uid, [o](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
       return JobOutcome{e.runCheck(o, c, p)};
     });
@@ -553,20 +570,7 @@ sdbus::ObjectPath Manager::Validate() {
 
 std::string Manager::GetHistory(const std::string& scenario, const std::string& metric, const uint32_t& days,
                                 const bool& trend, const bool& changes) {
-  return guarded([&] {
-    if (scenario.size() > kMaxStringArg || metric.size() > kMaxStringArg)
-      throw Error(ErrorKind::InvalidArgument, "scenario and metric names are short; got an argument of " +
-                                                  std::to_string(std::max(scenario.size(), metric.size())) + " bytes");
-    if (days > 3650) throw Error(ErrorKind::InvalidArgument, "days must be from 1 to 3650");
-    HistoryQuery q;
-    if (!scenario.empty()) q.scenario = scenario;
-    if (!metric.empty()) q.metric = metric;
-    q.days = days == 0 ? 7 : static_cast<int>(days);
-    q.trend = trend;
-    q.changes = changes;
-    q.maxRecords = 10000;
-    return engine_->history(q).dump();
-  });
+  return guarded([&] { return engine_->history(checkHistoryArguments(scenario, metric, days, trend, changes)).dump(); });
 }
 
 std::string Manager::CheckDependencies() {

@@ -82,13 +82,13 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   double ConfidenceLevel() override;
 
   uid_t requireAdmin(const std::string& action);
-  void checkScenarioNames(const std::vector<std::string>& names, bool monitoredOnly) const;
   sdbus::ObjectPath submit(const std::string& kind, uid_t owner, JobWork work,
                            std::function<void(const JobOutcome&)> onSuccess = {},
                            std::function<void()> onEnd = {});
   void finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message);
   void onCancelRequest(Job& job, uid_t caller);
   void sweepFinishedJobs();
+  void scheduleSweep();
   sdbus::ObjectPath submitCycle(uid_t owner);
   void scheduleRetention(std::chrono::steady_clock::duration delay);
   void scheduleNextCycle(std::chrono::steady_clock::duration delay);
@@ -119,6 +119,13 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   AlertState alerts_;
   std::string runningJobLine_;
   std::unique_ptr<Metrics> metrics_;
+  // GetStatus reads every state file; its result is kept while they are unchanged.
+  struct StatusCache {
+    std::string key;     // engine, verbosity, state files' mtimes and sizes, monitor line, job changes
+    std::string answer;  // the reply as sent
+  } statusCache_;
+  uint64_t jobChanges_ = 0;  // bumped whenever a job appears, changes state or goes
+  bool sweepScheduled_ = false;
 };
 
 }  // namespace giflab::daemon

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "common/analysis.hpp"
+#include "common/series.hpp"
 
 using namespace giflab;
 
@@ -89,4 +90,32 @@ TEST(Trend, LongSeriesAreReducedButKeepTheSlope) {
   EXPECT_EQ(r.points, 20000u);
   EXPECT_NEAR(r.theilSenPerDay, 0.02, 1e-4);
   EXPECT_EQ(r.direction, "degrading");
+}
+
+TEST(SeriesAccumulator, StaysBoundedAndKeepsAStepsPosition) {
+  giflab::SeriesAccumulator s;
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> noise(0, 0.01);
+  const size_t n = 100000, step = 61234;
+  for (size_t i = 0; i < n; ++i) s.add(1.7e9 + static_cast<double>(i) * 60, (i < step ? 1.0 : 1.2) + noise(rng), 50);
+  s.finish();
+  EXPECT_EQ(s.records(), n);
+  EXPECT_LE(s.times().size(), giflab::SeriesAccumulator::kCapacity);
+  EXPECT_GT(s.binWidth(), 1u);
+  EXPECT_EQ(s.firstIndex().front(), 0u);
+  const auto cps = detectChangePoints(s.processingTimes());
+  ASSERT_EQ(cps.size(), 1u);
+  const double found = static_cast<double>(s.firstIndex()[cps[0].index]);
+  EXPECT_NEAR(found, static_cast<double>(step), static_cast<double>(2 * s.binWidth()));
+  EXPECT_NEAR(cps[0].after / cps[0].before, 1.2, 0.01);
+}
+
+TEST(SeriesAccumulator, ShortSeriesAreKeptAsTheyAre) {
+  giflab::SeriesAccumulator s;
+  for (int i = 0; i < 100; ++i) s.add(i, i * 2.0, 1);
+  s.finish();
+  EXPECT_EQ(s.binWidth(), 1u);
+  ASSERT_EQ(s.processingTimes().size(), 100u);
+  EXPECT_DOUBLE_EQ(s.processingTimes()[37], 74.0);
+  EXPECT_EQ(s.firstIndex()[37], 37u);
 }

@@ -35,7 +35,7 @@ TEST(Evaluation, FastSeededSliceMeetsTheTargets) {
   if (r.gabSeries > 0) {
     // On real CI noise: within the target and far below the design's rule.
     // (The z-score raises fewer alarms there, and misses real level shifts:
-    // see bench/RESULTS.md.)
+    // see docs/detection-evaluation.md.)
     EXPECT_LE(r.githubActions.at(Rule::Ours).falseAlarmsPer100, 1.0);
     EXPECT_LT(r.githubActions.at(Rule::Ours).falseAlarmsPer100, r.githubActions.at(Rule::Design).falseAlarmsPer100 / 5);
     EXPECT_LE(r.mongodb.at(Rule::Ours).falseAlarmsPer100, r.mongodb.at(Rule::ZScore).falseAlarmsPer100);

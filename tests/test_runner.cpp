@@ -85,6 +85,14 @@ TEST(Runner, ALeftoverChildIsKilledWhenTheWorkloadExits) {
   EXPECT_NE(ps.exitCode, 0) << ps.out;
 }
 
+TEST(Runner, AChildThatLeavesTheProcessGroupIsKilledToo) {
+  const auto r = runCommand({workload().string(), "--escape-sleeper", "33"}, 10s);
+  EXPECT_TRUE(r.succeeded());
+  std::this_thread::sleep_for(100ms);
+  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --escape-sleeper 33"});
+  EXPECT_NE(ps.exitCode, 0) << "escaped: " << ps.out;
+}
+
 TEST(Runner, AFloodOfOutputDoesNotBlock) {
   const auto r = runCommand({workload().string(), "--flood", "20"}, 20s);
   EXPECT_TRUE(r.succeeded());

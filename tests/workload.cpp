@@ -9,6 +9,7 @@
 //   --flood MB      write MB MiB to stdout and stderr
 //   --write FILE    create FILE (to check {output})
 //   --sleep-file F  read the sleep seconds from file F (lets a test slow a scenario down)
+//   --escape-sleeper S  leave a child sleeping S seconds in a new session (out of the process group)
 #include <signal.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
   double sleepS = 0;
   long allocMb = 0;
   int exitCode = 0, sig = 0;
-  double sleeper = 0;
+  double sleeper = 0, escaper = 0;
   long floodMb = 0;
   std::vector<std::string> errLines;
   std::string writeFile;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     else if (k == "--stderr") errLines.emplace_back(v);
     else if (k == "--signal") sig = std::atoi(v);
     else if (k == "--spawn-sleeper") sleeper = std::atof(v);
+    else if (k == "--escape-sleeper") escaper = std::atof(v);
     else if (k == "--flood") floodMb = std::atol(v);
     else if (k == "--write") writeFile = v;
     else if (k == "--sleep-file") {
@@ -50,6 +52,11 @@ int main(int argc, char** argv) {
   }
   if (sleeper > 0 && fork() == 0) {
     std::this_thread::sleep_for(std::chrono::duration<double>(sleeper));
+    _exit(0);
+  }
+  if (escaper > 0 && fork() == 0) {
+    setsid();
+    std::this_thread::sleep_for(std::chrono::duration<double>(escaper));
     _exit(0);
   }
   std::vector<char> block;

@@ -1,4 +1,4 @@
-// giflab-eval: writes the detection evaluation table (bench/RESULTS.md).
+// giflab-eval: writes the detection evaluation table (docs/detection-evaluation.md).
 // Usage: giflab-eval DATA_DIR [--scale S] [--seed N]
 #include <sys/utsname.h>
 

@@ -13,9 +13,13 @@ command -v systemd >/dev/null || { echo "SKIP: no systemd"; exit 77; }
 
 created_run_dir=false
 if [ ! -d /run/systemd/system ]; then mkdir -p /run/systemd/system; created_run_dir=true; fi
-# Not under /tmp: the unit's PrivateTmp= would hide it from the service.
-work=$(mktemp -d "$build/e2e-user.XXXXXX")
+# Not under /tmp or /var/tmp (the build may be there): the unit's
+# PrivateTmp= would hide it from the service. The programs are copied too,
+# the measuring helper next to the daemon, as they are installed.
+work=$(mktemp -d /var/lib/giflab-perfd-e2e.XXXXXX)
 chmod 755 "$work"
+mkdir -p "$work/bin"
+cp "$build/bin/giflab-perfd" "$build/bin/giflab-perf-exec" "$build/bin/giflab-test-workload" "$work/bin/"
 export XDG_RUNTIME_DIR="$work/runtime" HOME="$work/home"
 mkdir -p "$XDG_RUNTIME_DIR" "$HOME/.config/systemd/user" "$work/state"
 chmod 700 "$XDG_RUNTIME_DIR"
@@ -38,12 +42,12 @@ export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
 echo 0.02 > "$work/sleep"
 cat > "$work/config.json" <<JSON
 {"performance": {"enabled": true, "monitoring_interval": 3600},
- "scenarios": [{"name": "e2e", "command": ["$build/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 3}]}
+ "scenarios": [{"name": "e2e", "command": ["$work/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 3}]}
 JSON
 unit="$HOME/.config/systemd/user/giflab-perfd.service"
 sed -E \
   -e '/^(User|Group|ProtectHome|ProtectKernelTunables|ProtectKernelLogs|Alias)=/d' \
-  -e "s|^ExecStart=.*|ExecStart=$build/bin/giflab-perfd --user --config $work/config.json --state-dir $work/state|" \
+  -e "s|^ExecStart=.*|ExecStart=$work/bin/giflab-perfd --user --config $work/config.json --state-dir $work/state|" \
   -e 's|^WatchdogSec=.*|WatchdogSec=3|' \
   -e 's|^WantedBy=.*|WantedBy=default.target|' \
   -e "/^\[Service\]/a ReadWritePaths=$work/state" \
