@@ -12,14 +12,16 @@
 namespace giflab {
 namespace fs = std::filesystem;
 
-namespace {
-[[noreturn]] void fail(const std::string& what, const fs::path& p, int err) {
+void throwStorageError(const std::string& what, const fs::path& p, int err) {
   throw Error(ErrorKind::Storage, what + " " + p.string() + ": " + std::strerror(err) +
-                                      (err == ENOSPC ? " (free some disk space, then try again)"
+                                      (err == ENOSPC || err == EDQUOT ? " (free some disk space, then try again)"
                                        : err == EACCES || err == EROFS || err == EPERM
                                            ? " (make the state folder writable, or pass --state-dir DIR)"
                                            : ""));
 }
+
+namespace {
+[[noreturn]] void fail(const std::string& what, const fs::path& p, int err) { throwStorageError(what, p, err); }
 }  // namespace
 
 void ensureDirectory(const fs::path& dir) {

@@ -21,11 +21,7 @@ namespace {
 
 constexpr size_t kChunk = 1 << 20;
 
-[[noreturn]] void storageError(const std::string& what, const fs::path& p, int err) {
-  throw Error(ErrorKind::Storage, what + " " + p.string() + ": " + std::strerror(err) +
-                                      (err == ENOSPC ? " (free some disk space; records are kept until then)"
-                                                     : " (check the state folder's permissions)"));
-}
+[[noreturn]] void storageError(const std::string& what, const fs::path& p, int err) { throwStorageError(what, p, err); }
 
 class UniqueFd {
  public:

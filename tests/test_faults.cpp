@@ -1,0 +1,227 @@
+// Breaking the service on purpose: SIGKILL at random moments, a full disk, a
+// read-only state folder, missing data, a hanging workload, one that escapes
+// its process group, one that floods its output, and many clients at once.
+// The daemon keeps answering, says what is wrong, and resumes when the fault goes.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sdbus-c++/sdbus-c++.h>
+#include <set>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/baseline.hpp"
+#include "common/history.hpp"
+#include "tests/bus_fixture.hpp"
+
+using namespace giflab::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+class Faults : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::filesystem::path config() const { return dir / "config.json"; }
+  std::filesystem::path state() const { return dir / "state"; }
+  void SetUp() override {
+    if (!haveRoot()) GTEST_SKIP() << "needs root for a system-type bus";
+  }
+  void writeConfig(const std::string& scenarioJson, const std::string& perf = R"("enabled": false)") {
+    writeFile(config(), R"({"performance": {)" + perf + R"(}, "scenarios": [)" + scenarioJson + "]}");
+  }
+  std::string workloadScenario(const std::string& name, const std::string& args, int iterations = 3,
+                               const std::string& extra = "") {
+    std::string argv = "\"" + workload().string() + "\"";
+    std::istringstream in(args);
+    for (std::string a; in >> a;) argv += ", \"" + a + "\"";
+    return R"({"name": ")" + name + R"(", "command": [)" + argv + R"(], "iterations": )" + std::to_string(iterations) +
+           extra + "}";
+  }
+};
+
+json parse(const ProcessResult& r) {
+  auto j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
+}
+
+}  // namespace
+
+TEST_F(Faults, KilledAtRandomMomentsTwoHundredTimesNoCorruptFileNoLostRecord) {
+  PrivateBus bus;
+  writeConfig(workloadScenario("k1", "--sleep 0.002", 3) + "," + workloadScenario("k2", "--sleep 0.003", 3),
+              R"("enabled": true, "monitoring_interval": 1)");
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> delayMs(0, 150);
+  std::set<std::string> seen;  // every record read after a kill must still be there after the next
+  size_t withBaselines = 0;
+  for (int round = 0; round < 200; ++round) {
+    DaemonProcess d(bus, config(), state());
+    ASSERT_TRUE(d.waitReady()) << "round " << round << "\n" << d.log();
+    {
+      auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
+      auto proxy = sdbus::createProxy(*conn, "org.giflab.Perf1", "/org/giflab/Perf1");
+      sdbus::ObjectPath job;
+      proxy->callMethod(round % 2 ? "CreateBaselines" : "UpdateBaselines")
+          .onInterface("org.giflab.Perf1.Manager")
+          .withArguments(std::vector<std::string>{}, 3u)
+          .storeResultsTo(job);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delayMs(rng)));
+    d.signal(SIGKILL);
+    d.waitExit(5s);
+    // The baselines file is the old one or the new one, never damaged.
+    const auto baselines = giflab::BaselineStore(state()).load();
+    withBaselines += !baselines.empty();
+    std::set<std::string> now;
+    const auto stats = giflab::readHistoryFile(state() / "history.jsonl", {}, [&](const giflab::HistoryPoint& p) {
+      now.insert(p.timestamp + p.scenario + std::to_string(p.processingTime));
+    });
+    for (const auto& r : seen) ASSERT_TRUE(now.count(r)) << "round " << round << " lost " << r;
+    EXPECT_LE(stats.skipped, static_cast<uint64_t>(round + 1));  // at most one torn line per kill
+    seen = std::move(now);
+  }
+  EXPECT_GT(seen.size(), 50u);        // the kills did land during writes
+  EXPECT_GT(withBaselines, 50u);
+}
+
+TEST_F(Faults, FullDiskIsReportedAndTheDaemonResumes) {
+  std::filesystem::create_directories(state());
+  ASSERT_EQ(::mount("tmpfs", state().c_str(), "tmpfs", 0, "size=512k"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::filesystem::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{state()};
+  PrivateBus bus;
+  writeConfig(workloadScenario("disk", "--sleep 0.001", 3));
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  // Fill the disk.
+  { std::ofstream filler(state() / "filler", std::ios::binary); std::string mb(1 << 20, 'x'); filler << mb; }
+  auto r = perfctlOnBus(bus, {"baseline", "create"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("free some disk space"), std::string::npos) << r.err;
+  EXPECT_EQ(perfctlOnBus(bus, {"status"}).exitCode, 0);  // still answering
+  std::filesystem::remove(state() / "filler");
+  r = perfctlOnBus(bus, {"baseline", "create"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_FALSE(giflab::BaselineStore(state()).load().empty());
+}
+
+TEST_F(Faults, ReadOnlyStateIsReportedAndTheDaemonResumes) {
+  std::filesystem::create_directories(state());
+  ASSERT_EQ(::mount("tmpfs", state().c_str(), "tmpfs", 0, "size=4m"), 0);
+  struct Unmount {
+    std::filesystem::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{state()};
+  PrivateBus bus;
+  writeConfig(workloadScenario("ro", "--sleep 0.001", 3));
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  ASSERT_EQ(::mount(nullptr, state().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0);
+  auto r = perfctlOnBus(bus, {"baseline", "create"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--state-dir"), std::string::npos) << r.err;
+  EXPECT_EQ(perfctlOnBus(bus, {"status"}).exitCode, 0);
+  ASSERT_EQ(::mount(nullptr, state().c_str(), nullptr, MS_REMOUNT, nullptr), 0);
+  EXPECT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
+}
+
+TEST_F(Faults, MissingDataFilesAreNamedAndPickedUpWhenTheyAppear) {
+  PrivateBus bus;
+  writeConfig(R"({"name": "data", "command": [")" + workload().string() + R"(", "--write", "{output}"],
+                 "data_pattern": ")" + (dir / "in_*.gif").string() + R"(", "expected_files": 2, "iterations": 3})");
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  auto r = perfctlOnBus(bus, {"baseline", "create"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("in_*.gif matched 0 files, expected at least 2"), std::string::npos) << r.err;
+  r = perfctlOnBus(bus, {"deps", "check", "--verbose"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.out.find("matched 0 files"), std::string::npos) << r.out;
+  writeFile(dir / "in_1.gif", "a");
+  writeFile(dir / "in_2.gif", "b");
+  EXPECT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
+}
+
+TEST_F(Faults, HangingEscapingAndFloodingWorkloads) {
+  PrivateBus bus;
+  writeConfig(workloadScenario("hangs", "--sleep 60", 3, R"(, "timeout": 1)") + "," +
+              workloadScenario("escapes", "--escape-sleeper 34", 3) + "," +
+              workloadScenario("floods", "--flood 20", 3));
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  std::thread job([&] {
+    const auto r = perfctlOnBus(bus, {"--json", "baseline", "create"});
+    const json j = parse(r);
+    ASSERT_EQ(j["errors"].size(), 1u) << r.out;
+    EXPECT_EQ(j["errors"][0]["scenario"], "hangs");
+    EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("timed out after 1 s"), std::string::npos);
+    EXPECT_EQ(j["baselines"].size(), 2u);  // the others went on
+  });
+  // The bus keeps answering while the hanging run waits for its timeout.
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(perfctlOnBus(bus, {"status"}).exitCode, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    std::this_thread::sleep_for(100ms);
+  }
+  job.join();
+  EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --escape-sleeper 34"}).exitCode, 0) << "an escaped child survived";
+  EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --sleep 60"}).exitCode, 0) << "the hanging run survived";
+  // The flood went nowhere: the daemon stayed small.
+  const std::string status = readFile("/proc/" + std::to_string(d.pid()) + "/status");
+  const auto pos = status.find("VmHWM:");
+  ASSERT_NE(pos, std::string::npos);
+  EXPECT_LT(std::stol(status.substr(pos + 6)), 64L * 1024) << "peak RSS in kB";
+}
+
+TEST_F(Faults, SixteenClientsForTwentySecondsDuringABaselineJob) {
+  PrivateBus bus;
+  writeConfig(workloadScenario("long", "--sleep 0.2", 3));
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  std::thread job([&] { perfctlOnBus(bus, {"baseline", "create", "--iterations", "150"}); });
+  std::this_thread::sleep_for(500ms);
+  std::atomic<long> calls{0}, errors{0}, worstUs{0};
+  std::vector<std::thread> clients;
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  for (int c = 0; c < 16; ++c)
+    clients.emplace_back([&, c] {
+      auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
+      auto proxy = sdbus::createProxy(*conn, "org.giflab.Perf1", "/org/giflab/Perf1");
+      std::string s;
+      for (long i = 0; std::chrono::steady_clock::now() < end; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+          if ((i + c) % 2)
+            proxy->callMethod("GetHistory").onInterface("org.giflab.Perf1.Manager")
+                .withArguments(std::string(""), std::string(""), 1u, false, false).storeResultsTo(s);
+          else
+            proxy->callMethod("GetStatus").onInterface("org.giflab.Perf1.Manager").withArguments(false).storeResultsTo(s);
+          ++calls;
+        } catch (const sdbus::Error&) {
+          ++errors;
+        }
+        const long us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        for (long prev = worstUs.load(); us > prev && !worstUs.compare_exchange_weak(prev, us);) {
+        }
+      }
+    });
+  for (auto& t : clients) t.join();
+  d.signal(SIGTERM);  // ends the long job too
+  job.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(calls.load(), 1000);
+  EXPECT_LT(worstUs.load(), 2000000) << "slowest call " << worstUs.load() << " us";
+}
