@@ -9,5 +9,6 @@ command -v ninja >/dev/null && [ ! -f build-asan/CMakeCache.txt ] && generator=(
 cmake -S . -B build-asan "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIFLAB_SANITIZE=ON >/dev/null
 cmake --build build-asan
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir build-asan --output-on-failure -j2 -E '^e2e\.' "$@"

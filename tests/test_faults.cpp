@@ -17,6 +17,7 @@
 
 #include "common/baseline.hpp"
 #include "common/history.hpp"
+#include "common/timeutil.hpp"
 #include "tests/bus_fixture.hpp"
 
 using namespace giflab::test;
@@ -224,4 +225,39 @@ TEST_F(Faults, SixteenClientsForTwentySecondsDuringABaselineJob) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(calls.load(), 1000);
   EXPECT_LT(worstUs.load(), 2000000) << "slowest call " << worstUs.load() << " us";
+}
+
+TEST_F(Faults, AWallClockJumpNeitherStopsNorFloodsTheSchedule) {
+  const std::filesystem::path lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  if (!std::filesystem::exists(lib)) GTEST_SKIP() << "faketime is not installed";
+  if (std::getenv("ASAN_OPTIONS")) GTEST_SKIP() << "libfaketime cannot be preloaded before the ASan runtime";
+  PrivateBus bus;
+  writeConfig(workloadScenario("clock", "--sleep 0.002", 3), R"("enabled": true, "monitoring_interval": 1)");
+  const auto clockFile = dir / "clock";
+  writeFile(clockFile, "+0\n");
+  // Only the daemon's wall clock moves; its schedule runs on the monotonic clock.
+  DaemonProcess d(bus, config(), state(),
+                  {"LD_PRELOAD=" + lib.string(), "FAKETIME_TIMESTAMP_FILE=" + clockFile.string(), "FAKETIME_NO_CACHE=1",
+                   "FAKETIME_DONT_FAKE_MONOTONIC=1"});
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
+  auto cycles = [&] { return parse(perfctlOnBus(bus, {"--json", "status"}))["monitor"]["cycles"].get<int>(); };
+  auto lastTimestamp = [&] {
+    std::string last;
+    giflab::readHistoryFile(state() / "history.jsonl", {}, [&](const giflab::HistoryPoint& p) { last = p.timestamp; });
+    return *giflab::parseIso8601(last);
+  };
+  ASSERT_TRUE(eventually([&] { return cycles() >= 2; }, 10s));
+  for (const char* jump : {"+3d", "-2d"}) {
+    writeFile(clockFile, std::string(jump) + "\n");
+    const int before = cycles();
+    std::this_thread::sleep_for(3500ms);
+    const int after = cycles();
+    EXPECT_GE(after - before, 2) << "the schedule stopped after a jump of " << jump;
+    EXPECT_LE(after - before, 5) << "the schedule ran wild after a jump of " << jump;
+    const double offsetDays = std::chrono::duration<double>(lastTimestamp() - std::chrono::system_clock::now()).count() / 86400;
+    EXPECT_NEAR(offsetDays, std::string(jump) == "+3d" ? 3.0 : -2.0, 0.1) << "records follow the wall clock";
+  }
+  EXPECT_TRUE(d.running());
+  EXPECT_TRUE(parse(perfctlOnBus(bus, {"--json", "status"}))["open_regressions"].empty());
 }
