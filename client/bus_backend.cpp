@@ -192,7 +192,7 @@ class BusBackend final : public Backend {
             std::printf("%s\n", json{{"signal", "RegressionDetected"}, {"scenario", scenario}, {"metric", metric},
                                      {"severity", severity}, {"regression", regression}, {"current", d("current")},
                                      {"baseline", d("baseline")}, {"unit", unit}, {"timestamp", ts}}
-                                    .dump()
+                                    .dump(-1, ' ', false, json::error_handler_t::replace)
                                     .c_str());
           } else {
             const Color c = severity == "critical" ? Color::Red : severity == "warning" ? Color::Yellow : Color::Bold;
@@ -207,7 +207,7 @@ class BusBackend final : public Backend {
       if (asJson)
         std::printf("%s\n", json{{"signal", "RegressionResolved"}, {"scenario", scenario}, {"metric", metric},
                                  {"timestamp", nowIso8601()}}
-                                .dump()
+                                .dump(-1, ' ', false, json::error_handler_t::replace)
                                 .c_str());
       else
         std::printf("%s %s %s %s\n", nowIso8601().c_str(), Style::paint("RegressionResolved", Color::Green).c_str(),

@@ -45,7 +45,10 @@ struct GlobalOptions {
   std::string address, config, stateDir;
 };
 
-void printJson(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+// Arguments from the command line may be any bytes: never let them stop the output.
+void printJson(const json& j) {
+  std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+}
 
 }  // namespace
 

@@ -90,7 +90,9 @@ std::vector<ChangePoint> detectChangePoints(const std::vector<double>& values, c
     const size_t n = b - a;
     if (n < 2 * minSeg) return;
     const std::vector<double> raw(values.begin() + static_cast<long>(a), values.begin() + static_cast<long>(b));
-    auto [bestStart, best] = bestSplit(raw);
+    size_t bestStart = 0;
+    double best = -1;
+    std::tie(bestStart, best) = bestSplit(raw);
     if (best < 0) return;
     // A steady trend is not a change point (the trend analysis reports
     // creep): when one straight line fits the segment better than one step,

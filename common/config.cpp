@@ -221,7 +221,7 @@ Config parseConfig(const std::string& text, const fs::path& source) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number too large to hold
     throw Error(ErrorKind::Config, file + ": not valid JSON (" + std::string(e.what()) +
                                        "); fix the syntax, e.g. check with: jq . " + file);
   }

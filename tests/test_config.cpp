@@ -176,3 +176,9 @@ TEST(Config, DefaultPaths) {
   unsetenv("XDG_CONFIG_HOME");
   unsetenv("XDG_STATE_HOME");
 }
+
+TEST(Config, ANumberTooLargeIsAConfigErrorNotACrash) {
+  // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for it.
+  const auto e = configError(R"({"performance": {"regression_threshold": 1e999999}})");
+  EXPECT_NE(e.find("not valid JSON"), std::string::npos) << e;
+}
