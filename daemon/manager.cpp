@@ -480,26 +480,25 @@ std::string Manager::ListBaselines() {
   return guarded([&] { return engine_->listBaselines().dump(); });
 }
 
-sdbus::ObjectPath Manager::CreateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
+sdbus::ObjectPath Manager::submitBaselineJob(bool update, const std::vector<std::string>& scenarios,
+                                             uint32_t iterations) {
   return guarded([&] {
-    const uid_t uid = requireAdmin("creating baselines");
+    const uid_t uid = requireAdmin(update ? "updating baselines" : "creating baselines");
     checkScenarioNames(*engine_, scenarios, false);
     const auto n = checkIterations(iterations);
-    return submit("baseline-create", uid, [scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.createBaselines(scenarios, n, c, p)};
-    });
+    return submit(update ? "baseline-update" : "baseline-create", uid,
+                  [update, scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
+                    return JobOutcome{update ? e.updateBaselines(scenarios, n, c, p) : e.createBaselines(scenarios, n, c, p)};
+                  });
   });
 }
 
+sdbus::ObjectPath Manager::CreateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
+  return submitBaselineJob(false, scenarios, iterations);
+}
+
 sdbus::ObjectPath Manager::UpdateBaselines(const std::vector<std::string>& scenarios, const uint32_t& iterations) {
-  return guarded([&] {
-    const uid_t uid = requireAdmin("updating baselines");
-    checkScenarioNames(*engine_, scenarios, false);
-    const auto n = checkIterations(iterations);
-    return submit("baseline-update", uid, [scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.updateBaselines(scenarios, n, c, p)};
-    });
-  });
+  return submitBaselineJob(true, scenarios, iterations);
 }
 
 std::string Manager::ClearBaselines(const std::vector<std::string>& scenarios) {

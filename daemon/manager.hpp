@@ -82,6 +82,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   double ConfidenceLevel() override;
 
   uid_t requireAdmin(const std::string& action);
+  sdbus::ObjectPath submitBaselineJob(bool update, const std::vector<std::string>& scenarios, uint32_t iterations);
   sdbus::ObjectPath submit(const std::string& kind, uid_t owner, JobWork work,
                            std::function<void(const JobOutcome&)> onSuccess = {},
                            std::function<void()> onEnd = {});

@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -14,41 +13,10 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace giflab::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& out,
-            const fs::path& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> envs;
-  for (char** e = environ; *e; ++e) {
-    const std::string s = *e;
-    bool overridden = false;
-    for (const auto& x : env)
-      if (s.substr(0, s.find('=') + 1) == x.substr(0, x.find('=') + 1)) overridden = true;
-    if (!overridden) envs.push_back(s);
-  }
-  envs.insert(envs.end(), env.begin(), env.end());
-  std::vector<char*> envp, args;
-  for (auto& s : envs) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> a = argv;
-  for (auto& s : a) args.push_back(s.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-  return pid;
-}
 
 int waitWithTimeout(pid_t pid, std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
@@ -99,7 +67,7 @@ PrivateBus::PrivateBus(Policy policy) {
             "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig><type>system</type>"
             "<listen>unix:path=" + socket.string() + "</listen><auth>EXTERNAL</auth>" + defaultPolicy +
                 "<limit name='max_replies_per_connection'>128</limit></busconfig>\n");
-  pid_ = spawn({"dbus-daemon", "--config-file=" + (dir_ / "bus.conf").string(), "--nofork", "--nopidfile"}, {},
+  pid_ = spawnProcess({"dbus-daemon", "--config-file=" + (dir_ / "bus.conf").string(), "--nofork", "--nopidfile"}, {},
                dir_ / "bus.out", dir_ / "bus.err");
   address_ = "unix:path=" + socket.string();
   if (!eventually([&] { return fs::exists(socket); }, std::chrono::seconds(5)))
@@ -126,7 +94,7 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, const fs::path& config, cons
   if (bind(notifyFd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw std::runtime_error("bind notify socket");
   extraEnv.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus.address());
   extraEnv.push_back("NOTIFY_SOCKET=" + notify.string());
-  pid_ = spawn({perfd().string(), "--system", "--config", config.string(), "--state-dir", state.string()}, extraEnv,
+  pid_ = spawnProcess({perfd().string(), "--system", "--config", config.string(), "--state-dir", state.string()}, extraEnv,
                dir_ / "out.log", dir_ / "daemon.log");
   reader_ = std::thread([this] {
     char buf[4096];
@@ -191,7 +159,7 @@ ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args,
 }
 
 Watcher::Watcher(const PrivateBus& bus) {
-  pid_ = spawn({perfctl().string(), "watch", "--json"}, {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address()}, dir_ / "out",
+  pid_ = spawnProcess({perfctl().string(), "watch", "--json"}, {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address()}, dir_ / "out",
                dir_ / "err");
   usleep(300000);  // let it subscribe before anything is emitted
 }

@@ -32,41 +32,46 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  TempDir io;
-  const fs::path outPath = io / "out", errPath = io / "err";
+pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& out,
+                   const fs::path& err) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<std::string> envStrings;
   for (char** e = environ; *e; ++e) {
-    std::string s = *e;
+    const std::string s = *e;
     bool overridden = false;
     for (const auto& x : env)
       if (s.substr(0, s.find('=') + 1) == x.substr(0, x.find('=') + 1)) overridden = true;
     if (!overridden) envStrings.push_back(s);
   }
   for (const auto& x : env)
-    if (x.back() != '=') envStrings.push_back(x);  // "K=" removes K
+    if (x.back() != '=') envStrings.push_back(x);
   std::vector<char*> envp, args;
   for (auto& s : envStrings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> argCopy = argv;
   for (auto& s : argCopy) args.push_back(s.data());
   args.push_back(nullptr);
-  pid_t pid;
-  if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data()) != 0)
-    throw std::runtime_error("cannot start " + argv[0]);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  TempDir io;
+  const pid_t pid = spawnProcess(argv, env, io / "out", io / "err");
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ProcessResult r;
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = readFile(outPath);
-  r.err = readFile(errPath);
+  r.out = readFile(io / "out");
+  r.err = readFile(io / "err");
   return r;
 }
 

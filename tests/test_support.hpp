@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the tests: temporary folders, running programs, paths
 // of the built binaries.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,7 +29,12 @@ struct ProcessResult {
   std::string out, err;
 };
 
-// Runs argv (no shell) with extra environment entries "K=V"; waits.
+// Starts argv (PATH searched, no shell) with this environment plus or
+// overriding the entries "K=V" ("K=" removes K); stdin from /dev/null,
+// stdout and stderr to the given files. Returns the pid.
+pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const std::filesystem::path& out, const std::filesystem::path& err);
+// Runs argv and waits for it.
 ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
 
 void writeFile(const std::filesystem::path& p, const std::string& text);

@@ -5,6 +5,7 @@
 # severity as urgency.
 # Usage: notify.sh SOURCE_DIR BUILD_DIR   (exit 77: skipped)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 src=$(realpath "$1"); build=$(realpath "$2")
 for t in Xvfb dunst dunstctl dbus-daemon jq; do command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }; done
 work=$(mktemp -d)
@@ -16,25 +17,15 @@ fail() { echo "FAIL: $*"; tail -20 "$work"/*.log 2>/dev/null || true; exit 1; }
 display=":$((100 + RANDOM % 800))"
 Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 pids+=("$!")
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-pids+=("$bus_pid")
-export DBUS_SESSION_BUS_ADDRESS="$bus_address" DISPLAY="$display" HOME="$work"
+start_session_bus
+export DISPLAY="$display" HOME="$work"
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 dunst >"$work/dunst.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 100); do dunstctl count displayed >/dev/null 2>&1 && break; sleep 0.1; done
 dunstctl count displayed >/dev/null 2>&1 || fail "dunst did not start"
 
-echo 0.02 > "$work/sleep"
-cat > "$work/config.json" <<JSON
-{"performance": {"enabled": true, "monitoring_interval": 1},
- "scenarios": [{"name": "notify_me", "command": ["$build/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 5}]}
-JSON
-"$build/bin/giflab-perfd" --user --config "$work/config.json" --state-dir "$work/state" 2>"$work/daemon.log" &
-pids+=("$!")
-ctl() { "$build/bin/giflab-perfctl" --user "$@"; }
-for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
-ctl baseline create >/dev/null || fail "baseline create"
+start_daemon notify_me ""
 dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" >"$work/calls.log" 2>&1 &
 pids+=("$!")
 ctl watch --notify >"$work/watch.log" 2>&1 &

@@ -5,6 +5,7 @@
 # HTTP API, including the open regression the daemon found.
 # Usage: prometheus.sh SOURCE_DIR BUILD_DIR   (exit 77: skipped)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 src=$(realpath "$1"); build=$(realpath "$2")
 for t in prometheus promtool curl jq dbus-daemon; do command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }; done
 work=$(mktemp -d)
@@ -17,21 +18,9 @@ free_port() { local p; for p in $(shuf -i 20000-60000 -n 50); do ! (echo >/dev/t
 promtool check rules "$src/packaging/prometheus/giflab-perfd.rules.yml" >/dev/null || fail "promtool check rules"
 echo "ok: promtool check rules"
 
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-pids+=("$bus_pid")
-export DBUS_SESSION_BUS_ADDRESS="$bus_address"
+start_session_bus
 metrics_port=$(free_port)
-echo 0.02 > "$work/sleep"
-cat > "$work/config.json" <<JSON
-{"performance": {"enabled": true, "monitoring_interval": 1},
- "prometheus": {"listen": "127.0.0.1:$metrics_port"},
- "scenarios": [{"name": "promtest", "command": ["$build/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 5}]}
-JSON
-"$build/bin/giflab-perfd" --user --config "$work/config.json" --state-dir "$work/state" 2>"$work/daemon.log" &
-pids+=("$!")
-ctl() { "$build/bin/giflab-perfctl" --user "$@"; }
-for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
-ctl baseline create >/dev/null || fail "baseline create"
+start_daemon promtest ", \"prometheus\": {\"listen\": \"127.0.0.1:$metrics_port\"}"
 echo 0.03 > "$work/sleep"   # 50 % slower: a regression to report
 for _ in $(seq 150); do [ "$(ctl --json status | jq '.open_regressions | length')" -ge 1 ] && break; sleep 0.1; done
 [ "$(ctl --json status | jq '.open_regressions | length')" -ge 1 ] || fail "no regression opened"
