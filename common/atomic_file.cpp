@@ -1,6 +1,7 @@
 #include "common/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,18 @@ void throwStorageError(const std::string& what, const fs::path& p, int err) {
 namespace {
 [[noreturn]] void fail(const std::string& what, const fs::path& p, int err) { throwStorageError(what, p, err); }
 }  // namespace
+
+FileLock::FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  if (fd_ < 0) throwStorageError("cannot open the lock file", path, errno);
+  while (::flock(fd_, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      const int err = errno;
+      ::close(fd_);
+      throwStorageError("cannot lock", path, err);
+    }
+}
+
+FileLock::~FileLock() { ::close(fd_); }
 
 void ensureDirectory(const fs::path& dir) {
   std::error_code ec;

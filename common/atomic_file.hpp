@@ -14,4 +14,17 @@ void ensureDirectory(const std::filesystem::path& dir);
 // (free disk space, make the state folder writable).
 [[noreturn]] void throwStorageError(const std::string& what, const std::filesystem::path& path, int err);
 
+// An exclusive flock on a lock file, held for the object's lifetime: it
+// serialises read-modify-write of state files across processes.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 }  // namespace giflab

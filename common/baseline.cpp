@@ -106,6 +106,14 @@ std::map<std::string, Baseline> BaselineStore::load() const {
   return out;
 }
 
+void BaselineStore::modify(const std::function<void(std::map<std::string, Baseline>&)>& change) const {
+  ensureDirectory(path_.parent_path());
+  FileLock lock(path_.parent_path() / ".baselines.lock");
+  auto baselines = load();
+  change(baselines);
+  save(baselines);
+}
+
 void BaselineStore::save(const std::map<std::string, Baseline>& baselines) const {
   json doc = {{"version", 1}, {"baselines", json::object()}};
   for (const auto& [name, b] : baselines) doc["baselines"][name] = b;

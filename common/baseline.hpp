@@ -1,6 +1,7 @@
 #pragma once
 // Statistical baselines, one per scenario, kept in <state>/baselines.json.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -42,6 +43,9 @@ class BaselineStore {
   // Throws BaselineCorrupt with "Failed to load baselines: <why>" and the fix.
   std::map<std::string, Baseline> load() const;
   void save(const std::map<std::string, Baseline>& baselines) const;
+  // Load, change and save under a lock, so that two writers (the daemon and
+  // a --local run, or a job and a clear) never undo each other.
+  void modify(const std::function<void(std::map<std::string, Baseline>&)>& change) const;
   const std::filesystem::path& path() const { return path_; }
 
  private:

@@ -106,6 +106,7 @@ json Engine::measureBaselines(const std::vector<std::string>& names, std::option
   const double confidence = config_.performance.confidence_level;
   json result = {{"action", update ? "update" : "create"}, {"baselines", json::array()}, {"errors", json::array()}};
   DetectionPolicy policy{config_.performance.regression_threshold, confidence};
+  std::map<std::string, Baseline> fresh;
   for (const auto& m : measured) {
     if (m.error) {
       result["errors"].push_back({{"scenario", m.scenario}, {"error", *m.error}});
@@ -138,9 +139,13 @@ json Engine::measureBaselines(const std::vector<std::string>& names, std::option
     entry.erase("samples");
     entry["result"] = how;
     result["baselines"].push_back(entry);
-    baselines[m.scenario] = std::move(b);
+    fresh.emplace(m.scenario, std::move(b));
   }
-  if (!result["baselines"].empty()) store.save(baselines);
+  // Into the file as it is now, not as it was before measuring.
+  if (!fresh.empty())
+    store.modify([&](std::map<std::string, Baseline>& current) {
+      for (auto& [name, b] : fresh) current[name] = std::move(b);
+    });
   if (!result["errors"].empty() && result["baselines"].empty()) {
     std::string msg;
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
@@ -186,12 +191,12 @@ json Engine::clearBaselines(const std::vector<std::string>& names) {
     }
     return {{"cleared", cleared}};
   }
-  auto baselines = store.load();
-  for (const auto& n : names) {
+  for (const auto& n : names)
     if (!isValidScenarioName(n)) throw Error(ErrorKind::InvalidArgument, "\"" + n + "\" is not a scenario name");
-    if (baselines.erase(n)) cleared.push_back(n);
-  }
-  store.save(baselines);
+  store.modify([&](std::map<std::string, Baseline>& baselines) {
+    for (const auto& n : names)
+      if (baselines.erase(n)) cleared.push_back(n);
+  });
   return {{"cleared", cleared}};
 }
 

@@ -37,19 +37,6 @@ class UniqueFd {
   int fd_;
 };
 
-// An exclusive flock held for the lifetime of the object.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_.get() < 0) storageError("cannot open the lock file", path, errno);
-    while (::flock(fd_.get(), LOCK_EX) != 0)
-      if (errno != EINTR) storageError("cannot lock", path, errno);
-  }
-
- private:
-  UniqueFd fd_;
-};
-
 void writeAll(int fd, const char* p, size_t n, const fs::path& path) {
   while (n > 0) {
     const ssize_t w = ::write(fd, p, n);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "tests/test_support.hpp"
 
@@ -341,4 +342,19 @@ TEST_F(Cli, OpenRegressionsSayWhenTheyBegan) {
   ASSERT_GE(stamps.size(), 10u);
   EXPECT_EQ(open["began"], stamps[9]);
   EXPECT_LE(open["began"].get<std::string>(), open["since"].get<std::string>());
+}
+
+TEST_F(Cli, AClearDuringABaselineJobIsNotUndone) {
+  writeFile(config(), R"({"scenarios": [
+    {"name": "slow", "command": [")" + workload().string() + R"(", "--sleep", "0.3"], "iterations": 3},
+    {"name": "other", "command": [")" + workload().string() + R"("], "iterations": 3}]})");
+  ASSERT_EQ(ctl({"baseline", "create", "--iterations", "3"}).exitCode, 0);
+  // The job for "slow" measures for over a second; "other" is cleared meanwhile.
+  std::thread job([&] { EXPECT_EQ(ctl({"baseline", "create", "--scenario", "slow", "--iterations", "3"}).exitCode, 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_EQ(ctl({"baseline", "clear", "--scenario", "other"}).exitCode, 0);
+  job.join();
+  const json list = parse(ctl({"baseline", "list", "--json"}));
+  ASSERT_EQ(list["baselines"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["baselines"][0]["scenario_name"], "slow");
 }
