@@ -79,7 +79,7 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   EXPECT_EQ(signal["metric"], "processing_time");
   EXPECT_NEAR(signal["regression"].get<double>(), 0.30, 0.1);
   EXPECT_EQ(signal["unit"], "s");
-  EXPECT_NEAR(signal["baseline"].get<double>(), 0.03, 0.005);
+  EXPECT_NEAR(signal["baseline"].get<double>(), 0.031, 0.01);  // a 0.03 s sleep plus process start-up
   EXPECT_EQ(signal["timestamp"].get<std::string>().back(), 'Z');
 
   json st = parse(perfctlOnBus(bus, {"status", "--json"}));
