@@ -260,7 +260,7 @@ class BusBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> makeBusBackend(BusTarget target, const std::string& address, bool) {
+std::unique_ptr<Backend> makeBusBackend(BusTarget target, const std::string& address) {
   return std::make_unique<BusBackend>(target, address);
 }
 

@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       if (!g.config.empty() || !g.stateDir.empty())
         return fail("InvalidArgument", "--config and --state-dir go with --local; the daemon uses its own");
       BusTarget target = g.user ? BusTarget::Session : !g.address.empty() ? BusTarget::Address : BusTarget::System;
-      backend = makeBusBackend(target, g.address, g.json);
+      backend = makeBusBackend(target, g.address);
     }
 
     ProgressBar bar;

@@ -2,12 +2,14 @@
 // Check-time verdicts: current samples against a baseline's samples.
 //
 // The rule: regression = max(0, (current - baseline) / baseline) on medians.
-// A metric is "regressed" when that exceeds the threshold AND a one-sided
+// A metric is "regressed" when the change is of threshold size as far as the
+// data can tell (the Hodges-Lehmann interval of the shift reaches the
+// threshold and the point estimate is at least 70 % of it) AND a one-sided
 // Mann-Whitney test says the current samples are larger, at a false-discovery
 // rate of (1 - confidence) across every test of the same check
-// (Benjamini-Hochberg). Above the threshold but not significant is
-// "inconclusive": the caller measures more before deciding. Severity comes
-// from the lower bound of the Hodges-Lehmann shift's confidence interval.
+// (Benjamini-Hochberg). Big enough but not significant is "inconclusive": the
+// caller measures more before deciding. Severity comes from the lower bound
+// of the Hodges-Lehmann interval.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>

@@ -50,7 +50,9 @@ class Service {
     try {
       connection = connect(options_);
     } catch (const sdbus::Error& e) {
-      spdlog::critical("Cannot connect to the {}: {} ({})", busDescription(options_), e.getMessage(), e.getName());
+      spdlog::critical("Cannot connect to the {}: {} ({}); check that the bus runs (systemctl status dbus, or "
+                       "systemctl --user status dbus.socket for --user) or pass --address ADDRESS",
+                       busDescription(options_), e.getMessage(), e.getName());
       return 1;
     }
     asio::io_context io;

@@ -27,6 +27,16 @@ class Cli : public ::testing::Test {
                      "iterations": )" + std::to_string(iterations) + R"(, "warmup": 1, "timeout": 10}]})");
   }
 
+  // A monitored scenario that sleeps as long as a file says; returns the file.
+  std::filesystem::path writeMonitoredConfig(const std::string& name, const std::string& firstSleep) {
+    const auto sleepFile = dir / "sleep";
+    writeFile(sleepFile, firstSleep);
+    writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+      "scenarios": [{"name": ")" + name + R"(", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                            sleepFile.string() + R"("], "iterations": 5}]})");
+    return sleepFile;
+  }
+
   ProcessResult ctl(std::vector<std::string> args, std::vector<std::string> env = {}) {
     std::vector<std::string> argv{perfctl().string(), "--local", "--config", config().string(), "--state-dir",
                                   state().string()};
@@ -293,11 +303,7 @@ TEST_F(Cli, DepsCheckFindsAMissingProgramAndData) {
 }
 
 TEST_F(Cli, LocalMonitorOpensAndResolvesARegression) {
-  const auto sleepFile = dir / "sleep";
-  writeFile(sleepFile, "0.03");
-  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
-      "scenarios": [{"name": "mon", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
-                          sleepFile.string() + R"("], "iterations": 5}]})");
+  const auto sleepFile = writeMonitoredConfig("mon", "0.03");
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
   writeFile(sleepFile, "0.045");
   auto r = ctl({"--json", "monitor", "start", "--cycles", "2"});
@@ -323,11 +329,7 @@ TEST(CliWithoutLocal, DaemonNotRunningSaysWhatToDo) {
 }
 
 TEST_F(Cli, OpenRegressionsSayWhenTheyBegan) {
-  const auto sleepFile = dir / "sleep";
-  writeFile(sleepFile, "0.02");
-  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
-      "scenarios": [{"name": "b", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
-                          sleepFile.string() + R"("], "iterations": 5}]})");
+  const auto sleepFile = writeMonitoredConfig("b", "0.02");
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
   ASSERT_EQ(ctl({"monitor", "start", "--cycles", "8"}).exitCode, 0);
   writeFile(sleepFile, "0.03");

@@ -370,9 +370,18 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
   EXPECT_TRUE(d.running());
   json st = parse(perfctlOnBus(bus, {"status", "--json"}));
   EXPECT_EQ(st["scenarios"][0]["name"], scenario);
-  // The Reload method says the same as a named error.
-  const auto r = perfctlOnBus(bus, {"deps", "check"});
-  EXPECT_EQ(r.exitCode, 0);
+  // The Reload method refuses the same file with a named error and the reason.
+  auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
+  auto proxy = sdbus::createProxy(*conn, "org.giflab.Perf1", "/org/giflab/Perf1");
+  try {
+    proxy->callMethod("Reload").onInterface("org.giflab.Perf1.Manager");
+    ADD_FAILURE() << "Reload accepted a broken config";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "org.giflab.Perf1.Error.Config");
+    EXPECT_NE(e.getMessage().find("performance.monitoring_interval"), std::string::npos) << e.getMessage();
+  }
+  EXPECT_TRUE(d.running());
+  EXPECT_EQ(parse(perfctlOnBus(bus, {"status", "--json"}))["scenarios"][0]["name"], scenario);
 }
 
 TEST_F(Daemon, ARestartKeepsBaselinesHistoryAndAlertState) {
