@@ -39,7 +39,18 @@ std::vector<std::string> asUserPrefix(const std::string& user) {
 
 fs::path perfd() { return binDir() / "giflab-perfd"; }
 bool haveRoot() { return ::geteuid() == 0; }
-bool haveJournal() { return fs::exists("/run/systemd/journal/socket"); }
+// A journald that has gone leaves its socket file behind, and sd_journal_send()
+// to it fails silently: only a connect() tells whether one is listening.
+bool haveJournal() {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, "/run/systemd/journal/socket", sizeof address.sun_path - 1);
+  const bool listening = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return listening;
+}
 bool haveTestUser() { return haveRoot() && ::getpwnam("giflab-perf-tester") != nullptr; }
 
 PrivateBus::PrivateBus(Policy policy) {
