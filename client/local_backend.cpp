@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/blocking.hpp"
 #include "common/error.hpp"
 #include "common/monitor_cycle.hpp"
 #include "common/timeutil.hpp"
@@ -24,16 +25,20 @@ class LocalBackend final : public Backend {
     return s;
   }
   json baselineCreate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
-    return engine_.createBaselines(s, it, &interruptFlag(), p);
+    return runBlocking([&](Cancellation c) { return engine_.createBaselines(s, it, c, p); }, &interruptFlag());
   }
   json baselineUpdate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
-    return engine_.updateBaselines(s, it, &interruptFlag(), p);
+    return runBlocking([&](Cancellation c) { return engine_.updateBaselines(s, it, c, p); }, &interruptFlag());
   }
   json baselineList() override { return engine_.listBaselines(); }
   json baselineClear(const std::vector<std::string>& s) override { return engine_.clearBaselines(s); }
   json history(const HistoryQuery& q) override { return engine_.history(q); }
-  json validate(const ProgressFn& p) override { return engine_.validate(&interruptFlag(), p); }
-  json ci(const CheckOptions& o, const ProgressFn& p) override { return engine_.runCheck(o, &interruptFlag(), p); }
+  json validate(const ProgressFn& p) override {
+    return runBlocking([&](Cancellation c) { return engine_.validate(c, p); }, &interruptFlag());
+  }
+  json ci(const CheckOptions& o, const ProgressFn& p) override {
+    return runBlocking([&](Cancellation c) { return engine_.runCheck(o, c, p); }, &interruptFlag());
+  }
   json deps() override { return engine_.depsCheck(); }
 
   json monitor(const std::string& action, const ProgressFn& progress) override {
@@ -56,7 +61,7 @@ class LocalBackend final : public Backend {
       const auto started = std::chrono::steady_clock::now();
       CycleResult r;
       try {
-        r = runMonitorCycle(engine_, &interruptFlag(), progress);
+        r = runBlocking([&](Cancellation c) { return runMonitorCycle(engine_, c, progress); }, &interruptFlag());
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::Cancelled) break;
         throw;

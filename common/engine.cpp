@@ -79,8 +79,8 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
 
-json Engine::measureBaselines(const std::vector<std::string>& names, std::optional<int> iterations, bool update,
-                              const std::atomic<bool>* cancel, const ProgressFn& progress) {
+asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
+                                               bool update, Cancellation cancel, ProgressFn progress) {
   if (iterations && (*iterations < kMinBaselineSamples || *iterations > 1000)) {
     if (*iterations < kMinBaselineSamples)
       throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: --iterations " +
@@ -100,7 +100,7 @@ json Engine::measureBaselines(const std::vector<std::string>& names, std::option
   std::vector<RunPlan> plans;
   for (const auto* s : scenarios) plans.push_back({s, iterations.value_or(std::max(s->iterations, kMinBaselineSamples))});
   ensureDirectory(stateDir_);
-  const auto measured = runInterleaved(plans, cancel, progress);
+  const auto measured = co_await runInterleaved(plans, cancel, progress);
 
   const Fingerprint fp = Fingerprint::current();
   const double confidence = config_.performance.confidence_level;
@@ -151,17 +151,17 @@ json Engine::measureBaselines(const std::vector<std::string>& names, std::option
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
     throw Error(ErrorKind::ScenarioFailed, msg);
   }
-  return result;
+  co_return result;
 }
 
-json Engine::createBaselines(const std::vector<std::string>& names, std::optional<int> iterations,
-                             const std::atomic<bool>* cancel, const ProgressFn& progress) {
-  return measureBaselines(names, iterations, false, cancel, progress);
+asio::awaitable<json> Engine::createBaselines(std::vector<std::string> names, std::optional<int> iterations,
+                                              Cancellation cancel, ProgressFn progress) {
+  co_return co_await measureBaselines(std::move(names), iterations, false, std::move(cancel), std::move(progress));
 }
 
-json Engine::updateBaselines(const std::vector<std::string>& names, std::optional<int> iterations,
-                             const std::atomic<bool>* cancel, const ProgressFn& progress) {
-  return measureBaselines(names, iterations, true, cancel, progress);
+asio::awaitable<json> Engine::updateBaselines(std::vector<std::string> names, std::optional<int> iterations,
+                                              Cancellation cancel, ProgressFn progress) {
+  co_return co_await measureBaselines(std::move(names), iterations, true, std::move(cancel), std::move(progress));
 }
 
 json Engine::listBaselines() const {
@@ -200,7 +200,7 @@ json Engine::clearBaselines(const std::vector<std::string>& names) {
   return {{"cleared", cleared}};
 }
 
-json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* cancel, const ProgressFn& progress) {
+asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel, ProgressFn progress) {
   const bool monitor = options.action == "monitor";
   const double threshold = options.threshold.value_or(monitor ? config_.performance.regression_threshold
                                                               : config_.performance.ci_regression_threshold);
@@ -220,7 +220,8 @@ json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* canc
     if (baselines.count(s->name)) plans.push_back({s, s->iterations});
     else withoutBaseline.push_back(s);
   }
-  auto measured = plans.empty() ? std::vector<ScenarioMeasurement>{} : runInterleaved(plans, cancel, progress);
+  std::vector<ScenarioMeasurement> measured;
+  if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
 
   struct Entry {
     const ScenarioMeasurement* m;
@@ -249,7 +250,8 @@ json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* canc
       if (e.time.verdict == Verdict::Inconclusive || e.memory.verdict == Verdict::Inconclusive)
         again.push_back({config_.findScenario(e.m->scenario), config_.findScenario(e.m->scenario)->iterations});
     if (!again.empty()) {
-      for (auto& extra : runInterleaved(again, cancel, progress)) {
+      const auto extras = co_await runInterleaved(again, cancel, progress);
+      for (const auto& extra : extras) {
         auto it = std::find_if(measured.begin(), measured.end(),
                                [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; });
         if (extra.error) it->error = extra.error;
@@ -292,7 +294,7 @@ json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* canc
                                     s->name + "'"},
                       {"regressions", json::array()}});
   }
-  return {{"action", options.action},
+  co_return json{{"action", options.action},
           {"threshold", threshold},
           {"confidence_level", policy.confidence},
           {"scenarios_tested", tested},
@@ -301,13 +303,14 @@ json Engine::runCheck(const CheckOptions& options, const std::atomic<bool>* canc
           {"timestamp", nowIso8601()}};
 }
 
-json Engine::measureAndRecord(const std::vector<std::string>& names, const std::string& source,
-                              const std::atomic<bool>* cancel, const ProgressFn& progress) {
+asio::awaitable<json> Engine::measureAndRecord(std::vector<std::string> names, std::string source,
+                                               Cancellation cancel, ProgressFn progress) {
   std::vector<RunPlan> plans;
   for (const auto* s : selectScenarios(names, names.empty())) plans.push_back({s, s->iterations});
   json tested = json::array();
   bool anyError = false;
-  for (const auto& m : runInterleaved(plans, cancel, progress)) {
+  const auto measured = co_await runInterleaved(plans, cancel, progress);
+  for (const auto& m : measured) {
     if (m.error) {
       anyError = true;
       tested.push_back({{"scenario", m.scenario}, {"status", "error"}, {"error", *m.error}, {"regressions", json::array()}});
@@ -321,11 +324,13 @@ json Engine::measureAndRecord(const std::vector<std::string>& names, const std::
                       {"iterations", m.samples.size()},
                       {"regressions", json::array()}});
   }
-  return {{"action", source}, {"scenarios_tested", tested}, {"overall_result", anyError ? "error" : "measured"},
-          {"timestamp", nowIso8601()}};
+  co_return json{{"action", source},
+                 {"scenarios_tested", tested},
+                 {"overall_result", anyError ? "error" : "measured"},
+                 {"timestamp", nowIso8601()}};
 }
 
-json Engine::validate(const std::atomic<bool>* cancel, const ProgressFn& progress) {
+asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress) {
   const auto& perf = config_.performance;
   json result = {{"validate_phase6", perf.validate_phase6}, {"validations", json::array()}, {"timestamp", nowIso8601()}};
   if (!perf.validate_phase6) {
@@ -333,7 +338,7 @@ json Engine::validate(const std::atomic<bool>* cancel, const ProgressFn& progres
     result["message"] =
         "Phase 6 validation is disabled; set performance.validate_phase6 to true or "
         "GIFLAB_ENABLE_PHASE6_OPTIMIZATION=true";
-    return result;
+    co_return result;
   }
   if (!config_.phase6)
     throw Error(ErrorKind::Config, (config_.source.empty() ? std::string("the config") : config_.source.string()) +
@@ -342,7 +347,8 @@ json Engine::validate(const std::atomic<bool>* cancel, const ProgressFn& progres
   const Scenario* ref = config_.findScenario(pair.reference);
   const Scenario* cand = config_.findScenario(pair.candidate);
   // Interleaved, so that both see the same machine.
-  const auto m = runInterleaved({{ref, pair.iterations}, {cand, pair.iterations}}, cancel, progress);
+  const std::vector<RunPlan> plans{{ref, pair.iterations}, {cand, pair.iterations}};
+  const auto m = co_await runInterleaved(plans, cancel, progress);
   for (const auto& x : m)
     if (x.error) throw Error(ErrorKind::ScenarioFailed, *x.error);
   for (const auto& x : m) recordHistory(x, "validate");
@@ -364,7 +370,7 @@ json Engine::validate(const std::atomic<bool>* cancel, const ProgressFn& progres
                                    {"iterations", pair.iterations},
                                    {"status", passed ? "passed" : "failed"}});
   result["overall_result"] = passed ? "passed" : "failed";
-  return result;
+  co_return result;
 }
 
 json Engine::status(bool verbose) const {

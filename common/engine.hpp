@@ -2,13 +2,18 @@
 // The engine: every operation of giflab-perfctl and giflab-perfd on one
 // config and one state folder. Results are JSON documents, the same ones the
 // daemon hands out over D-Bus and the client prints.
-#include <atomic>
+//
+// What measures is a coroutine: it runs on the caller's io_context, which
+// watches the benchmark children while it goes on serving (the daemon's bus);
+// runBlocking() (common/blocking.hpp) runs one to its end without a loop.
+#include <asio/awaitable.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/cancellation.hpp"
 #include "common/config.hpp"
 #include "common/scenario_runner.hpp"
 
@@ -37,20 +42,19 @@ class Engine {
   const Config& config() const { return config_; }
   const std::filesystem::path& stateDir() const { return stateDir_; }
 
-  nlohmann::json createBaselines(const std::vector<std::string>& scenarios, std::optional<int> iterations,
-                                 const std::atomic<bool>* cancel = nullptr, const ProgressFn& progress = {});
-  nlohmann::json updateBaselines(const std::vector<std::string>& scenarios, std::optional<int> iterations,
-                                 const std::atomic<bool>* cancel = nullptr, const ProgressFn& progress = {});
+  asio::awaitable<nlohmann::json> createBaselines(std::vector<std::string> scenarios, std::optional<int> iterations,
+                                                  Cancellation cancel = {}, ProgressFn progress = {});
+  asio::awaitable<nlohmann::json> updateBaselines(std::vector<std::string> scenarios, std::optional<int> iterations,
+                                                  Cancellation cancel = {}, ProgressFn progress = {});
   nlohmann::json listBaselines() const;
   nlohmann::json clearBaselines(const std::vector<std::string>& scenarios);
 
   // Measures, compares with the baselines, records history; the contract's `ci --json` document.
-  nlohmann::json runCheck(const CheckOptions& options, const std::atomic<bool>* cancel = nullptr,
-                          const ProgressFn& progress = {});
+  asio::awaitable<nlohmann::json> runCheck(CheckOptions options, Cancellation cancel = {}, ProgressFn progress = {});
   // Runs scenarios and records them in the history without comparing.
-  nlohmann::json measureAndRecord(const std::vector<std::string>& scenarios, const std::string& source,
-                                  const std::atomic<bool>* cancel = nullptr, const ProgressFn& progress = {});
-  nlohmann::json validate(const std::atomic<bool>* cancel = nullptr, const ProgressFn& progress = {});
+  asio::awaitable<nlohmann::json> measureAndRecord(std::vector<std::string> scenarios, std::string source,
+                                                   Cancellation cancel = {}, ProgressFn progress = {});
+  asio::awaitable<nlohmann::json> validate(Cancellation cancel = {}, ProgressFn progress = {});
   nlohmann::json status(bool verbose) const;
   nlohmann::json history(const HistoryQuery& query) const;
   nlohmann::json depsCheck() const;
@@ -61,8 +65,8 @@ class Engine {
   std::vector<const Scenario*> selectScenarios(const std::vector<std::string>& names, bool monitoredOnly) const;
 
  private:
-  nlohmann::json measureBaselines(const std::vector<std::string>& names, std::optional<int> iterations, bool update,
-                                  const std::atomic<bool>* cancel, const ProgressFn& progress);
+  asio::awaitable<nlohmann::json> measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
+                                                   bool update, Cancellation cancel, ProgressFn progress);
   void recordHistory(const ScenarioMeasurement& m, const std::string& source);
 
   Config config_;

@@ -113,21 +113,21 @@ std::string regressionStart(const Engine& engine, const std::string& scenario, c
   return began;
 }
 
-CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress) {
+asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r;
   AlertStore store(engine.stateDir());
   r.state = store.load();
   if (BaselineStore(engine.stateDir()).load().empty()) {
     // Without baselines there is nothing to compare with, but the history
     // still grows, so that a baseline can later be judged against it.
-    r.check = engine.measureAndRecord({}, "monitor", cancel, progress);
+    r.check = co_await engine.measureAndRecord({}, "monitor", cancel, progress);
     r.check["overall_result"] = "no_baselines";
     r.check["message"] = "No performance baselines available; create them with 'giflab-perfctl baseline create'";
-    return r;
+    co_return r;
   }
   CheckOptions o;
   o.action = "monitor";
-  r.check = engine.runCheck(o, cancel, progress);
+  r.check = co_await engine.runCheck(o, cancel, progress);
   // A first sighting is measured again at once: if the re-run agrees, the
   // regression is confirmed within this cycle.
   Confirmations confirmed;
@@ -138,7 +138,7 @@ CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, con
       if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())
         again.scenarios.push_back(scenario);
     }
-    const json rerun = engine.runCheck(again, cancel, progress);
+    const json rerun = co_await engine.runCheck(again, cancel, progress);
     confirmed = confirmedBy(rerun, candidates);
     r.check["confirmation_rerun"] = rerun;
   }
@@ -152,7 +152,7 @@ CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, con
       if (ev.kind == AlertEvent::Kind::Detected && open.scenario == ev.entry.scenario && open.metric == ev.entry.metric)
         ev.entry.began = open.began;
   store.save(r.state);
-  return r;
+  co_return r;
 }
 
 }  // namespace giflab

@@ -8,7 +8,7 @@
 // otherwise it waits as pending and opens when the next cycle agrees. Even
 // unconfirmed, it opens at once when the lower bound of its confidence
 // interval is 50 % or worse (critical beyond doubt).
-#include <atomic>
+#include <asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
@@ -47,6 +47,7 @@ Confirmations confirmedBy(const nlohmann::json& rerun, const Confirmations& cand
 // point of its history; "" when the history shows none (too short).
 std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric);
 
-CycleResult runMonitorCycle(Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress);
+// The engine must outlive the cycle.
+asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel = {}, ProgressFn progress = {});
 
 }  // namespace giflab

@@ -1,7 +1,6 @@
 #include "common/runner.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -13,6 +12,14 @@
 #include <sstream>
 #include <utility>
 
+#include <asio/any_io_executor.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <memory>
+
+#include "common/blocking.hpp"
 #include "common/error.hpp"
 
 extern "C" {
@@ -169,11 +176,15 @@ fs::path findExecHelper() {
 #endif
 }
 
-CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
-                          const std::atomic<bool>* cancel) {
-  if (argv.empty()) throw Error(ErrorKind::InvalidArgument, "empty command");
-  static const fs::path helper = findExecHelper();
+namespace {
 
+struct SpawnedChild {
+  std::unique_ptr<SpawnedGroup> group;
+  Fd stderrPipe, resultPipe;
+};
+
+// Starts the helper on argv with stderr and the result line (fd 3) on pipes.
+SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path& helper) {
   Pipe errPipe, resultPipe;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -211,53 +222,146 @@ CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::dur
     ::waitpid(pid, nullptr, 0);
     throw Error(ErrorKind::Internal, std::string("pidfd_open: ") + std::strerror(errno));
   }
-  SpawnedGroup group(pid, std::move(pidfd));
-  errPipe.write.reset();
-  resultPipe.write.reset();
-  ::fcntl(errPipe.read.get(), F_SETFL, O_NONBLOCK);
-  ::fcntl(resultPipe.read.get(), F_SETFL, O_NONBLOCK);
+  SpawnedChild child{std::make_unique<SpawnedGroup>(pid, std::move(pidfd)), std::move(errPipe.read),
+                     std::move(resultPipe.read)};
+  ::fcntl(child.stderrPipe.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(child.resultPipe.get(), F_SETFL, O_NONBLOCK);
+  return child;
+}
 
-  CommandOutcome out;
-  std::string resultLine;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool errOpen = true, resultOpen = true;
-  for (;;) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      out.timedOut = true;
-      break;
-    }
-    if (cancel && cancel->load()) {
-      out.cancelled = true;
-      break;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-    pollfd fds[3] = {{group.pidfd(), POLLIN, 0},
-                     {errOpen ? errPipe.read.get() : -1, POLLIN, 0},
-                     {resultOpen ? resultPipe.read.get() : -1, POLLIN, 0}};
-    const int waitMs = static_cast<int>(std::min<long long>(left, cancel ? 100 : 1000));
-    if (::poll(fds, 3, waitMs) < 0 && errno != EINTR)
-      throw Error(ErrorKind::Internal, std::string("poll: ") + std::strerror(errno));
-    if (errOpen && (fds[1].revents & (POLLIN | POLLHUP))) errOpen = drain(errPipe.read.get(), out.stderrTail, true);
-    if (resultOpen && (fds[2].revents & (POLLIN | POLLHUP)))
-      resultOpen = drain(resultPipe.read.get(), resultLine, false);
-    if (fds[0].revents & POLLIN) break;  // the helper has exited
+int duplicate(int fd) {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) throw Error(ErrorKind::Internal, std::string("cannot duplicate a pidfd: ") + std::strerror(errno));
+  return copy;
+}
+
+// One measured run, watched by the io_context: the helper's exit (its pidfd
+// turns readable), its stderr and result pipes, a deadline and a cancel.
+// Shared with the handlers that watch it, so whichever ends last frees it;
+// if it is freed early, SpawnedGroup kills and reaps the child.
+class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
+ public:
+  MeasuredRun(const asio::any_io_executor& executor, SpawnedChild child, std::chrono::duration<double> timeout)
+      : group_(std::move(child.group)),
+        exitWatch_(executor, duplicate(group_->pidfd())),
+        stderr_(executor, child.stderrPipe.release()),
+        result_(executor, child.resultPipe.release()),
+        deadline_(executor),
+        ended_(executor) {
+    deadline_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    ended_.expires_at(asio::steady_timer::time_point::max());
   }
-  // Anything the workload left behind in its group goes with it.
-  group.killGroup();
-  const siginfo_t info = group.reap();
-  drain(errPipe.read.get(), out.stderrTail, true);
-  drain(resultPipe.read.get(), resultLine, false);
-  if (out.timedOut || out.cancelled) return out;
-  if (resultLine.empty()) {
-    out.exitCode = -1;
-    out.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
-    if (!out.signal) out.stderrTail += "\n(the measuring helper " + helper.string() + " reported nothing)";
+
+  void start() {
+    auto self = shared_from_this();
+    exitWatch_.async_wait(asio::posix::stream_descriptor::wait_read, [self](const asio::error_code& ec) {
+      if (!ec) self->end();
+    });
+    deadline_.async_wait([self](const asio::error_code& ec) {
+      if (ec) return;
+      self->outcome_.timedOut = true;
+      self->end();
+    });
+    readStderr();
+    readResult();
+  }
+
+  void cancel() {
+    if (finished_) return;
+    outcome_.cancelled = true;
+    end();
+  }
+
+  // Suspends until the helper has exited, timed out or been cancelled.
+  asio::awaitable<void> ended() {
+    while (!finished_) {
+      asio::error_code ec;
+      co_await ended_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  // Kills what the workload left behind in its group, reaps the helper and
+  // reads what remains in the pipes.
+  CommandOutcome collect(const fs::path& helper) {
+    group_->killGroup();
+    const siginfo_t info = group_->reap();
+    drain(stderr_.native_handle(), outcome_.stderrTail, true);
+    drain(result_.native_handle(), resultLine_, false);
+    CommandOutcome out = std::move(outcome_);
+    if (out.timedOut || out.cancelled) return out;
+    if (resultLine_.empty()) {
+      out.exitCode = -1;
+      out.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
+      if (!out.signal) out.stderrTail += "\n(the measuring helper " + helper.string() + " reported nothing)";
+      return out;
+    }
+    parseResult(resultLine_, out);
+    if (out.stderrTail.size() > kStderrTailBytes) out.stderrTail.erase(0, out.stderrTail.size() - kStderrTailBytes);
     return out;
   }
-  parseResult(resultLine, out);
-  if (out.stderrTail.size() > kStderrTailBytes) out.stderrTail.erase(0, out.stderrTail.size() - kStderrTailBytes);
-  return out;
+
+ private:
+  void end() {
+    if (finished_) return;
+    finished_ = true;
+    // The group goes at once: a cancelled or late workload stops using the machine now.
+    if (outcome_.timedOut || outcome_.cancelled) group_->killGroup();
+    deadline_.cancel();
+    exitWatch_.cancel();
+    stderr_.cancel();
+    result_.cancel();
+    ended_.cancel();
+  }
+
+  // A workload that floods stderr must not block on a full pipe.
+  void readStderr() {
+    stderr_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [self = shared_from_this()](const asio::error_code& ec) {
+                         if (ec || self->finished_) return;
+                         if (drain(self->stderr_.native_handle(), self->outcome_.stderrTail, true)) self->readStderr();
+                       });
+  }
+  void readResult() {
+    result_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [self = shared_from_this()](const asio::error_code& ec) {
+                         if (ec || self->finished_) return;
+                         if (drain(self->result_.native_handle(), self->resultLine_, false)) self->readResult();
+                       });
+  }
+
+  std::unique_ptr<SpawnedGroup> group_;
+  asio::posix::stream_descriptor exitWatch_;  // a duplicate of the pidfd, which the group keeps for waitid
+  asio::posix::stream_descriptor stderr_, result_;
+  asio::steady_timer deadline_;
+  asio::steady_timer ended_;  // never fires; cancelled to wake the waiting coroutine
+  CommandOutcome outcome_;
+  std::string resultLine_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel) {
+  if (argv.empty()) throw Error(ErrorKind::InvalidArgument, "empty command");
+  static const fs::path helper = findExecHelper();
+  if (cancel.requested()) {
+    CommandOutcome out;
+    out.cancelled = true;
+    co_return out;
+  }
+  auto run = std::make_shared<MeasuredRun>(co_await asio::this_coro::executor, spawnMeasured(argv, helper), timeout);
+  run->start();
+  {
+    const auto registration = cancel.onRequest([run] { run->cancel(); });
+    co_await run->ended();
+  }
+  co_return run->collect(helper);
+}
+
+CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
+                          const std::atomic<bool>* cancel) {
+  return runBlocking([&](Cancellation c) { return measureCommand(argv, timeout, std::move(c)); }, cancel);
 }
 
 }  // namespace giflab

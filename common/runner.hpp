@@ -1,12 +1,16 @@
 #pragma once
 // Runs one command through giflab-perf-exec in its own process group and
-// measures it. RAII owns every fd and the child; a timeout or cancellation
-// kills the whole group.
+// measures it. The io_context that runs the coroutine watches the child (its
+// pidfd and pipes); RAII owns every fd and the child; a timeout or a
+// cancellation kills the whole group at once.
+#include <asio/awaitable.hpp>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "common/cancellation.hpp"
 
 namespace giflab {
 
@@ -31,6 +35,10 @@ struct CommandOutcome {
 // program, or the installed libexec folder.
 std::filesystem::path findExecHelper();
 
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel);
+
+// The same on a private io_context, for callers without one; a set flag cancels.
 CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
                           const std::atomic<bool>* cancel = nullptr);
 

@@ -93,14 +93,14 @@ class ScenarioExecutor {
   ScenarioExecutor(const Scenario& s, const fs::path& scratch) : scenario_(s), scratch_(scratch) {
     inputs_ = resolveInputs(s);
   }
-  RunSample runOnce(const std::atomic<bool>* cancel) {
+  asio::awaitable<RunSample> runOnce(Cancellation cancel) {
     RunSample sample;
     const std::vector<std::string> none{""};
     const auto& inputs = inputs_.empty() ? none : inputs_;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const fs::path output = scratch_ / (scenario_.name + "-" + std::to_string(i) + ".out");
       const auto argv = expandCommand(scenario_, inputs[i], output.string());
-      const auto outcome = runCommand(argv, std::chrono::duration<double>(scenario_.timeout), cancel);
+      const auto outcome = co_await measureCommand(argv, std::chrono::duration<double>(scenario_.timeout), cancel);
       std::error_code ec;
       fs::remove(output, ec);
       if (outcome.cancelled) throw Error(ErrorKind::Cancelled, "cancelled");
@@ -112,7 +112,7 @@ class ScenarioExecutor {
       sample.cpuSystem += outcome.systemSeconds;
       sample.memoryUsage = std::max(sample.memoryUsage, outcome.maxRssMb);
     }
-    return sample;
+    co_return sample;
   }
 
  private:
@@ -123,8 +123,8 @@ class ScenarioExecutor {
 
 }  // namespace
 
-std::vector<ScenarioMeasurement> runInterleaved(const std::vector<RunPlan>& plans, const std::atomic<bool>* cancel,
-                                                const ProgressFn& progress) {
+asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
+                                                                ProgressFn progress) {
   ScratchDir scratch;
   std::vector<ScenarioMeasurement> results(plans.size());
   std::vector<std::optional<ScenarioExecutor>> executors(plans.size());
@@ -139,33 +139,44 @@ std::vector<ScenarioMeasurement> runInterleaved(const std::vector<RunPlan>& plan
       results[i].error = e.what();
     }
   }
+  // Warm-ups first, then the measured runs round-robin.
+  struct Step {
+    size_t plan;
+    bool measured;
+    int iteration;
+  };
+  std::vector<Step> steps;
+  for (size_t i = 0; i < plans.size(); ++i)
+    for (int w = 0; w < plans[i].scenario->warmup; ++w) steps.push_back({i, false, w});
+  for (int it = 0; it < maxIterations; ++it)
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (it < plans[i].iterations) steps.push_back({i, true, it});
+
   int done = 0;
-  auto step = [&](size_t i, bool measured, int iteration) {
-    if (results[i].error) return;
-    if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "cancelled");
+  for (const Step& step : steps) {
+    const size_t i = step.plan;
+    if (results[i].error) continue;
+    cancel.throwIfRequested();
     if (progress) {
       const auto& p = plans[i];
       progress(totalRuns ? static_cast<double>(done) / totalRuns : 0.0,
-               p.scenario->name + (measured ? ": run " + std::to_string(iteration + 1) + "/" +
-                                                  std::to_string(p.iterations)
-                                            : ": warm-up"));
+               p.scenario->name + (step.measured ? ": run " + std::to_string(step.iteration + 1) + "/" +
+                                                       std::to_string(p.iterations)
+                                                 : ": warm-up"));
     }
+    std::optional<std::string> failure;
     try {
-      const RunSample s = executors[i]->runOnce(cancel);
-      if (measured) results[i].samples.push_back(s);
+      const RunSample s = co_await executors[i]->runOnce(cancel);
+      if (step.measured) results[i].samples.push_back(s);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::Cancelled) throw;
-      results[i].error = e.what();
+      failure = e.what();
     }
+    if (failure) results[i].error = std::move(failure);
     ++done;
-  };
-  for (size_t i = 0; i < plans.size(); ++i)
-    for (int w = 0; w < plans[i].scenario->warmup; ++w) step(i, false, w);
-  for (int it = 0; it < maxIterations; ++it)
-    for (size_t i = 0; i < plans.size(); ++i)
-      if (it < plans[i].iterations) step(i, true, it);
+  }
   if (progress) progress(1.0, "done");
-  return results;
+  co_return results;
 }
 
 }  // namespace giflab

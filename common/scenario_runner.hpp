@@ -3,13 +3,14 @@
 // measured runs. Several scenarios are interleaved run by run, so that a
 // passing disturbance of the machine spreads over all of them instead of
 // spoiling one.
-#include <atomic>
+#include <asio/awaitable.hpp>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/cancellation.hpp"
 #include "common/config.hpp"
 
 namespace giflab {
@@ -49,7 +50,7 @@ struct RunPlan {
 
 // Runs every plan's warm-up, then its iterations round-robin. A failing
 // scenario stops only itself. Cancellation throws Error(Cancelled).
-std::vector<ScenarioMeasurement> runInterleaved(const std::vector<RunPlan>& plans, const std::atomic<bool>* cancel,
-                                                const ProgressFn& progress);
+asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
+                                                                ProgressFn progress);
 
 }  // namespace giflab

@@ -1,16 +1,16 @@
 #pragma once
 // One piece of long work on the bus: /org/giflab/Perf1/job/N with
-// org.giflab.Perf1.Job. Lives on the bus thread; the worker reaches it only
-// through posted updates and the shared cancel flag.
+// org.giflab.Perf1.Job. Lives on the daemon's one thread, with the coroutine
+// that does its work.
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
+#include "common/cancellation.hpp"
 #include "org.giflab.Perf1.Job.adaptor.h"
 
 namespace giflab::daemon {
@@ -35,7 +35,7 @@ class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adapto
   JobState state() const { return state_; }
   bool finished() const { return state_ != JobState::Queued && state_ != JobState::Running; }
   std::chrono::steady_clock::time_point finishedAt() const { return finishedAt_; }
-  const std::shared_ptr<std::atomic<bool>>& cancelFlag() const { return cancel_; }
+  const Cancellation& cancellation() const { return cancel_; }
   double progress() const { return progress_; }
 
   void markRunning();
@@ -59,7 +59,7 @@ class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adapto
   std::string kind_;
   uid_t owner_;
   CancelHandler onCancel_;
-  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  Cancellation cancel_;
   JobState state_ = JobState::Queued;
   double progress_ = 0;
   std::string message_ = "queued";

@@ -58,14 +58,42 @@ std::string humanDuration(std::chrono::steady_clock::duration d) {
   return std::to_string((s + 1800) / 3600) + " h";
 }
 
+// The work of each kind of job. Free coroutines taking everything by value:
+// a lambda's captures would not outlive its call, the coroutine's frame does.
+asio::awaitable<JobOutcome> baselineWork(std::shared_ptr<Engine> engine, bool update,
+                                         std::vector<std::string> scenarios, std::optional<int> iterations,
+                                         Cancellation cancel, ProgressFn progress) {
+  JobOutcome outcome;
+  if (update) outcome.result = co_await engine->updateBaselines(std::move(scenarios), iterations, cancel, progress);
+  else outcome.result = co_await engine->createBaselines(std::move(scenarios), iterations, cancel, progress);
+  co_return outcome;
+}
+
+asio::awaitable<JobOutcome> ciWork(std::shared_ptr<Engine> engine, CheckOptions options, Cancellation cancel,
+                                   ProgressFn progress) {
+  JobOutcome outcome;
+  outcome.result = co_await engine->runCheck(std::move(options), cancel, progress);
+  co_return outcome;
+}
+
+asio::awaitable<JobOutcome> validateWork(std::shared_ptr<Engine> engine, Cancellation cancel, ProgressFn progress) {
+  JobOutcome outcome;
+  outcome.result = co_await engine->validate(cancel, progress);
+  co_return outcome;
+}
+
+asio::awaitable<JobOutcome> cycleWork(std::shared_ptr<Engine> engine, Cancellation cancel, ProgressFn progress) {
+  CycleResult r = co_await runMonitorCycle(*engine, cancel, progress);
+  co_return JobOutcome{r.check, r.events, r.state};
+}
+
 }  // namespace
 
-Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop, Worker& worker,
+Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop,
                  std::shared_ptr<Engine> engine, Hooks hooks)
     : AdaptorInterfaces(connection, kManagerPath),
       io_(io),
       loop_(loop),
-      worker_(worker),
       engine_(std::move(engine)),
       hooks_(std::move(hooks)),
       sweepTimer_(io),
@@ -146,6 +174,7 @@ uid_t Manager::requireAdmin(const std::string& action) {
 
 sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork work,
                                   std::function<void(const JobOutcome&)> onSuccess, std::function<void()> onEnd) {
+  if (shuttingDown_) throw Error(ErrorKind::Busy, "giflab-perfd is stopping; try again once it has restarted");
   size_t unfinished = 0;
   for (const auto& [id, j] : jobs_) unfinished += !j->finished();
   if (unfinished >= kMaxUnfinishedJobs)
@@ -155,78 +184,70 @@ sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork 
   auto job = std::make_unique<Job>(getObject().getConnection(), id, kind, owner,
                                    [this](Job& j, uid_t caller) { onCancelRequest(j, caller); });
   const auto path = job->path();
-  auto cancel = job->cancelFlag();
   jobs_.emplace(id, std::move(job));
   ++jobChanges_;
   spdlog::info("Job {} ({}) queued", id, kind);
-  auto engine = engine_;  // the job keeps the config it was started with
-  worker_.submit([this, id, kind, cancel, engine, work = std::move(work), onSuccess = std::move(onSuccess),
-                  onEnd = std::move(onEnd)] {
-    auto onBus = [this](auto fn) {
-      asio::post(io_, [this, fn = std::move(fn)]() mutable {
-        fn();
-        loop_.kick();
-      });
-    };
-    if (cancel->load()) {
-      onBus([this, id, onEnd] {
-        finishJob(id, JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
-        if (onEnd) onEnd();
-      });
-      return;
-    }
-    onBus([this, id, kind] {
-      if (auto it = jobs_.find(id); it != jobs_.end()) it->second->markRunning();
-      ++jobChanges_;
-      runningJobLine_ = "job " + std::to_string(id) + " (" + kind + ") running";
-      if (hooks_.statusLine) hooks_.statusLine(statusLine());
-    });
-    auto lastPost = std::chrono::steady_clock::time_point{};
-    const ProgressFn progress = [&](double fraction, const std::string& message) {
-      const auto now = std::chrono::steady_clock::now();
-      if (fraction < 1.0 && now - lastPost < std::chrono::milliseconds(100)) return;
-      lastPost = now;
-      onBus([this, id, fraction, message] {
-        if (auto it = jobs_.find(id); it != jobs_.end()) it->second->setProgress(fraction, message);
-      });
-    };
-    try {
-      auto outcome = std::make_shared<JobOutcome>(work(*engine, cancel.get(), progress));
-      onBus([this, id, outcome, onSuccess, onEnd] {
-        runningJobLine_.clear();
-        if (onSuccess) onSuccess(*outcome);
-        if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
-          it->second->succeed(outcome->result.dump());
-          ++jobChanges_;
-          scheduleSweep();
-          emitJobFinished(it->second->path(), "succeeded");
-          if (metrics_) metrics_->recordJob(it->second->kind(), "succeeded");
-          if (it->second->kind().rfind("baseline-", 0) == 0) refreshBaselineMetrics();
-          spdlog::info("Job {} succeeded", id);
-        }
-        if (onEnd) onEnd();
-        if (hooks_.statusLine) hooks_.statusLine(statusLine());
-      });
-    } catch (const Error& e) {
-      const bool cancelled = e.kind() == ErrorKind::Cancelled;
-      const std::string msg = e.what();
-      const ErrorKind kind = e.kind();
-      onBus([this, id, cancelled, msg, kind, onEnd] {
-        runningJobLine_.clear();
-        finishJob(id, cancelled ? JobState::Cancelled : JobState::Failed, busErrorName(kind), msg);
-        if (onEnd) onEnd();
-      });
-    } catch (const std::exception& e) {
-      const std::string msg = e.what();
-      onBus([this, id, msg, onEnd] {
-        runningJobLine_.clear();
-        finishJob(id, JobState::Failed, busErrorName(ErrorKind::Internal), msg);
-        if (onEnd) onEnd();
-      });
-    }
-  });
+  queue_.push_back({id, engine_, std::move(work), std::move(onSuccess), std::move(onEnd)});
+  // Started from the loop, not from inside this method call: the reply with
+  // the job's path goes out before the job's first PropertiesChanged.
+  asio::post(io_, [this] { startNextJob(); });
   if (hooks_.statusLine) hooks_.statusLine(statusLine());
   return path;
+}
+
+void Manager::startNextJob() {
+  if (running_ || queue_.empty() || shuttingDown_) return;
+  running_ = std::move(queue_.front());
+  queue_.pop_front();
+  const uint32_t id = running_->id;
+  Job& job = *jobs_.at(id);
+  job.markRunning();
+  ++jobChanges_;
+  runningJobLine_ = "job " + std::to_string(id) + " (" + job.kind() + ") running";
+  if (hooks_.statusLine) hooks_.statusLine(statusLine());
+  ProgressFn progress = [this, id, lastPost = std::chrono::steady_clock::time_point{}](
+                            double fraction, const std::string& message) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (fraction < 1.0 && now - lastPost < std::chrono::milliseconds(100)) return;
+    lastPost = now;
+    if (auto it = jobs_.find(id); it != jobs_.end()) it->second->setProgress(fraction, message);
+    loop_.kick();  // an emit outside a bus batch
+  };
+  asio::co_spawn(io_, running_->work(running_->engine, job.cancellation(), std::move(progress)),
+                 [this, id](std::exception_ptr error, JobOutcome outcome) { endJob(id, error, std::move(outcome)); });
+  loop_.kick();
+}
+
+void Manager::endJob(uint32_t id, std::exception_ptr error, JobOutcome outcome) {
+  QueuedJob ended = std::move(*running_);
+  running_.reset();
+  runningJobLine_.clear();
+  try {
+    if (error) std::rethrow_exception(error);
+    if (ended.onSuccess) ended.onSuccess(outcome);
+    if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
+      it->second->succeed(outcome.result.dump());
+      ++jobChanges_;
+      scheduleSweep();
+      emitJobFinished(it->second->path(), "succeeded");
+      if (metrics_) metrics_->recordJob(it->second->kind(), "succeeded");
+      if (it->second->kind().rfind("baseline-", 0) == 0) refreshBaselineMetrics();
+      spdlog::info("Job {} succeeded", id);
+    }
+  } catch (const Error& e) {
+    const bool cancelled = e.kind() == ErrorKind::Cancelled;
+    finishJob(id, cancelled ? JobState::Cancelled : JobState::Failed, busErrorName(e.kind()), e.what());
+  } catch (const std::exception& e) {
+    finishJob(id, JobState::Failed, busErrorName(ErrorKind::Internal), e.what());
+  }
+  if (ended.onEnd) ended.onEnd();
+  if (hooks_.statusLine) hooks_.statusLine(statusLine());
+  loop_.kick();
+  if (shuttingDown_) {
+    if (auto idle = std::exchange(whenIdle_, nullptr)) idle();
+    return;
+  }
+  startNextJob();
 }
 
 void Manager::finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message) {
@@ -249,14 +270,28 @@ void Manager::onCancelRequest(Job& job, uid_t caller) {
                   accessDeniedMessage("cancelling job " + std::to_string(job.id()), caller,
                                       engine_->config().performance.admin_group));
     if (job.finished()) return;
-    job.cancelFlag()->store(true);
-    if (job.state() == JobState::Queued)
-      finishJob(job.id(), JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
+    // A running job's child is killed now; its coroutine then ends as cancelled.
+    job.cancellation().request();
+    const auto queued = std::find_if(queue_.begin(), queue_.end(), [&](const QueuedJob& q) { return q.id == job.id(); });
+    if (queued == queue_.end()) return;
+    auto onEnd = std::move(queued->onEnd);
+    queue_.erase(queued);
+    finishJob(job.id(), JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
+    if (onEnd) onEnd();
   });
 }
 
-void Manager::cancelAll() {
-  for (auto& [id, job] : jobs_) job->cancelFlag()->store(true);
+void Manager::shutDown(std::function<void()> whenIdle) {
+  shuttingDown_ = true;
+  cycleTimer_.cancel();
+  for (auto& queued : queue_) finishJob(queued.id, JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "giflab-perfd stopped");
+  queue_.clear();
+  if (!running_) {
+    whenIdle();
+    return;
+  }
+  whenIdle_ = std::move(whenIdle);
+  jobs_.at(running_->id)->cancellation().request();
 }
 
 void Manager::sweepFinishedJobs() {
@@ -293,16 +328,13 @@ void Manager::scheduleRetention(std::chrono::steady_clock::duration delay) {
   retentionTimer_.expires_after(delay);
   retentionTimer_.async_wait([this](const asio::error_code& e) {
     if (e) return;
-    auto engine = engine_;
-    worker_.submit([engine] {
-      try {
-        const int days = engine->config().performance.max_history_days;
-        const auto removed = HistoryStore(engine->stateDir(), days).removeExpired();
-        if (removed) spdlog::info("Removed {} history records older than {} days", removed, days);
-      } catch (const std::exception& ex) {
-        spdlog::warn("History retention cleanup failed: {}", ex.what());
-      }
-    });
+    try {
+      const int days = engine_->config().performance.max_history_days;
+      const auto removed = HistoryStore(engine_->stateDir(), days).removeExpired();
+      if (removed) spdlog::info("Removed {} history records older than {} days", removed, days);
+    } catch (const std::exception& ex) {
+      spdlog::warn("History retention cleanup failed: {}", ex.what());
+    }
     scheduleRetention(std::chrono::hours(6));
   });
 }
@@ -370,10 +402,7 @@ void Manager::scheduleNextCycle(std::chrono::steady_clock::duration delay) {
 sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
   cycleInFlight_ = true;
   const auto started = std::chrono::steady_clock::now();
-  JobWork work = [](Engine& engine, const std::atomic<bool>* cancel, const ProgressFn& progress) {
-    CycleResult r = runMonitorCycle(engine, cancel, progress);
-    return JobOutcome{r.check, r.events, r.state};
-  };
+  JobWork work = cycleWork;
   auto onSuccess = [this, started](const JobOutcome& o) {
     ++cycles_;
     if (metrics_)
@@ -487,8 +516,8 @@ sdbus::ObjectPath Manager::submitBaselineJob(bool update, const std::vector<std:
     checkScenarioNames(*engine_, scenarios, false);
     const auto n = checkIterations(iterations);
     return submit(update ? "baseline-update" : "baseline-create", uid,
-                  [update, scenarios, n](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-                    return JobOutcome{update ? e.updateBaselines(scenarios, n, c, p) : e.createBaselines(scenarios, n, c, p)};
+                  [update, scenarios, n](std::shared_ptr<Engine> e, Cancellation c, ProgressFn p) {
+                    return baselineWork(std::move(e), update, scenarios, n, std::move(c), std::move(p));
                   });
   });
 }
@@ -552,8 +581,8 @@ sdbus::ObjectPath Manager::RunCi(const std::string& action, const double& thresh
   return guarded([&] {
     const uid_t uid = requireAdmin("running a CI check");
     const CheckOptions o = checkCiArguments(*engine_, action, threshold, scenarios);
-    return submit("ci", uid, [o](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.runCheck(o, c, p)};
+    return submit("ci", uid, [o](std::shared_ptr<Engine> e, Cancellation c, ProgressFn p) {
+      return ciWork(std::move(e), o, std::move(c), std::move(p));
     });
   });
 }
@@ -561,9 +590,7 @@ sdbus::ObjectPath Manager::RunCi(const std::string& action, const double& thresh
 sdbus::ObjectPath Manager::Validate() {
   return guarded([&] {
     const uid_t uid = requireAdmin("running a validation");
-    return submit("validate", uid, [](Engine& e, const std::atomic<bool>* c, const ProgressFn& p) {
-      return JobOutcome{e.validate(c, p)};
-    });
+    return submit("validate", uid, validateWork);
   });
 }
 

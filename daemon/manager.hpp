@@ -1,11 +1,14 @@
 #pragma once
 // org.giflab.Perf1.Manager on /org/giflab/Perf1: methods, typed properties
 // that emit PropertiesChanged, the alert signals, the jobs (through the
-// ObjectManager) and the monitoring schedule. Runs on the bus thread only;
-// benchmarks run on the Worker and report back through posted updates.
+// ObjectManager) and the monitoring schedule. Everything runs on the one
+// io_context thread: a job is a coroutine that waits for its benchmark
+// children there while the bus goes on being served.
+#include <asio/awaitable.hpp>
 #include <sys/types.h>
 
 #include <asio.hpp>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,7 +19,6 @@
 #include "daemon/bus_loop.hpp"
 #include "daemon/job.hpp"
 #include "daemon/metrics.hpp"
-#include "daemon/worker.hpp"
 #include "org.giflab.Perf1.Manager.adaptor.h"
 
 namespace giflab::daemon {
@@ -31,7 +33,8 @@ struct JobOutcome {
   std::vector<AlertEvent> events;
   std::optional<AlertState> alerts;
 };
-using JobWork = std::function<JobOutcome(Engine&, const std::atomic<bool>* cancel, const ProgressFn& progress)>;
+// A job's work: a coroutine on the engine the job was started with.
+using JobWork = std::function<asio::awaitable<JobOutcome>(std::shared_ptr<Engine>, Cancellation, ProgressFn)>;
 
 class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manager_adaptor, sdbus::ObjectManager_adaptor,
                                                       sdbus::Properties_adaptor> {
@@ -41,16 +44,17 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
     std::function<void(const std::string&)> statusLine;  // for sd_notify STATUS=
   };
 
-  Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop, Worker& worker,
-          std::shared_ptr<Engine> engine, Hooks hooks);
+  Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop, std::shared_ptr<Engine> engine,
+          Hooks hooks);
   ~Manager();
 
   // Starts the loop at start-up when enabled and not stopped by an admin.
   void startMonitoringIfEnabled();
   // After a reload: new settings, properties and schedule.
   void setEngine(std::shared_ptr<Engine> engine);
-  // On SIGTERM: cancels every job; the worker then finishes quickly.
-  void cancelAll();
+  // On SIGTERM: starts nothing more, cancels every job (the running one's
+  // children are killed at once) and calls whenIdle once no job runs.
+  void shutDown(std::function<void()> whenIdle);
   std::string statusLine() const;
 
  private:
@@ -86,6 +90,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   sdbus::ObjectPath submit(const std::string& kind, uid_t owner, JobWork work,
                            std::function<void(const JobOutcome&)> onSuccess = {},
                            std::function<void()> onEnd = {});
+  void startNextJob();
+  void endJob(uint32_t id, std::exception_ptr error, JobOutcome outcome);
   void finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message);
   void onCancelRequest(Job& job, uid_t caller);
   void sweepFinishedJobs();
@@ -104,10 +110,21 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
 
   asio::io_context& io_;
   BusLoop& loop_;
-  Worker& worker_;
   std::shared_ptr<Engine> engine_;
   Hooks hooks_;
   std::map<uint32_t, std::unique_ptr<Job>> jobs_;
+  // Jobs wait here while another runs: two benchmarks at once would spoil both.
+  struct QueuedJob {
+    uint32_t id;
+    std::shared_ptr<Engine> engine;  // the config the job was started with
+    JobWork work;
+    std::function<void(const JobOutcome&)> onSuccess;
+    std::function<void()> onEnd;
+  };
+  std::deque<QueuedJob> queue_;
+  std::optional<QueuedJob> running_;
+  std::function<void()> whenIdle_;  // set by shutDown()
+  bool shuttingDown_ = false;
   uint32_t nextJobId_ = 1;
   asio::steady_timer sweepTimer_;
   asio::steady_timer cycleTimer_;

@@ -10,7 +10,6 @@
 #include "common/version.hpp"
 #include "daemon/bus_loop.hpp"
 #include "daemon/manager.hpp"
-#include "daemon/worker.hpp"
 
 namespace giflab::daemon {
 namespace fs = std::filesystem;
@@ -56,7 +55,6 @@ class Service {
       return 1;
     }
     asio::io_context io;
-    Worker worker;
     BusLoop loop(io, *connection);
     Manager::Hooks hooks;
     hooks.reload = [this] { reload(); };
@@ -68,10 +66,9 @@ class Service {
     };
     std::unique_ptr<Manager> manager;
     try {
-      manager = std::make_unique<Manager>(io, *connection, loop, worker, engine, hooks);
+      manager = std::make_unique<Manager>(io, *connection, loop, engine, hooks);
     } catch (const Error& e) {
       spdlog::critical("{}", e.what());
-      worker.stop();
       return 2;
     }
     manager_ = manager.get();
@@ -81,7 +78,6 @@ class Service {
       spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
                        "allow this user to own the name?)",
                        kBusName, busDescription(options_), e.getMessage());
-      worker.stop();
       return 1;
     }
     loop.start();
@@ -91,6 +87,7 @@ class Service {
     sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
 
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    asio::steady_timer stopDeadline(io);
     std::function<void(const asio::error_code&, int)> onSignal = [&](const asio::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
@@ -104,8 +101,15 @@ class Service {
       }
       spdlog::info("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       sd_notify(0, "STOPPING=1");
-      manager->cancelAll();
-      io.stop();
+      // The running job's children are killed at once and its coroutine ends
+      // as cancelled; the deadline only guards against a job that does not.
+      stopDeadline.expires_after(std::chrono::seconds(3));
+      stopDeadline.async_wait([&](const asio::error_code& e) {
+        if (e) return;
+        spdlog::warn("The running job did not end within 3 s of the stop request; stopping anyway");
+        io.stop();
+      });
+      manager->shutDown([&] { io.stop(); });
     };
     signals.async_wait(onSignal);
 
@@ -121,8 +125,6 @@ class Service {
     if (sd_watchdog_enabled(0, &watchdogUsec) > 0 && watchdogUsec > 0) pet();
 
     io.run();
-    // The running benchmark sees its cancel flag within 0.1 s and stops.
-    worker.stop();
     loop.stop();
     manager_ = nullptr;
     manager.reset();

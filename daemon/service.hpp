@@ -1,6 +1,7 @@
 #pragma once
-// giflab-perfd: one io_context drives the bus, the timers and the signals;
-// benchmarks run on the Worker thread so the bus keeps answering.
+// giflab-perfd: one io_context on one thread drives the bus, the timers, the
+// signals and the benchmark children (their pidfds and pipes), so the bus
+// keeps answering while benchmarks run.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -4,8 +4,15 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "common/blocking.hpp"
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/runner.hpp"
@@ -112,6 +119,59 @@ TEST(Runner, CancellationStopsTheRun) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+// The daemon's design: the loop that waits for a child is free for other
+// work (the bus) meanwhile, and a cancel made on it kills the child at once.
+TEST(Runner, TheLoopServesOtherWorkWhileItWaitsForAChild) {
+  asio::io_context io;
+  std::optional<CommandOutcome> outcome;
+  asio::co_spawn(io, measureCommand({workload().string(), "--sleep", "0.5"}, 10s, Cancellation{}),
+                 [&](std::exception_ptr e, CommandOutcome o) {
+                   ASSERT_FALSE(e);
+                   outcome = o;
+                 });
+  int ticks = 0;
+  asio::steady_timer tick(io);
+  std::function<void()> arm = [&] {
+    tick.expires_after(20ms);
+    tick.async_wait([&](const asio::error_code& ec) {
+      if (ec || outcome) return;
+      ++ticks;
+      arm();
+    });
+  };
+  arm();
+  io.run();
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->succeeded()) << outcome->stderrTail;
+  EXPECT_GE(outcome->wallSeconds, 0.5);
+  // 25 ticks fit in 0.5 s; a loop blocked in the child's wait would give none.
+  EXPECT_GE(ticks, 10);
+}
+
+TEST(Runner, ACancelOnTheLoopEndsTheRunAsCancelled) {
+  asio::io_context io;
+  Cancellation cancel;
+  std::optional<CommandOutcome> outcome;
+  const auto start = std::chrono::steady_clock::now();
+  asio::co_spawn(io, measureCommand({workload().string(), "--spawn-sleeper", "34", "--sleep", "30"}, 60s, cancel),
+                 [&](std::exception_ptr e, CommandOutcome o) {
+                   ASSERT_FALSE(e);
+                   outcome = o;
+                 });
+  asio::steady_timer later(io);
+  later.expires_after(200ms);
+  later.async_wait([&](const asio::error_code&) { cancel.request(); });
+  io.run();
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->cancelled);
+  EXPECT_FALSE(outcome->succeeded());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  // The whole group went, the sleeper it started too.
+  std::this_thread::sleep_for(100ms);
+  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 34"});
+  EXPECT_NE(ps.exitCode, 0) << ps.out;
+}
+
 TEST(ScenarioRunner, PlaceholdersInputsAndOutputs) {
   TempDir tmp;
   writeFile(tmp / "a_1.gif", "x");
@@ -149,7 +209,7 @@ TEST(ScenarioRunner, RunsPerInputAndRemovesOutputs) {
   s.expected_files = 2;
   s.warmup = 1;
   setenv("TMPDIR", tmp.path().c_str(), 1);
-  const auto m = runInterleaved({{&s, 3}}, nullptr, {});
+  const auto m = runBlocking([&](Cancellation c) { return runInterleaved({{&s, 3}}, c, {}); });
   unsetenv("TMPDIR");
   ASSERT_FALSE(m[0].error) << *m[0].error;
   ASSERT_EQ(m[0].samples.size(), 3u);
@@ -171,7 +231,7 @@ TEST(ScenarioRunner, AFailingScenarioStopsOnlyItself) {
   bad.name = "bad";
   bad.command = {workload().string(), "--stderr", "broken", "--exit", "2"};
   bad.expected_files = 0;
-  const auto m = runInterleaved({{&ok, 3}, {&bad, 3}}, nullptr, {});
+  const auto m = runBlocking([&](Cancellation c) { return runInterleaved({{&ok, 3}, {&bad, 3}}, c, {}); });
   EXPECT_FALSE(m[0].error);
   EXPECT_EQ(m[0].samples.size(), 3u);
   ASSERT_TRUE(m[1].error);
@@ -191,6 +251,6 @@ TEST(ScenarioRunner, InterleavesRunByRun) {
   b = a;
   b.name = "b";
   b.command = {"/bin/sh", "-c", "echo b >> " + log.string()};
-  runInterleaved({{&a, 3}, {&b, 3}}, nullptr, {});
+  runBlocking([&](Cancellation c) { return runInterleaved({{&a, 3}, {&b, 3}}, c, {}); });
   EXPECT_EQ(readFile(log), "a\nb\na\nb\na\nb\n");
 }
