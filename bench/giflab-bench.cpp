@@ -43,9 +43,10 @@ double pct(std::vector<double> v, double p) {
 
 // As the daemon runs them: one after another on one io_context.
 asio::awaitable<void> runTrue(int n, std::vector<double>& total, std::vector<double>& inner) {
+  const std::vector<std::string> argv{"/bin/true"};
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    const auto r = co_await giflab::measureCommand({"/bin/true"}, std::chrono::seconds(10), {});
+    const auto r = co_await giflab::measureCommand(argv, std::chrono::seconds(10), giflab::Cancellation{});
     total.push_back(us(Clock::now() - t0));
     inner.push_back(r.wallSeconds * 1e6);
   }
