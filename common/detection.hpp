@@ -4,7 +4,7 @@
 // The rule: regression = max(0, (current - baseline) / baseline) on medians.
 // A metric is "regressed" when the change is of threshold size as far as the
 // data can tell (the Hodges-Lehmann interval of the shift reaches the
-// threshold and the point estimate is at least 70 % of it) AND a one-sided
+// threshold and the Hodges-Lehmann shift is at least 70 % of it) AND a one-sided
 // Mann-Whitney test says the current samples are larger, at a false-discovery
 // rate of (1 - confidence) across every test of the same check
 // (Benjamini-Hochberg). Big enough but not significant is "inconclusive": the
@@ -33,7 +33,8 @@ struct MetricComparison {
   double baseline = 0;  // median of the baseline samples
   double regression = 0;       // max(0, relative change)
   double relativeChange = 0;   // signed
-  double shiftLow = 0, shiftHigh = 0;  // relative Hodges-Lehmann CI
+  double shift = 0;                    // relative Hodges-Lehmann shift
+  double shiftLow = 0, shiftHigh = 0;  // and its confidence interval
   double pValue = 1;           // one-sided, raw
   double pAdjusted = 1;        // after Benjamini-Hochberg
   size_t currentCount = 0, baselineCount = 0;

@@ -65,7 +65,7 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
       auto open = findEntry(state.open, scenario, metric);
       auto pending = findEntry(state.pending, scenario, metric);
       AlertEntry entry{scenario, metric, m.value("severity", "info"), m.value("regression", 0.0),
-                       m.value("current", 0.0), m.value("baseline", 0.0), now};
+                       m.value("current", 0.0), m.value("baseline", 0.0), now, ""};
       if (regressed) {
         if (open != state.open.end()) {
           entry.since = open->since;
