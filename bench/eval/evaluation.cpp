@@ -460,9 +460,15 @@ std::string markdown(const Report& r, const std::string& machine) {
     o << "| " << name << " |";
     for (Rule x : rules) o << " " << fmt(m.at(x).*field, d) << " |";
     const double ours = m.at(Rule::Ours).*field, a = m.at(Rule::Design).*field, b = m.at(Rule::ZScore).*field;
-    const bool better = lowerIsBetter ? (ours <= a && ours <= b && (ours < a || ours < b)) : (ours >= a && ours >= b && (ours > a || ours > b));
-    const bool tie = ours == a && ours == b;
-    o << " " << (tie ? "tie" : better ? "yes" : "no") << " |\n";
+    auto beats = [&](double peer) { return lowerIsBetter ? ours < peer : ours > peer; };
+    // Compared as printed: a difference below the last digit shown is a tie.
+    auto same = [&](double peer) { return fmt(ours, d) == fmt(peer, d); };
+    std::string verdict = "no";
+    if (beats(a) && beats(b) && !same(a) && !same(b)) verdict = "yes";
+    else if (same(a) && same(b)) verdict = "tie";
+    else if ((same(a) || beats(a)) && (same(b) || beats(b)))
+      verdict = std::string("tied with the ") + (same(a) ? "design rule" : "z-score") + ", ahead of the other";
+    o << " " << verdict << " |\n";
   };
   o << "# Detection evaluation\n\n"
     << "Made by `scripts/eval.sh` (seeded; the same numbers every run). " << machine << "\n\n"
