@@ -29,7 +29,7 @@ JSON
 ours=(); theirs=()
 for round in 1 2 3; do
   rm -rf "$work/fid-state"
-  "$bin/giflab-perfctl" --local --config "$work/fid.json" --state-dir "$work/fid-state" baseline create >/dev/null
+  "$bin/giflab-perfctl" --local --config "$work/fid.json" --state-dir "$work/fid-state" baseline create --iterations 20 >/dev/null
   ours+=("$(jq '.baselines.fid.samples.processing_time | sort | .[length/2|floor]' "$work/fid-state/baselines.json")")
   hyperfine -N -w 2 -r 20 --export-json "$work/h.json" "gifsicle -O3 $gif -o $work/h-out.gif" >/dev/null 2>&1
   theirs+=("$(jq '.results[0].median' "$work/h.json")")

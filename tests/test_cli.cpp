@@ -213,6 +213,14 @@ TEST_F(Cli, StatusListBaselinesHistoryAndClear) {
   EXPECT_TRUE(parse(ctl({"baseline", "list", "--json"}))["baselines"].empty());
 }
 
+TEST_F(Cli, ABaselineTakesTwiceTheRunsOfACheckByDefault) {
+  writeConfig(0.0, "", 3);
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  EXPECT_EQ(parse(ctl({"baseline", "list", "--json"}))["baselines"][0]["sample_count"], 6);
+  const json check = parse(ctl({"ci", "check", "--json"}));
+  EXPECT_EQ(check["scenarios_tested"][0]["iterations"], 3);
+}
+
 TEST_F(Cli, UpdateAfterAChangeRebasesInsteadOfMixing) {
   writeConfig(0.02);
   ASSERT_EQ(ctl({"baseline", "create", "--iterations", "5"}).exitCode, 0);
@@ -220,7 +228,9 @@ TEST_F(Cli, UpdateAfterAChangeRebasesInsteadOfMixing) {
   const json j = parse(ctl({"baseline", "update", "--iterations", "5", "--json"}));
   EXPECT_EQ(j["baselines"][0]["result"], "rebased");
   EXPECT_EQ(j["baselines"][0]["sample_count"], 5);
-  EXPECT_NEAR(j["baselines"][0]["mean_processing_time"].get<double>(), 0.05, 0.01);
+  // Only the fresh 0.05 s runs (start-up adds to each, more on a busy
+  // machine); mixed with the old 0.02 s ones the mean would be below 0.05.
+  EXPECT_GE(j["baselines"][0]["mean_processing_time"].get<double>(), 0.05);
 }
 
 TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {

@@ -478,7 +478,8 @@ std::string markdown(const Report& r, const std::string& machine) {
        "Pettitt binary segmentation), the **Phase 7 design's rule** (current mean more than 10 % above the baseline "
        "mean) and a **Conbench-style z-score** (|z| > 5 against the previous 100 results). An alarm is a "
        "regression raised (a rising edge); after each alarm the fixed baselines are rebased on the next "
-       "cycles, as a user accepting the change would. Baselines hold 10 samples.\n\n";
+       "cycles, as a user accepting the change would. Baselines hold 10 samples (what `baseline create` "
+       "takes by default: twice the 5 runs of a check).\n\n";
   o << "## Simulator (" << r.simSeries << " series of 60 cycles, 5 iterations per cycle)\n\n"
     << "Unchanged code: log-normal, bimodal (30 % of runs in a second mode) and outlier (3 % of runs 1.5-3x) "
        "noise at CV 1, 3, 5 and 10 %. Steps of 3-50 % at cycle 30 at CV 1, 3 and 10 %. F1 with the TCPDBench "
