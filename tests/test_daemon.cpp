@@ -344,6 +344,52 @@ TEST_F(Daemon, CancelAJobWithCtrlCAndJobsStayReadable) {
   EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --sleep-file " + sleepFile().string()}).exitCode, 0);
 }
 
+// One benchmark at a time: later jobs wait as "queued"; a queued job can be
+// cancelled without touching the running one, and the next starts after it.
+TEST_F(Daemon, JobsQueueOneAtATimeAndAQueuedJobCancelsAtOnce) {
+  PrivateBus bus;
+  writeFile(sleepFile(), "0.4");
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  auto busctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/busctl", "--address=" + bus.address()});
+    return run(args);
+  };
+  auto create = [&] {
+    return busctl({"call", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager", "CreateBaselines",
+                   "asu", "0", "3"})
+        .out;
+  };
+  auto jobState = [&](int job) {
+    return busctl({"get-property", "org.giflab.Perf1", "/org/giflab/Perf1/job/" + std::to_string(job),
+                   "org.giflab.Perf1.Job", "State"})
+        .out;
+  };
+  EXPECT_EQ(create(), "o \"/org/giflab/Perf1/job/1\"\n");
+  EXPECT_EQ(create(), "o \"/org/giflab/Perf1/job/2\"\n");
+  EXPECT_EQ(create(), "o \"/org/giflab/Perf1/job/3\"\n");
+  ASSERT_TRUE(eventually([&] { return jobState(1) == "s \"running\"\n"; }, 5s)) << jobState(1);
+  EXPECT_EQ(jobState(2), "s \"queued\"\n");
+  EXPECT_EQ(jobState(3), "s \"queued\"\n");
+
+  const auto cancel = busctl({"call", "org.giflab.Perf1", "/org/giflab/Perf1/job/3", "org.giflab.Perf1.Job", "Cancel"});
+  EXPECT_EQ(cancel.exitCode, 0) << cancel.err;
+  EXPECT_EQ(jobState(3), "s \"cancelled\"\n");
+  EXPECT_EQ(jobState(1), "s \"running\"\n");
+  EXPECT_EQ(jobState(2), "s \"queued\"\n");
+
+  // Job 2 starts only once job 1 has ended; both succeed.
+  ASSERT_TRUE(eventually([&] { return jobState(1) == "s \"succeeded\"\n"; }, 20s)) << jobState(1) << d.log();
+  ASSERT_TRUE(eventually([&] { return jobState(2) == "s \"succeeded\"\n"; }, 20s)) << jobState(2) << d.log();
+  EXPECT_EQ(jobState(3), "s \"cancelled\"\n");
+  // Two baseline runs recorded; the cancelled job measured nothing.
+  std::istringstream in(readFile(state() / "history.jsonl"));
+  int records = 0;
+  for (std::string l; std::getline(in, l);) records += !l.empty();
+  EXPECT_EQ(records, 2);
+}
+
 TEST_F(Daemon, SigtermDuringAJobExitsCleanlyWithinFiveSeconds) {
   PrivateBus bus;
   writeFile(sleepFile(), "3");
