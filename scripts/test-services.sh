@@ -16,7 +16,7 @@ if ! journald_listens; then
   mkdir -p /run/systemd/journal /var/log/journal
   /lib/systemd/systemd-journald >/dev/null 2>&1 &
   for _ in $(seq 50); do journald_listens && break; sleep 0.1; done
-  journald_listens || { echo "test-services: systemd-journald did not start" >&2; exit 1; }
+  journald_listens || { echo "test-services: systemd-journald does not answer on /run/systemd/journal/socket; run /lib/systemd/systemd-journald by hand to see why" >&2; exit 1; }
 fi
 # The real sysusers.d entry creates the service user and group.
 systemd-sysusers "$PWD/systemd/giflab-perfd.sysusers"

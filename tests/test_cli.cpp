@@ -46,11 +46,6 @@ class Cli : public ::testing::Test {
   }
 };
 
-json parse(const ProcessResult& r) {
-  auto j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON:\n" << r.out << "\nstderr:\n" << r.err;
-  return j;
-}
 
 }  // namespace
 
@@ -62,7 +57,7 @@ TEST_F(Cli, TheIssuesDoneWhenScenario) {
 
   r = ctl({"ci", "gate", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-  json j = parse(r);
+  json j = parseJsonOutput(r);
   EXPECT_EQ(j["action"], "gate");
   EXPECT_EQ(j["overall_result"], "passed");
   EXPECT_DOUBLE_EQ(j["threshold"].get<double>(), 0.15);
@@ -78,7 +73,7 @@ TEST_F(Cli, TheIssuesDoneWhenScenario) {
   writeConfig(0.13);
   r = ctl({"ci", "gate", "--json"});
   EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
-  j = parse(r);
+  j = parseJsonOutput(r);
   EXPECT_EQ(j["overall_result"], "regressed");
   const auto& reg = j["scenarios_tested"][0]["regressions"];
   ASSERT_EQ(reg.size(), 1u);
@@ -106,7 +101,7 @@ TEST_F(Cli, GateHonoursFailCiOnRegression) {
   writeConfig(0.08, R"(, "fail_ci_on_regression": false)");
   const auto r = ctl({"ci", "gate", "--json"});
   EXPECT_EQ(r.exitCode, 0);
-  EXPECT_EQ(parse(r)["overall_result"], "regressed");
+  EXPECT_EQ(parseJsonOutput(r)["overall_result"], "regressed");
 }
 
 TEST_F(Cli, TooFewIterationsAreRefused) {
@@ -127,7 +122,7 @@ TEST_F(Cli, CorruptBaselinesGiveTheFixAndExitTwo) {
   EXPECT_NE(r.err.find("baseline clear"), std::string::npos) << r.err;
   r = ctl({"baseline", "list", "--json"});
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_EQ(parse(r)["error"]["name"], "org.giflab.Perf1.Error.BaselineCorrupt");
+  EXPECT_EQ(parseJsonOutput(r)["error"]["name"], "org.giflab.Perf1.Error.BaselineCorrupt");
   // The fix works on the corrupt file.
   EXPECT_EQ(ctl({"baseline", "clear"}).exitCode, 0);
   EXPECT_EQ(ctl({"baseline", "create", "--iterations", "3"}).exitCode, 0);
@@ -147,14 +142,14 @@ TEST_F(Cli, AFailingScenarioIsReportedWithItsStderr) {
     {"name": "broken", "command": [")" + workload().string() + R"(", "--stderr", "gifsicle: corrupt frame", "--exit", "4"], "iterations": 3}]})");
   auto r = ctl({"baseline", "create", "--json"});
   EXPECT_EQ(r.exitCode, 2);
-  json j = parse(r);
+  json j = parseJsonOutput(r);
   EXPECT_EQ(j["baselines"].size(), 1u);
   ASSERT_EQ(j["errors"].size(), 1u);
   EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("exit code 4"), std::string::npos);
   EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("corrupt frame"), std::string::npos);
   r = ctl({"ci", "check", "--json"});
   EXPECT_EQ(r.exitCode, 2);
-  j = parse(r);
+  j = parseJsonOutput(r);
   EXPECT_EQ(j["overall_result"], "error");
   EXPECT_NE(j["scenarios_tested"][0]["status"], "error");  // a 1 ms workload: its verdict is noise's
   EXPECT_EQ(j["scenarios_tested"][1]["status"], "error");
@@ -189,7 +184,7 @@ TEST_F(Cli, StatusListBaselinesHistoryAndClear) {
   ASSERT_EQ(ctl({"baseline", "create", "--iterations", "4"}).exitCode, 0);
   ASSERT_EQ(ctl({"baseline", "update", "--iterations", "3"}).exitCode, 0);
 
-  json j = parse(ctl({"baseline", "list", "--json"}));
+  json j = parseJsonOutput(ctl({"baseline", "list", "--json"}));
   ASSERT_EQ(j["baselines"].size(), 1u);
   const auto& b = j["baselines"][0];
   for (const char* k : {"scenario_name", "mean_processing_time", "std_processing_time", "mean_memory_usage",
@@ -197,11 +192,11 @@ TEST_F(Cli, StatusListBaselinesHistoryAndClear) {
     EXPECT_TRUE(b.contains(k)) << k;
   EXPECT_EQ(b["sample_count"], 7);  // 4 created + 3 added by update
 
-  j = parse(ctl({"status", "--json"}));
+  j = parseJsonOutput(ctl({"status", "--json"}));
   EXPECT_EQ(j["scenarios"][0]["has_baseline"], true);
   EXPECT_TRUE(j["scenarios"][0].contains("last_run"));
 
-  j = parse(ctl({"history", "--json"}));
+  j = parseJsonOutput(ctl({"history", "--json"}));
   EXPECT_EQ(j["records"].size(), 2u);  // one per scenario run: create and update
   r = ctl({"history", "--trend"});
   EXPECT_EQ(r.exitCode, 0);
@@ -210,14 +205,14 @@ TEST_F(Cli, StatusListBaselinesHistoryAndClear) {
   r = ctl({"baseline", "clear", "--scenario", "sleepy"});
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_NE(r.out.find("Cleared baseline sleepy"), std::string::npos);
-  EXPECT_TRUE(parse(ctl({"baseline", "list", "--json"}))["baselines"].empty());
+  EXPECT_TRUE(parseJsonOutput(ctl({"baseline", "list", "--json"}))["baselines"].empty());
 }
 
 TEST_F(Cli, ABaselineTakesTwiceTheRunsOfACheckByDefault) {
   writeConfig(0.0, "", 3);
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
-  EXPECT_EQ(parse(ctl({"baseline", "list", "--json"}))["baselines"][0]["sample_count"], 6);
-  const json check = parse(ctl({"ci", "check", "--json"}));
+  EXPECT_EQ(parseJsonOutput(ctl({"baseline", "list", "--json"}))["baselines"][0]["sample_count"], 6);
+  const json check = parseJsonOutput(ctl({"ci", "check", "--json"}));
   EXPECT_EQ(check["scenarios_tested"][0]["iterations"], 3);
 }
 
@@ -225,7 +220,7 @@ TEST_F(Cli, UpdateAfterAChangeRebasesInsteadOfMixing) {
   writeConfig(0.02);
   ASSERT_EQ(ctl({"baseline", "create", "--iterations", "5"}).exitCode, 0);
   writeConfig(0.05);
-  const json j = parse(ctl({"baseline", "update", "--iterations", "5", "--json"}));
+  const json j = parseJsonOutput(ctl({"baseline", "update", "--iterations", "5", "--json"}));
   EXPECT_EQ(j["baselines"][0]["result"], "rebased");
   EXPECT_EQ(j["baselines"][0]["sample_count"], 5);
   // Only the fresh 0.05 s runs (start-up adds to each, more on a busy
@@ -238,7 +233,7 @@ TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"status", "--json"}, {"baseline", "list", "--json"}, {"history", "--json"}, {"deps", "check", "--json"},
            {"--json", "monitor", "status"}, {"validate", "--json"}})
-    parse(ctl(args));
+    parseJsonOutput(ctl(args));
   const auto r = ctl({"status"}, {"NO_COLOR=1"});
   EXPECT_EQ(r.out.find('\033'), std::string::npos);
 }
@@ -254,7 +249,7 @@ TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
   cfg(5.0);
   auto r = ctl({"validate", "--check-phase6", "--json"});
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
-  json j = parse(r);
+  json j = parseJsonOutput(r);
   EXPECT_EQ(j["overall_result"], "passed");
   // 0.10 s / 0.02 s = 5, a little less with process start-up in both runs (more under load).
   EXPECT_GT(j["validations"][0]["speedup"].get<double>(), 3.8);
@@ -262,10 +257,10 @@ TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
   cfg(10.0);  // 5x measured, 10x expected: below 10 × 0.8
   r = ctl({"validate", "--check-phase6", "--json"});
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(parse(r)["overall_result"], "failed");
+  EXPECT_EQ(parseJsonOutput(r)["overall_result"], "failed");
   r = ctl({"validate", "--json"}, {"GIFLAB_ENABLE_PHASE6_OPTIMIZATION=false"});
   EXPECT_EQ(r.exitCode, 0);
-  EXPECT_EQ(parse(r)["overall_result"], "disabled");
+  EXPECT_EQ(parseJsonOutput(r)["overall_result"], "disabled");
 }
 
 TEST_F(Cli, AnalyzeFindsChangePointsInAFile) {
@@ -280,7 +275,7 @@ TEST_F(Cli, AnalyzeFindsChangePointsInAFile) {
   writeFile(dir / "h.jsonl", lines);
   auto r = run({perfctl().string(), "analyze", (dir / "h.jsonl").string(), "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  json j = parse(r);
+  json j = parseJsonOutput(r);
   EXPECT_EQ(j["skipped_lines"], 1);
   bool found = false;
   for (const auto& res : j["results"]) {
@@ -322,13 +317,13 @@ TEST_F(Cli, LocalMonitorOpensAndResolvesARegression) {
   size_t detected = 0, pos = 0;
   while ((pos = r.out.find("RegressionDetected", pos)) != std::string::npos) ++detected, ++pos;
   EXPECT_EQ(detected, 1u) << r.out;
-  json status = parse(ctl({"status", "--json"}));
+  json status = parseJsonOutput(ctl({"status", "--json"}));
   ASSERT_EQ(status["open_regressions"].size(), 1u);
   EXPECT_EQ(status["open_regressions"][0]["scenario"], "mon");
   writeFile(sleepFile, "0.03");
   r = ctl({"monitor", "start", "--cycles", "1"});
   EXPECT_NE(r.out.find("RegressionResolved mon processing_time"), std::string::npos) << r.out;
-  EXPECT_TRUE(parse(ctl({"status", "--json"}))["open_regressions"].empty());
+  EXPECT_TRUE(parseJsonOutput(ctl({"status", "--json"}))["open_regressions"].empty());
 }
 
 TEST(CliWithoutLocal, DaemonNotRunningSaysWhatToDo) {
@@ -346,7 +341,7 @@ TEST_F(Cli, OpenRegressionsSayWhenTheyBegan) {
   // Opens on the first slow cycle (its re-run agrees); once a few points
   // follow the change, its change point says when it began.
   ASSERT_EQ(ctl({"monitor", "start", "--cycles", "7"}).exitCode, 0);
-  const json st = parse(ctl({"status", "--json"}));
+  const json st = parseJsonOutput(ctl({"status", "--json"}));
   ASSERT_EQ(st["open_regressions"].size(), 1u);
   const auto& open = st["open_regressions"][0];
   ASSERT_TRUE(open.contains("began")) << open.dump();
@@ -370,7 +365,7 @@ TEST_F(Cli, AClearDuringABaselineJobIsNotUndone) {
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   ASSERT_EQ(ctl({"baseline", "clear", "--scenario", "other"}).exitCode, 0);
   job.join();
-  const json list = parse(ctl({"baseline", "list", "--json"}));
+  const json list = parseJsonOutput(ctl({"baseline", "list", "--json"}));
   ASSERT_EQ(list["baselines"].size(), 1u) << list.dump();
   EXPECT_EQ(list["baselines"][0]["scenario_name"], "slow");
 }

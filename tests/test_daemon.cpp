@@ -43,12 +43,6 @@ class Daemon : public ::testing::Test {
                      "command": [")" + workload().string() + R"(", "--sleep-file", ")" + sleepFile().string() +
                             R"("], "iterations": 5}]})");
   }
-
-  static json parse(const ProcessResult& r) {
-    auto j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-    return j;
-  }
 };
 
 }  // namespace
@@ -82,7 +76,7 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   EXPECT_NEAR(signal["baseline"].get<double>(), 0.031, 0.01);  // a 0.03 s sleep plus process start-up
   EXPECT_EQ(signal["timestamp"].get<std::string>().back(), 'Z');
 
-  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   ASSERT_EQ(st["open_regressions"].size(), 1u);
   EXPECT_EQ(st["open_regressions"][0]["scenario"], scenario);
   EXPECT_EQ(st["daemon"], "running");
@@ -115,7 +109,7 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   // Back to normal: the regression resolves, once.
   writeFile(sleepFile(), "0.03");
   ASSERT_TRUE(watch.waitFor("RegressionResolved", 15s)) << d.log();
-  EXPECT_TRUE(parse(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty());
+  EXPECT_TRUE(parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty());
   EXPECT_EQ(watch.stop(), 0);
   if (haveJournal()) {
     const auto resolved = journalEntries("MESSAGE_ID=2f8e1b7c4a5d4e6f9b0a3c2d1e4f5a6b", 1, 5s);
@@ -207,26 +201,26 @@ TEST_F(Daemon, EveryMethodThroughTheClient) {
   ASSERT_TRUE(d.waitReady()) << d.log();
   EXPECT_EQ(perfctlOnBus(bus, {"baseline", "create", "--scenario", scenario, "--iterations", "4"}).exitCode, 0);
   EXPECT_EQ(perfctlOnBus(bus, {"baseline", "update", "--scenario", scenario, "--iterations", "3"}).exitCode, 0);
-  json list = parse(perfctlOnBus(bus, {"baseline", "list", "--json"}));
+  json list = parseJsonOutput(perfctlOnBus(bus, {"baseline", "list", "--json"}));
   ASSERT_EQ(list["baselines"].size(), 1u);
   EXPECT_EQ(list["baselines"][0]["sample_count"], 7);
-  json ci = parse(perfctlOnBus(bus, {"ci", "gate", "--json"}));
+  json ci = parseJsonOutput(perfctlOnBus(bus, {"ci", "gate", "--json"}));
   EXPECT_EQ(ci["action"], "gate");
   EXPECT_EQ(ci["scenarios_tested"].size(), 1u);
-  json v = parse(perfctlOnBus(bus, {"validate", "--json"}));
+  json v = parseJsonOutput(perfctlOnBus(bus, {"validate", "--json"}));
   EXPECT_EQ(v["overall_result"], "passed");
   EXPECT_NEAR(v["validations"][0]["speedup"].get<double>(), 2.0, 0.4);
-  json h = parse(perfctlOnBus(bus, {"history", "--trend", "--changes", "--json"}));
+  json h = parseJsonOutput(perfctlOnBus(bus, {"history", "--trend", "--changes", "--json"}));
   EXPECT_GE(h["total_records"].get<int>(), 3);
   EXPECT_TRUE(h.contains("trends"));
   EXPECT_TRUE(h.contains("changes"));
-  json deps = parse(perfctlOnBus(bus, {"deps", "check", "--json"}));
+  json deps = parseJsonOutput(perfctlOnBus(bus, {"deps", "check", "--json"}));
   EXPECT_TRUE(deps["ok"].get<bool>()) << deps.dump();
   EXPECT_EQ(deps["checks"][0]["check"], "daemon");
   EXPECT_EQ(perfctlOnBus(bus, {"monitor", "stop"}).exitCode, 0);
-  EXPECT_EQ(parse(perfctlOnBus(bus, {"--json", "monitor", "status"}))["state"], "stopped");
+  EXPECT_EQ(parseJsonOutput(perfctlOnBus(bus, {"--json", "monitor", "status"}))["state"], "stopped");
   EXPECT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
-  EXPECT_EQ(parse(perfctlOnBus(bus, {"baseline", "clear", "--json"}))["cleared"].size(), 1u);
+  EXPECT_EQ(parseJsonOutput(perfctlOnBus(bus, {"baseline", "clear", "--json"}))["cleared"].size(), 1u);
   const auto report = dir / "report.html";
   EXPECT_EQ(perfctlOnBus(bus, {"report", "--output", report.string()}).exitCode, 0);
   EXPECT_NE(readFile(report).find("<svg"), std::string::npos);
@@ -418,7 +412,7 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
       << d.log();
   EXPECT_NE(d.log().find("performance.monitoring_interval"), std::string::npos);
   EXPECT_TRUE(d.running());
-  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   EXPECT_EQ(st["scenarios"][0]["name"], scenario);
   // The Reload method refuses the same file with a named error and the reason.
   auto conn = sdbus::createSessionBusConnectionWithAddress(bus.address());
@@ -431,7 +425,7 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
     EXPECT_NE(e.getMessage().find("performance.monitoring_interval"), std::string::npos) << e.getMessage();
   }
   EXPECT_TRUE(d.running());
-  EXPECT_EQ(parse(perfctlOnBus(bus, {"status", "--json"}))["scenarios"][0]["name"], scenario);
+  EXPECT_EQ(parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["scenarios"][0]["name"], scenario);
 }
 
 TEST_F(Daemon, ARestartKeepsBaselinesHistoryAndAlertState) {
@@ -442,13 +436,13 @@ TEST_F(Daemon, ARestartKeepsBaselinesHistoryAndAlertState) {
     ASSERT_TRUE(d.waitReady()) << d.log();
     ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
     writeFile(sleepFile(), "0.045");
-    ASSERT_TRUE(eventually([&] { return !parse(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty(); }, 15s))
+    ASSERT_TRUE(eventually([&] { return !parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty(); }, 15s))
         << d.log();
   }
   DaemonProcess d(bus, config(), state());
   ASSERT_TRUE(d.waitReady()) << d.log();
   Watcher watch(bus);
-  json st = parse(perfctlOnBus(bus, {"status", "--json"}));
+  json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   EXPECT_EQ(st["open_regressions"].size(), 1u);  // not forgotten
   EXPECT_EQ(st["baselines"], 1);
   EXPECT_GE(st["history_records"].get<int>(), 3);

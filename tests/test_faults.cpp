@@ -47,11 +47,6 @@ class Faults : public ::testing::Test {
   }
 };
 
-json parse(const ProcessResult& r) {
-  auto j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
 
 }  // namespace
 
@@ -164,7 +159,7 @@ TEST_F(Faults, HangingEscapingAndFloodingWorkloads) {
   ASSERT_TRUE(d.waitReady()) << d.log();
   std::thread job([&] {
     const auto r = perfctlOnBus(bus, {"--json", "baseline", "create"});
-    const json j = parse(r);
+    const json j = parseJsonOutput(r);
     ASSERT_EQ(j["errors"].size(), 1u) << r.out;
     EXPECT_EQ(j["errors"][0]["scenario"], "hangs");
     EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("timed out after 1 s"), std::string::npos);
@@ -243,7 +238,7 @@ TEST_F(Faults, AWallClockJumpNeitherStopsNorFloodsTheSchedule) {
                    "FAKETIME_DONT_FAKE_MONOTONIC=1"});
   ASSERT_TRUE(d.waitReady()) << d.log();
   ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create"}).exitCode, 0);
-  auto cycles = [&] { return parse(perfctlOnBus(bus, {"--json", "status"}))["monitor"]["cycles"].get<int>(); };
+  auto cycles = [&] { return parseJsonOutput(perfctlOnBus(bus, {"--json", "status"}))["monitor"]["cycles"].get<int>(); };
   auto lastTimestamp = [&] {
     std::string last;
     giflab::readHistoryFile(state() / "history.jsonl", {}, [&](const giflab::HistoryPoint& p) { last = p.timestamp; });
@@ -261,5 +256,5 @@ TEST_F(Faults, AWallClockJumpNeitherStopsNorFloodsTheSchedule) {
     EXPECT_NEAR(offsetDays, std::string(jump) == "+3d" ? 3.0 : -2.0, 0.1) << "records follow the wall clock";
   }
   EXPECT_TRUE(d.running());
-  EXPECT_TRUE(parse(perfctlOnBus(bus, {"--json", "status"}))["open_regressions"].empty());
+  EXPECT_TRUE(parseJsonOutput(perfctlOnBus(bus, {"--json", "status"}))["open_regressions"].empty());
 }

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::
                    const std::filesystem::path& out, const std::filesystem::path& err);
 // Runs argv and waits for it.
 ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// A command's stdout as JSON; a test failure (not a throw) when it is not JSON.
+nlohmann::json parseJsonOutput(const ProcessResult& r);
 
 void writeFile(const std::filesystem::path& p, const std::string& text);
 std::string readFile(const std::filesystem::path& p);

@@ -317,9 +317,9 @@ std::vector<TcpdSeries> loadTcpd(const fs::path& dir) {
 
 namespace {
 
-void scoreUnchanged(Rule rule, const std::vector<Series>& set, RuleScores& sc) {
+void scoreUnchanged(Rule rule, const std::vector<Series>& set, RuleScores& sc, bool slowdownsOnly = false) {
   for (const auto& s : set) {
-    const auto r = runOnline(rule, s);
+    const auto r = runOnline(rule, s, slowdownsOnly);
     sc.checks += r.checks;
     sc.alarms += r.alarms.size();
   }
@@ -429,13 +429,9 @@ Report evaluate(const fs::path& dataDir, double scale, uint64_t seed) {
     rep.tcpd[r].f1 = tcpd.empty() ? -1 : f1 / static_cast<double>(tcpd.size());
   }
   rep.gabChecks = rep.githubActions[Rule::Ours].checks;
-  size_t zChecks = 0, zSlowdowns = 0;
-  for (const auto& s : gab) {
-    const auto r = runOnline(Rule::ZScore, s, true);
-    zChecks += r.checks;
-    zSlowdowns += r.alarms.size();
-  }
-  rep.gabZScoreSlowdownsPer100 = zChecks ? 100.0 * static_cast<double>(zSlowdowns) / static_cast<double>(zChecks) : 0;
+  RuleScores zSlowdowns;
+  scoreUnchanged(Rule::ZScore, gab, zSlowdowns, true);
+  rep.gabZScoreSlowdownsPer100 = zSlowdowns.falseAlarmsPer100;
   return rep;
 }
 
