@@ -26,9 +26,9 @@ class Cancellation {
   // Unregisters its stopper when it goes away.
   class Registration {
    public:
-    Registration() = default;
     Registration(Registration&& other) noexcept = default;
-    Registration& operator=(Registration&& other) noexcept = default;
+    // Not assignable: the stopper it would replace must be unregistered first.
+    Registration& operator=(Registration&& other) = delete;
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
     ~Registration();

@@ -164,15 +164,13 @@ asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<Run
                                                        std::to_string(p.iterations)
                                                  : ": warm-up"));
     }
-    std::optional<std::string> failure;
     try {
       const RunSample s = co_await executors[i]->runOnce(cancel);
       if (step.measured) results[i].samples.push_back(s);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::Cancelled) throw;
-      failure = e.what();
+      results[i].error = e.what();
     }
-    if (failure) results[i].error = std::move(failure);
     ++done;
   }
   if (progress) progress(1.0, "done");

@@ -119,6 +119,26 @@ TEST(Runner, CancellationStopsTheRun) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+TEST(Cancellation, TheStopperRunsOnceAndOnlyWhileRegistered) {
+  Cancellation cancel;
+  int stops = 0;
+  {
+    const auto registration = cancel.onRequest([&] { ++stops; });
+  }
+  Cancellation copy = cancel;  // copies share one state
+  {
+    const auto registration = copy.onRequest([&] { stops += 10; });
+    cancel.request();
+    cancel.request();
+  }
+  EXPECT_EQ(stops, 10);
+  EXPECT_TRUE(copy.requested());
+  EXPECT_THROW(copy.throwIfRequested(), Error);
+  // Registering after the request stops at once.
+  const auto late = cancel.onRequest([&] { stops += 100; });
+  EXPECT_EQ(stops, 110);
+}
+
 // The daemon's design: the loop that waits for a child is free for other
 // work (the bus) meanwhile, and a cancel made on it kills the child at once.
 TEST(Runner, TheLoopServesOtherWorkWhileItWaitsForAChild) {
