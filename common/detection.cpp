@@ -7,6 +7,10 @@
 
 namespace giflab {
 
+namespace {
+constexpr double kShiftFractionOfThreshold = 0.7;
+}  // namespace
+
 const char* unitOf(const std::string& metric) { return metric == kMemoryUsage ? "MB" : "s"; }
 
 const char* verdictName(Verdict v) {
@@ -17,6 +21,8 @@ const char* verdictName(Verdict v) {
   }
   return "passed";
 }
+
+double sizeConfidence(double confidence) { return 1.0 - (1.0 - confidence) / 5.0; }
 
 std::string severityFor(double regression) {
   if (regression >= 0.50) return "critical";
@@ -40,6 +46,7 @@ MetricComparison compareMetric(const std::string& metric, const std::vector<doub
     c.shiftLow = hl.ci.low / c.baseline;
     c.shiftHigh = hl.ci.high / c.baseline;
     c.shift = hl.shift / c.baseline;
+    c.sizeUpper = stats::hodgesLehmann(current, baseline, sizeConfidence(policy.confidence)).ci.high / c.baseline;
   }
   c.pValue = stats::mannWhitneyU(current, baseline, stats::Alternative::Greater).pValue;
   c.pAdjusted = c.pValue;
@@ -56,17 +63,22 @@ void decide(std::vector<MetricComparison*>& comparisons, const DetectionPolicy& 
     c.pAdjusted = adjusted[i];
     c.severity.clear();
     // Size: the change must be of threshold size as far as the data can
-    // tell: the interval of the shift reaches the threshold, and the shift
-    // itself is at least 70 % of it. (Requiring the estimate itself to pass
-    // would miss half of all changes exactly at the threshold.) The
-    // Hodges-Lehmann shift uses every pair of samples: a difference of
-    // medians of 5 runs misses more threshold-size steps and alarms more.
-    const bool bigEnough = c.shiftHigh >= policy.threshold && c.shift >= policy.threshold * 0.7;
-    const bool aboveThreshold = bigEnough &&
-                                !(c.metric == kMemoryUsage && c.current - c.baseline < policy.minMemoryDeltaMb);
-    if (!aboveThreshold) c.verdict = Verdict::NotRegressed;
-    else if (c.pAdjusted <= alpha) c.verdict = Verdict::Regressed;
-    else c.verdict = Verdict::Inconclusive;
+    // tell. It is ruled out only when even a wide interval of the shift stays
+    // below the threshold (sizeUpper): dismissing a real threshold-size change
+    // costs more than measuring once more. The shift itself must be at least
+    // 70 % of the threshold (requiring the estimate itself to pass would miss
+    // half of all changes exactly at the threshold). The Hodges-Lehmann shift
+    // uses every pair of samples: a difference of medians of 5 runs misses more
+    // threshold-size steps and alarms more.
+    const bool reachable = c.sizeUpper >= policy.threshold &&
+                           !(c.metric == kMemoryUsage && c.current - c.baseline < policy.minMemoryDeltaMb);
+    const bool bigEnough = reachable && c.shift >= policy.threshold * kShiftFractionOfThreshold;
+    const bool significant = c.pAdjusted <= alpha;
+    if (bigEnough && significant) c.verdict = Verdict::Regressed;
+    // Big enough but not yet significant, or significant and of a size the
+    // samples cannot settle: more samples decide.
+    else if (reachable && (bigEnough || significant)) c.verdict = Verdict::Inconclusive;
+    else c.verdict = Verdict::NotRegressed;
     if (c.verdict == Verdict::Regressed) c.severity = severityFor(std::max(0.0, c.shiftLow));
   }
 }

@@ -3,13 +3,14 @@
 //
 // The rule: regression = max(0, (current - baseline) / baseline) on medians.
 // A metric is "regressed" when the change is of threshold size as far as the
-// data can tell (the Hodges-Lehmann interval of the shift reaches the
-// threshold and the Hodges-Lehmann shift is at least 70 % of it) AND a one-sided
-// Mann-Whitney test says the current samples are larger, at a false-discovery
-// rate of (1 - confidence) across every test of the same check
-// (Benjamini-Hochberg). Big enough but not significant is "inconclusive": the
-// caller measures more before deciding. Severity comes from the lower bound
-// of the Hodges-Lehmann interval.
+// data can tell (the Hodges-Lehmann shift is at least 70 % of the threshold
+// and a wide interval of it, at sizeConfidence(), reaches the threshold) AND
+// a one-sided Mann-Whitney test says the current samples are larger, at a
+// false-discovery rate of (1 - confidence) across every test of the same
+// check (Benjamini-Hochberg). Big enough but not significant, or significant
+// with a size the samples cannot settle, is "inconclusive": the caller
+// measures more before deciding. Severity comes from the lower bound of the
+// Hodges-Lehmann interval at the check's confidence.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct MetricComparison {
   double relativeChange = 0;   // signed
   double shift = 0;                    // relative Hodges-Lehmann shift
   double shiftLow = 0, shiftHigh = 0;  // and its confidence interval
+  double sizeUpper = 0;                // upper end of the wider interval the size rule uses
   double pValue = 1;           // one-sided, raw
   double pAdjusted = 1;        // after Benjamini-Hochberg
   size_t currentCount = 0, baselineCount = 0;
@@ -45,6 +47,9 @@ struct MetricComparison {
 const char* unitOf(const std::string& metric);  // "s" or "MB"
 const char* verdictName(Verdict v);
 std::string severityFor(double regression);  // info <25 %, warning <50 %, critical
+// The level of the interval that may rule a change out as below the
+// threshold: five times surer than the check (0.99 for 0.95).
+double sizeConfidence(double confidence);
 
 // The statistics of one metric; the verdict is set by decide().
 MetricComparison compareMetric(const std::string& metric, const std::vector<double>& current,

@@ -57,6 +57,7 @@ TEST(Evaluation, FastSeededSliceMeetsTheTargets) {
   for (Rule peer : {Rule::Design, Rule::ZScore}) {
     EXPECT_LT(ours.falseAlarmsPer100, r.simulator.at(peer).falseAlarmsPer100) << ruleName(peer);
     EXPECT_GT(ours.f1, r.simulator.at(peer).f1) << ruleName(peer);
+    EXPECT_GE(ours.detectionRate, r.simulator.at(peer).detectionRate) << ruleName(peer);
   }
   if (r.gabSeries > 0) {
     // On real CI noise: within the target and below both other rules.

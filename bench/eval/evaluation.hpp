@@ -45,6 +45,7 @@ Series simulate(const SimSpec& spec, uint64_t seed);
 struct OnlineResult {
   std::vector<size_t> alarms;
   size_t checks = 0;
+  size_t remeasures = 0;  // ours: inconclusive checks measured again
 };
 // slowdownsOnly: the z-score alarms on slow-downs only (it is two-sided as
 // the issue defines it, and so also alarms on speed-ups).
@@ -73,14 +74,14 @@ struct RuleScores {
   double detectionRate = -1;      // 10 % steps at CV <= 3 %, within 2 cycles
   double medianDelay = -1;        // cycles from the step to the alarm (1 = the step's own cycle)
   double f1 = -1;                 // on labelled change points
-  size_t checks = 0, alarms = 0;
+  size_t checks = 0, alarms = 0, remeasures = 0;
 };
 
 struct Report {
   std::map<Rule, RuleScores> simulator, githubActions, mongodb, tcpd;
   std::map<Rule, std::map<std::string, double>> fprByNoise;  // simulator, per noise kind
   std::map<Rule, std::map<std::string, double>> detectionBySize;  // simulator, per step size
-  size_t gabSeries = 0, gabChecks = 0, tcpdSeries = 0, simSeries = 0;
+  size_t gabSeries = 0, gabChecks = 0, tcpdSeries = 0, simSeries = 0, seriesPerCell = 0;
   std::map<Rule, size_t> gabAlarmsNearSuiteWideShifts;
   double gabZScoreSlowdownsPer100 = 0;  // the z-score counting slow-downs only
 };

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: giflab-eval DATA_DIR [--scale S] [--seed N]\n");
     return 2;
   }
-  double scale = 1.0;
+  double scale = 5.0;  // 1000 series for each noise, CV and step: differences of half a percent show
   unsigned long long seed = 20261128;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
