@@ -161,12 +161,16 @@ bool DaemonProcess::running() const { return !exited_ && kill(pid_, 0) == 0 && w
 
 std::string DaemonProcess::log() const { return readFile(dir_ / "daemon.log"); }
 
-ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args, const std::string& asUser) {
+ProcessResult runOnBus(const PrivateBus& bus, const std::vector<std::string>& command, const std::string& asUser) {
   std::vector<std::string> argv = asUserPrefix(asUser);
   if (!argv.empty()) argv.front() = "/usr/bin/setpriv";
-  argv.push_back(perfctl().string());
-  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), command.begin(), command.end());
   return run(argv, {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address(), "NO_COLOR=1"});
+}
+
+ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args, const std::string& asUser) {
+  args.insert(args.begin(), perfctl().string());
+  return runOnBus(bus, args, asUser);
 }
 
 Watcher::Watcher(const PrivateBus& bus) {

@@ -65,8 +65,10 @@ class DaemonProcess {
   std::thread reader_;
 };
 
-// giflab-perfctl against the private bus (via DBUS_SYSTEM_BUS_ADDRESS),
-// as root, or through setpriv as another user ("nobody" or a user name).
+// A program against the private bus (via DBUS_SYSTEM_BUS_ADDRESS), as
+// root, or through setpriv as another user ("nobody" or a user name).
+ProcessResult runOnBus(const PrivateBus& bus, const std::vector<std::string>& argv, const std::string& asUser = "");
+// giflab-perfctl, the same way.
 ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args, const std::string& asUser = "");
 
 // A background `giflab-perfctl watch --json`: collects its lines.

@@ -262,6 +262,82 @@ TEST_F(Daemon, DaemonChecksCredentialsItselfAndTheGroupMayAct) {
   EXPECT_EQ(r.exitCode, 2);
 }
 
+TEST_F(Daemon, TheShippedPolicyAllowsAndRefusesExactlyAsTheContractSays) {
+  if (!haveTestUser()) GTEST_SKIP() << "run scripts/test-services.sh as root first";
+  PrivateBus bus;
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  // dbus-send, not our client: what the bus itself lets through.
+  auto send = [&](const std::string& user, const std::string& dest, const std::string& path,
+                  std::vector<std::string> member) {
+    std::vector<std::string> argv{"dbus-send", "--system", "--print-reply", "--dest=" + dest, path};
+    argv.insert(argv.end(), member.begin(), member.end());
+    return runOnBus(bus, argv, user);
+  };
+  auto toUs = [&](const std::string& user, std::vector<std::string> member) {
+    return send(user, "org.giflab.Perf1", "/org/giflab/Perf1", std::move(member));
+  };
+  const std::string refusedByTheBus = "org.freedesktop.DBus.Error.AccessDenied";
+  const std::vector<std::vector<std::string>> reads{
+      {"org.freedesktop.DBus.Introspectable.Introspect"},
+      {"org.freedesktop.DBus.Peer.Ping"},
+      {"org.freedesktop.DBus.Properties.Get", "string:org.giflab.Perf1.Manager", "string:Version"},
+      {"org.freedesktop.DBus.Properties.GetAll", "string:org.giflab.Perf1.Manager"},
+      {"org.freedesktop.DBus.ObjectManager.GetManagedObjects"},
+      {"org.giflab.Perf1.Manager.GetStatus", "boolean:false"},
+      {"org.giflab.Perf1.Manager.ListBaselines"},
+      {"org.giflab.Perf1.Manager.GetHistory", "string:", "string:", "uint32:7", "boolean:false", "boolean:false"},
+      {"org.giflab.Perf1.Manager.CheckDependencies"}};
+  const std::vector<std::vector<std::string>> changes{
+      {"org.giflab.Perf1.Manager.StopMonitor"},
+      {"org.giflab.Perf1.Manager.StartMonitor"},
+      {"org.giflab.Perf1.Manager.Reload"},
+      {"org.giflab.Perf1.Manager.ClearBaselines", "array:string:nothing_here"},
+      {"org.giflab.Perf1.Manager.RunCycle"},
+      {"org.giflab.Perf1.Manager.Validate"},
+      {"org.giflab.Perf1.Manager.CreateBaselines", "array:string:", "uint32:3"},
+      {"org.giflab.Perf1.Manager.UpdateBaselines", "array:string:", "uint32:3"},
+      {"org.giflab.Perf1.Manager.RunCi", "string:check", "double:0.15", "array:string:"},
+      {"org.freedesktop.DBus.Properties.Set", "string:org.giflab.Perf1.Manager", "string:Enabled", "variant:boolean:true"}};
+  for (const std::string user : {"", "giflab-perf-tester", "nobody"})
+    for (const auto& m : reads) {
+      const auto r = toUs(user, m);
+      EXPECT_EQ(r.exitCode, 0) << (user.empty() ? "root" : user) << " " << m[0] << ": " << r.err;
+    }
+  // Everything else: the bus refuses an unprivileged caller before the
+  // daemon sees the call.
+  for (const auto& m : changes) {
+    const auto r = toUs("nobody", m);
+    EXPECT_NE(r.exitCode, 0) << m[0];
+    EXPECT_NE(r.err.find(refusedByTheBus), std::string::npos) << m[0] << ": " << r.err;
+  }
+  // Root and the group get through the bus (the daemon then answers them
+  // itself: a refusal, if any, is no longer the bus's).
+  for (const std::string user : {"", "giflab-perf-tester"})
+    for (const auto& m : changes) {
+      const auto r = toUs(user, m);
+      EXPECT_EQ(r.err.find(refusedByTheBus), std::string::npos) << (user.empty() ? "root" : user) << " " << m[0] << ": " << r.err;
+    }
+  EXPECT_EQ(toUs("giflab-perf-tester", {"org.giflab.Perf1.Manager.StopMonitor"}).exitCode, 0);
+  // Only the service user and root may own the name (4: do not queue; 3: it exists).
+  auto requestName = [&](const std::string& user) {
+    return send(user, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                {"org.freedesktop.DBus.RequestName", "string:org.giflab.Perf1", "uint32:4"});
+  };
+  for (const std::string user : {"nobody", "giflab-perf-tester"}) {
+    const auto r = requestName(user);
+    EXPECT_NE(r.exitCode, 0) << user;
+    EXPECT_NE(r.err.find(refusedByTheBus), std::string::npos) << user << ": " << r.err;
+  }
+  for (const std::string user : {"", "giflab-perf"}) {
+    const auto r = requestName(user);
+    EXPECT_EQ(r.exitCode, 0) << (user.empty() ? "root" : user) << ": " << r.err;
+    EXPECT_NE(r.out.find("uint32 3"), std::string::npos) << r.out;
+  }
+  EXPECT_TRUE(d.running());
+}
+
 TEST_F(Daemon, NamedErrorsForBadArgumentsAndTheDaemonSurvives) {
   PrivateBus bus;
   writeConfig(false);
