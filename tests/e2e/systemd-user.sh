@@ -4,7 +4,8 @@
 # cannot do here (User=, Group=, ProtectHome=, ProtectKernelTunables=,
 # ProtectKernelLogs=, the system-only alias). Checks: active only after
 # READY=1, status answers on the user bus, reload reloads, a hung daemon is
-# killed by the watchdog and restarted, stop exits cleanly with state intact.
+# killed by the watchdog and restarted, stop exits cleanly with state intact,
+# and gifsicle, a shell and python3 scenarios run under the hardening.
 # Usage: systemd-user.sh SOURCE_DIR BUILD_DIR   (exit 77: skipped)
 set -euo pipefail
 src=$(realpath "$1"); build=$(realpath "$2")
@@ -40,9 +41,19 @@ for _ in $(seq 100); do [ -S "$XDG_RUNTIME_DIR/systemd/private" ] && break; slee
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
 
 echo 0.02 > "$work/sleep"
+# The hardening must leave real scenario commands working: gifsicle on a
+# sample GIF, a shell and python3, besides the test workload.
+mkdir -p "$work/data"
+cp "$src/data/sample_gifs/small_1.gif" "$work/data/"
+chmod -R a+rX "$work/data"
 cat > "$work/config.json" <<JSON
 {"performance": {"enabled": true, "monitoring_interval": 3600},
- "scenarios": [{"name": "e2e", "command": ["$work/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 3}]}
+ "scenarios": [
+  {"name": "e2e", "command": ["$work/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 3},
+  {"name": "gifsicle", "command": ["gifsicle", "-O3", "--lossy=80", "{input}", "-o", "{output}"],
+   "data_pattern": "$work/data/*.gif", "expected_files": 1, "iterations": 3},
+  {"name": "shell", "command": ["sh", "-c", "i=0; while [ \$i -lt 2000 ]; do i=\$((i+1)); done"], "iterations": 3},
+  {"name": "python", "command": ["python3", "-c", "import hashlib, json; print(json.dumps(hashlib.sha256(b'x' * 10**6).hexdigest()))"], "iterations": 3}]}
 JSON
 unit="$HOME/.config/systemd/user/giflab-perfd.service"
 sed -E \
@@ -70,6 +81,12 @@ ctl status | grep -q "daemon:     running" || fail "giflab-perfctl --user status
 ctl baseline create --iterations 3 >/dev/null || fail "baseline create through the unit"
 [ -s "$work/state/baselines.json" ] || fail "no baselines written"
 echo "ok: giflab-perfctl --user status and baseline create"
+check=$(ctl ci check --json) || true
+for s in e2e gifsicle shell python; do
+  st=$(jq -r --arg s "$s" '.scenarios_tested[] | select(.scenario == $s) | .status' <<<"$check")
+  case "$st" in passed|regressed|inconclusive) ;; *) echo "$check" | jq -c --arg s "$s" '.scenarios_tested[] | select(.scenario == $s)'; fail "scenario $s under the hardened unit: '${st:-missing}'" ;; esac
+done
+echo "ok: gifsicle, a shell and python3 run under the hardened unit"
 
 # 3. reload re-reads the config.
 sed -i 's/"monitoring_interval": 3600/"monitoring_interval": 1800/' "$work/config.json"
@@ -103,4 +120,4 @@ systemctl --user stop giflab-perfd.service
 [ "$(sha256sum "$work/state/baselines.json")" = "$before" ] || fail "baselines changed by stop"
 [ -s "$work/state/history.jsonl" ] || fail "history lost"
 echo "ok: stop exits 0 with state intact"
-echo "systemd --user end-to-end: 5 passed, 0 failed"
+echo "systemd --user end-to-end: 6 passed, 0 failed"
