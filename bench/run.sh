@@ -143,16 +143,21 @@ echo
 cat <<'MISSED'
 ## Goals missed, and why
 
-- **The runner's end-to-end cost per run is about 3x hyperfine's.** Each run starts the measuring helper
-  `giflab-perf-exec`, which then forks the workload: two process starts where hyperfine makes one. The
+- **The runner's end-to-end cost per run is about 2x hyperfine's.** Each run starts the measuring helper
+  `giflab-perf-exec`, which then spawns the workload: two process starts where hyperfine makes one. The
   helper is what makes the memory figure the workload's own (a child's `ru_maxrss` starts at its parent's
-  high-water mark; forking the workload from the daemon would charge it the daemon's memory), and it is
-  linked statically to start fast. The time it *records* for the workload is close to hyperfine's (the
-  row below it), and the fidelity row shows that the recorded medians agree within 2 %.
+  high-water mark; spawning the workload from the daemon would charge it the daemon's memory), and it is
+  linked statically to start fast. The time it *records* for the workload is within a few per cent of
+  hyperfine's (the row below it), and the fidelity row shows that the recorded medians agree within 2 %.
+  A helper kept running between runs would remove the second start; not done, as it would also have to
+  survive the timeouts and cancellations that now simply kill its process group.
 - **The idle footprint is above 5 MB of PSS.** The daemon's own private memory is about 1 MB; the rest
-  is its share of shared libraries (libstdc++, sd-bus, sdbus-c++, spdlog/fmt, prometheus-cpp, simdjson),
-  counted in proportion to how many processes map them, so it falls on a machine where more processes
-  use them. Getting under 5 MB would take static linking with section garbage collection; not done.
+  is the resident part of the code it maps: libstdc++ (about 1.5 MB), the daemon itself (0.8 MB),
+  libsystemd, spdlog, sdbus-c++, simdjson, prometheus-cpp and civetweb. Shared pages are counted in
+  proportion to how many processes map them, so the figure falls on a machine where more processes use
+  the same libraries. A static libstdc++ with section garbage collection is not an option while
+  sdbus-c++, spdlog, prometheus-cpp and simdjson come as shared libraries built against the shared one
+  (two C++ runtimes in one process); not done.
 
 History appends are slower than bare `write()` calls without fsync because each append takes the lock
 file and checks for a torn last line and for expired records; with fdatasync, the daemon's setting, the
