@@ -93,6 +93,7 @@ void to_json(nlohmann::json& j, const MetricComparison& c) {
        {"p_value", c.pAdjusted},
        {"p_value_raw", c.pValue},
        {"shift_ci", {c.shiftLow, c.shiftHigh}},
+       {"size_upper", c.sizeUpper},
        {"samples", {{"current", c.currentCount}, {"baseline", c.baselineCount}}},
        {"verdict", verdictName(c.verdict)}};
   if (!c.severity.empty()) j["severity"] = c.severity;

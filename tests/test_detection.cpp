@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "common/detection.hpp"
 
 using namespace giflab;
@@ -49,6 +51,11 @@ TEST(Detection, ThirtyPercentSlowerIsARegression) {
   // over the baseline median 0.1005: 28.4 %.
   EXPECT_NEAR(c.shiftLow, 0.0285 / 0.1005, 1e-9);
   EXPECT_EQ(c.severity, "warning");
+  // The size rule's wider interval (99 %: k = floor(12.5 - 2.576 * 4.787) =
+  // 0) ends at the largest pairwise difference, 0.132 - 0.099 = 0.033.
+  EXPECT_NEAR(c.sizeUpper, 0.033 / 0.1005, 1e-9);
+  const nlohmann::json j = c;
+  EXPECT_DOUBLE_EQ(j["size_upper"].get<double>(), c.sizeUpper);
 }
 
 TEST(Detection, SeverityFollowsTheLowerBoundNotThePointEstimate) {
