@@ -42,11 +42,12 @@ MetricComparison compareMetric(const std::string& metric, const std::vector<doub
   if (c.baseline > 0) {
     c.relativeChange = (c.current - c.baseline) / c.baseline;
     c.regression = std::max(0.0, c.relativeChange);
-    const auto hl = stats::hodgesLehmann(current, baseline, policy.confidence);
-    c.shiftLow = hl.ci.low / c.baseline;
-    c.shiftHigh = hl.ci.high / c.baseline;
-    c.shift = hl.shift / c.baseline;
-    c.sizeUpper = stats::hodgesLehmann(current, baseline, sizeConfidence(policy.confidence)).ci.high / c.baseline;
+    const stats::PairwiseShifts shifts(current, baseline);
+    const auto ci = shifts.interval(policy.confidence);
+    c.shiftLow = ci.low / c.baseline;
+    c.shiftHigh = ci.high / c.baseline;
+    c.shift = shifts.estimate() / c.baseline;
+    c.sizeUpper = shifts.interval(sizeConfidence(policy.confidence)).high / c.baseline;
   }
   c.pValue = stats::mannWhitneyU(current, baseline, stats::Alternative::Greater).pValue;
   c.pAdjusted = c.pValue;

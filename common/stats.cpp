@@ -246,22 +246,32 @@ TestResult mannWhitneyU(std::span<const double> x, std::span<const double> y, Al
   return res;
 }
 
-ShiftEstimate hodgesLehmann(std::span<const double> x, std::span<const double> y, double confidence) {
-  ShiftEstimate est;
-  if (x.empty() || y.empty()) return est;
-  std::vector<double> d;
-  d.reserve(x.size() * y.size());
+PairwiseShifts::PairwiseShifts(std::span<const double> x, std::span<const double> y)
+    : n1_(static_cast<double>(x.size())), n2_(static_cast<double>(y.size())) {
+  sorted_.reserve(x.size() * y.size());
   for (double a : x)
-    for (double b : y) d.push_back(a - b);
-  std::sort(d.begin(), d.end());
-  est.shift = median(d);
-  const double n1 = static_cast<double>(x.size()), n2 = static_cast<double>(y.size());
+    for (double b : y) sorted_.push_back(a - b);
+  std::sort(sorted_.begin(), sorted_.end());
+}
+
+double PairwiseShifts::estimate() const {
+  if (sorted_.empty()) return 0.0;
+  const size_t mid = sorted_.size() / 2;
+  return sorted_.size() % 2 ? sorted_[mid] : (sorted_[mid - 1] + sorted_[mid]) / 2.0;
+}
+
+Interval PairwiseShifts::interval(double confidence) const {
+  if (sorted_.empty()) return {};
   const double z = zForConfidence(confidence);
-  const double k = std::floor(n1 * n2 / 2.0 - z * std::sqrt(n1 * n2 * (n1 + n2 + 1) / 12.0));
+  const double k = std::floor(n1_ * n2_ / 2.0 - z * std::sqrt(n1_ * n2_ * (n1_ + n2_ + 1) / 12.0));
   const auto lo = static_cast<long>(std::max(0.0, k));
-  const auto hi = static_cast<long>(d.size()) - 1 - lo;
-  est.ci = {d[static_cast<size_t>(std::min(lo, hi))], d[static_cast<size_t>(std::max(lo, hi))]};
-  return est;
+  const auto hi = static_cast<long>(sorted_.size()) - 1 - lo;
+  return {sorted_[static_cast<size_t>(std::min(lo, hi))], sorted_[static_cast<size_t>(std::max(lo, hi))]};
+}
+
+ShiftEstimate hodgesLehmann(std::span<const double> x, std::span<const double> y, double confidence) {
+  const PairwiseShifts shifts(x, y);
+  return {shifts.estimate(), shifts.interval(confidence)};
 }
 
 TrendTest mannKendall(std::span<const double> y) {

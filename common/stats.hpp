@@ -39,8 +39,20 @@ struct TestResult {
 TestResult mannWhitneyU(std::span<const double> x, std::span<const double> y,
                         Alternative alt = Alternative::TwoSided);
 
-// Hodges–Lehmann shift of x over y (median of pairwise differences) with a
-// two-sided confidence interval from the Mann–Whitney distribution.
+// Every difference x_i - y_j, sorted once: the Hodges–Lehmann shift of x
+// over y is their median, and a two-sided confidence interval at any level
+// (from the Mann–Whitney distribution) is a pair of them.
+class PairwiseShifts {
+ public:
+  PairwiseShifts(std::span<const double> x, std::span<const double> y);
+  double estimate() const;
+  Interval interval(double confidence) const;
+
+ private:
+  std::vector<double> sorted_;
+  double n1_, n2_;
+};
+
 struct ShiftEstimate {
   double shift = 0;
   Interval ci;
