@@ -11,7 +11,6 @@
  * Its own exit code is 0 when it reported, 125 on a usage error. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

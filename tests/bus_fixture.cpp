@@ -168,6 +168,11 @@ ProcessResult runOnBus(const PrivateBus& bus, const std::vector<std::string>& co
   return run(argv, {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address(), "NO_COLOR=1"});
 }
 
+ProcessResult busctl(const PrivateBus& bus, std::vector<std::string> args) {
+  args.insert(args.begin(), {"/usr/bin/busctl", "--address=" + bus.address()});
+  return run(args);
+}
+
 ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args, const std::string& asUser) {
   args.insert(args.begin(), perfctl().string());
   return runOnBus(bus, args, asUser);

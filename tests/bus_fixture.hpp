@@ -68,6 +68,8 @@ class DaemonProcess {
 // A program against the private bus (via DBUS_SYSTEM_BUS_ADDRESS), as
 // root, or through setpriv as another user ("nobody" or a user name).
 ProcessResult runOnBus(const PrivateBus& bus, const std::vector<std::string>& argv, const std::string& asUser = "");
+// busctl against the private bus, as root.
+ProcessResult busctl(const PrivateBus& bus, std::vector<std::string> args);
 // giflab-perfctl, the same way.
 ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args, const std::string& asUser = "");
 

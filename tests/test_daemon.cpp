@@ -151,9 +151,7 @@ TEST_F(Daemon, ReadyStatusAndProperties) {
   EXPECT_NE(all.find("STATUS=monitoring disabled"), std::string::npos) << all;
 
   auto get = [&](const std::string& prop) {
-    return run({"/usr/bin/busctl", "--address=" + bus.address(), "get-property", "org.giflab.Perf1",
-                "/org/giflab/Perf1", "org.giflab.Perf1.Manager", prop})
-        .out;
+    return busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager", prop}).out;
   };
   EXPECT_EQ(get("Version"), "s \"0.1.0\"\n");
   EXPECT_EQ(get("Enabled"), "b false\n");
@@ -165,8 +163,7 @@ TEST_F(Daemon, ReadyStatusAndProperties) {
   EXPECT_EQ(get("OpenRegressions"), "a(sssd) 0\n");
   EXPECT_EQ(get("RegressionThreshold"), "d 0.1\n");
   EXPECT_EQ(get("ConfidenceLevel"), "d 0.95\n");
-  const auto intro = run({"/usr/bin/busctl", "--address=" + bus.address(), "introspect", "org.giflab.Perf1",
-                          "/org/giflab/Perf1"});
+  const auto intro = busctl(bus, {"introspect", "org.giflab.Perf1", "/org/giflab/Perf1"});
   EXPECT_NE(intro.out.find("org.freedesktop.DBus.ObjectManager"), std::string::npos);
   EXPECT_NE(intro.out.find(".RegressionDetected"), std::string::npos);
 
@@ -389,7 +386,6 @@ TEST_F(Daemon, CancelAJobWithCtrlCAndJobsStayReadable) {
   DaemonProcess d(bus, config(), state());
   ASSERT_TRUE(d.waitReady()) << d.log();
   // A slow baseline job, interrupted like Ctrl-C.
-  TempDir io;
   std::atomic<int> rc{-99};
   std::string err;
   std::thread client([&] {
@@ -404,11 +400,10 @@ TEST_F(Daemon, CancelAJobWithCtrlCAndJobsStayReadable) {
   EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
   EXPECT_FALSE(std::filesystem::exists(state() / "baselines.json"));
   // The finished job is still there to read, with its state.
-  const auto objs = run({"/usr/bin/busctl", "--address=" + bus.address(), "get-property", "org.giflab.Perf1",
-                         "/org/giflab/Perf1/job/1", "org.giflab.Perf1.Job", "State"});
+  const auto objs = busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1/job/1", "org.giflab.Perf1.Job", "State"});
   EXPECT_EQ(objs.out, "s \"cancelled\"\n") << objs.err;
-  const auto managed = run({"/usr/bin/busctl", "--address=" + bus.address(), "call", "org.giflab.Perf1",
-                            "/org/giflab/Perf1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"});
+  const auto managed = busctl(bus, {"call", "org.giflab.Perf1", "/org/giflab/Perf1", "org.freedesktop.DBus.ObjectManager",
+                                    "GetManagedObjects"});
   EXPECT_NE(managed.out.find("/org/giflab/Perf1/job/1"), std::string::npos) << managed.out;
   // No workload left running.
   EXPECT_NE(run({"/usr/bin/pgrep", "-f", "giflab-test-workload --sleep-file " + sleepFile().string()}).exitCode, 0);
@@ -422,17 +417,13 @@ TEST_F(Daemon, JobsQueueOneAtATimeAndAQueuedJobCancelsAtOnce) {
   writeConfig(false);
   DaemonProcess d(bus, config(), state());
   ASSERT_TRUE(d.waitReady()) << d.log();
-  auto busctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/busctl", "--address=" + bus.address()});
-    return run(args);
-  };
   auto create = [&] {
-    return busctl({"call", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager", "CreateBaselines",
+    return busctl(bus, {"call", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager", "CreateBaselines",
                    "asu", "0", "3"})
         .out;
   };
   auto jobState = [&](int job) {
-    return busctl({"get-property", "org.giflab.Perf1", "/org/giflab/Perf1/job/" + std::to_string(job),
+    return busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1/job/" + std::to_string(job),
                    "org.giflab.Perf1.Job", "State"})
         .out;
   };
@@ -443,7 +434,7 @@ TEST_F(Daemon, JobsQueueOneAtATimeAndAQueuedJobCancelsAtOnce) {
   EXPECT_EQ(jobState(2), "s \"queued\"\n");
   EXPECT_EQ(jobState(3), "s \"queued\"\n");
 
-  const auto cancel = busctl({"call", "org.giflab.Perf1", "/org/giflab/Perf1/job/3", "org.giflab.Perf1.Job", "Cancel"});
+  const auto cancel = busctl(bus, {"call", "org.giflab.Perf1", "/org/giflab/Perf1/job/3", "org.giflab.Perf1.Job", "Cancel"});
   EXPECT_EQ(cancel.exitCode, 0) << cancel.err;
   EXPECT_EQ(jobState(3), "s \"cancelled\"\n");
   EXPECT_EQ(jobState(1), "s \"running\"\n");

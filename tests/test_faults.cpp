@@ -47,7 +47,6 @@ class Faults : public ::testing::Test {
   }
 };
 
-
 }  // namespace
 
 TEST_F(Faults, KilledAtRandomMomentsTwoHundredTimesNoCorruptFileNoLostRecord) {
