@@ -95,6 +95,16 @@ class SpawnedGroup {
   bool reaped_ = false;
 };
 
+// What to do about a command that could not be started.
+const char* execHint(int execErrno) {
+  switch (execErrno) {
+    case ENOENT: return " (is it installed and on PATH?)";
+    case EACCES: return " (is it executable, and may this user run it?)";
+    case ENOEXEC: return " (a script needs a #! line, or name its interpreter first in the command)";
+  }
+  return "";
+}
+
 void appendTail(std::string& tail, const char* data, size_t n) {
   tail.append(data, n);
   if (tail.size() > 2 * kStderrTailBytes) tail.erase(0, tail.size() - kStderrTailBytes);
@@ -145,8 +155,7 @@ std::string CommandOutcome::describeFailure(const std::string& program, double t
   std::ostringstream os;
   if (cancelled) os << program << " was cancelled";
   else if (timedOut) os << program << " timed out after " << timeout << " s and was killed";
-  else if (execErrno) os << "cannot run " << program << ": " << std::strerror(execErrno)
-                         << (execErrno == ENOENT ? " (is it installed and on PATH?)" : "");
+  else if (execErrno) os << "cannot run " << program << ": " << std::strerror(execErrno) << execHint(execErrno);
   else if (signal) os << program << " was killed by signal " << signal << " (" << ::strsignal(signal) << ")";
   else os << program << " failed with exit code " << exitCode;
   if (!stderrTail.empty() && !execErrno) {

@@ -69,6 +69,18 @@ TEST(Runner, ReportsAMissingProgram) {
   EXPECT_NE(d.find("installed"), std::string::npos) << d;
 }
 
+TEST(Runner, AScriptWithoutAnInterpreterLineSaysWhatToDo) {
+  // Run without a shell, as the contract says: no /bin/sh fallback.
+  TempDir tmp;
+  const auto script = tmp / "no-shebang";
+  writeFile(script, "echo hello\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  const auto r = runCommand({script.string()}, 10s);
+  EXPECT_EQ(r.execErrno, ENOEXEC);
+  const std::string d = r.describeFailure(script.string(), 10);
+  EXPECT_NE(d.find("#! line"), std::string::npos) << d;
+}
+
 TEST(Runner, TimeoutKillsTheWholeProcessGroup) {
   TempDir tmp;
   // The workload leaves a child that would sleep for 30 s in its group.
