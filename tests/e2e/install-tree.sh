@@ -34,15 +34,18 @@ check "bash completion loads" "bash -c 'source /usr/share/bash-completion/bash_c
 # systemd-analyze verify exits 0 on unknown keys: any stderr is a failure.
 # It wants the ExecStart binary and man pages in place, so the installed
 # files are bound over the real paths in a private mount namespace.
-if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+# A namespace that cannot be made is a failure, not an empty (passing) stderr.
+if [ "$(id -u)" -eq 0 ]; then
   unit="$dest/lib/systemd/system/giflab-perfd.service"
+  verify_rc=0
   verify_err=$(unshare -m sh -c "
-    mount -t tmpfs none /usr/libexec 2>/dev/null || exit 90
-    mkdir -p /usr/libexec/giflab-perfd && cp '$dest/usr/libexec/giflab-perfd/giflab-perfd' /usr/libexec/giflab-perfd/
-    MANPATH='$dest/usr/share/man' systemd-analyze verify '$unit' 2>&1 >/dev/null" ) || true
-  check "systemd-analyze verify prints nothing on stderr" "[ -z \"\$verify_err\" ] || { echo \"\$verify_err\"; false; }"
+    mount -t tmpfs none /usr/libexec || exit 90
+    mkdir -p /usr/libexec/giflab-perfd && cp '$dest/usr/libexec/giflab-perfd/giflab-perfd' /usr/libexec/giflab-perfd/ || exit 91
+    MANPATH='$dest/usr/share/man' systemd-analyze verify '$unit' 2>&1 >/dev/null; exit 0" 2>&1) || verify_rc=$?
+  check "the mount namespace for verify was made (unshare/mount exit $verify_rc)" "[ $verify_rc -eq 0 ] || { echo \"\$verify_err\"; false; }"
+  check "systemd-analyze verify prints nothing on stderr" "[ $verify_rc -eq 0 ] && [ -z \"\$verify_err\" ] || { echo \"\$verify_err\"; false; }"
 else
-  echo "skip: verify needs root for a mount namespace"
+  echo "SKIP: verify needs root for a mount namespace"; exit 77
 fi
 exposure=$(systemd-analyze security --offline=true "$src/systemd/giflab-perfd.service" 2>/dev/null |
            sed -n 's/.*Overall exposure level for giflab-perfd.service: \([0-9.]*\).*/\1/p')
