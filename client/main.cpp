@@ -1,6 +1,7 @@
 // giflab-perfctl: command-line parsing only. CLI11 lives in this one
 // translation unit (it is slow to compile); the work happens behind Backend.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -10,7 +11,9 @@
 #include "client/local_backend.hpp"
 #include "client/render.hpp"
 #include "client/terminal.hpp"
+#include "common/baseline.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/version.hpp"
 
 namespace giflab::cli {
@@ -44,6 +47,24 @@ struct GlobalOptions {
   bool system = false, user = false, local = false, json = false, noColor = false;
   std::string address, config, stateDir;
 };
+
+// "--threshold 0.2": a fraction above 0 and at most 10, said plainly otherwise.
+double parseThreshold(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value))
+    throw Error(ErrorKind::InvalidArgument,
+                "--threshold \"" + shortened(text) + "\" is not a number; give a fraction such as 0.15 (15 %)");
+  if (!(value > 0 && value <= 10))
+    throw Error(ErrorKind::InvalidArgument, "--threshold " + shortened(text) +
+                                                " is out of range; give a fraction above 0 and at most 10 (0.15 means 15 %)");
+  return value;
+}
 
 // Arguments from the command line may be any bytes: never let them stop the output.
 void printJson(const json& j) {
@@ -111,13 +132,13 @@ int main(int argc, char** argv) {
 
   CheckOptions co;
   std::optional<double> threshold;
+  std::string thresholdText;
   auto* ci = app.add_subcommand("ci", "CI regression check; 'gate' fails the build on a regression");
   ci->require_subcommand(1);
   auto* ciCheck = ci->add_subcommand("check", "Measure and compare with the baselines; report only");
   auto* ciGate = ci->add_subcommand("gate", "As check, exit 1 on a regression above the threshold");
   for (auto* c : {ciCheck, ciGate}) {
-    c->add_option("--threshold", threshold, "Regression fraction that fails (default ci_regression_threshold)")
-        ->check(CLI::Range(0.0001, 10.0));
+    c->add_option("--threshold", thresholdText, "Regression fraction that fails (default ci_regression_threshold)");
     c->add_option("--scenario", co.scenarios, "Only this scenario (repeatable)");
   }
 
@@ -183,6 +204,8 @@ int main(int argc, char** argv) {
       doc = backend->status(verbose);
       g.json ? printJson(doc) : renderStatus(doc, verbose);
     } else if (*bCreate || *bUpdate) {
+      // Refused here as --local refuses it: 0 would mean "the scenario's own count" on the bus.
+      if (iterations) requireBaselineIterations(*iterations);
       doc = *bCreate ? backend->baselineCreate(scenarios, iterations, progress)
                      : backend->baselineUpdate(scenarios, iterations, progress);
       bar.finish();
@@ -213,6 +236,7 @@ int main(int argc, char** argv) {
       rc = r == "failed" ? kRegression : r == "error" ? kError : kOk;
     } else if (*ciCheck || *ciGate) {
       co.action = *ciGate ? "gate" : "check";
+      if (!thresholdText.empty()) threshold = parseThreshold(thresholdText);
       co.threshold = threshold;
       doc = backend->ci(co, progress);
       bar.finish();

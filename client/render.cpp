@@ -1,5 +1,7 @@
 #include "client/render.hpp"
 
+#include <sstream>
+
 #include <cstdio>
 #include <string>
 
@@ -53,6 +55,15 @@ void renderStatus(const json& s, bool verbose) {
     std::printf("  last cycle: %s\n", monitor["last_cycle"].get<std::string>().c_str());
   if (monitor.contains("next_cycle") && monitor["next_cycle"].is_string())
     std::printf("  next cycle: %s\n", monitor["next_cycle"].get<std::string>().c_str());
+  if (monitor.contains("failing") && monitor["failing"].is_object()) {
+    const json& f = monitor["failing"];
+    std::printf("  %s\n", Style::paint("cycles are failing since " + f.value("since", "?") + " (" +
+                                          std::to_string(f.value("failures", 0)) + " in a row):",
+                                      Color::Red)
+                              .c_str());
+    std::istringstream lines(f.value("error", ""));
+    for (std::string l; std::getline(lines, l);) std::printf("    %s\n", l.c_str());
+  }
   std::printf("  threshold:  %s at %s confidence\n", formatPercent(s.value("regression_threshold", 0.0)).c_str(),
               formatPercent(s.value("confidence_level", 0.0)).c_str());
   if (verbose) {

@@ -37,6 +37,37 @@ FileLock::FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_C
 
 FileLock::~FileLock() { ::close(fd_); }
 
+std::string describeNonRegular(const fs::file_status& status) {
+  switch (status.type()) {
+    case fs::file_type::directory: return "is a directory";
+    case fs::file_type::character: return "is a character device (not a regular file)";
+    case fs::file_type::block: return "is a block device (not a regular file)";
+    case fs::file_type::fifo: return "is a named pipe (not a regular file)";
+    case fs::file_type::socket: return "is a socket (not a regular file)";
+    default: return "is not a regular file";
+  }
+}
+
+size_t removeStaleTemporaryFiles(const fs::path& dir, const std::vector<std::string>& names,
+                                 std::chrono::seconds minAge) {
+  size_t removed = 0;
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string f = it->path().filename().string();
+    for (const auto& name : names) {
+      // mkostemp's six characters after ".NAME."
+      const std::string prefix = "." + name + ".";
+      if (f.size() != prefix.size() + 6 || f.compare(0, prefix.size(), prefix) != 0) continue;
+      std::error_code e;
+      const auto written = fs::last_write_time(it->path(), e);
+      if (e || now - written < minAge || !it->is_regular_file(e)) continue;
+      if (fs::remove(it->path(), e)) ++removed;
+    }
+  }
+  return removed;
+}
+
 void ensureDirectory(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -1,6 +1,8 @@
 #include "common/baseline.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,11 +11,89 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/stats.hpp"
+#include "common/text.hpp"
 #include "common/timeutil.hpp"
 
 namespace giflab {
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+void requireBaselineIterations(long long n) {
+  if (n < 0)
+    throw Error(ErrorKind::InvalidArgument, "--iterations " + std::to_string(n) +
+                                                " is negative; give the number of measured runs, 3 or more");
+  if (n < kMinBaselineSamples)
+    throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: --iterations " + std::to_string(n) +
+                                                    " is below the minimum of 3; use --iterations 3 or more");
+  if (n > kMaxIterations)
+    throw Error(ErrorKind::InvalidArgument, "--iterations " + std::to_string(n) + " is more than the most, " +
+                                                std::to_string(kMaxIterations) + "; use 3 to 1000");
+}
+
+namespace {
+
+// Checks one stored baseline against what a measurement can produce; the
+// message names the field by its path in the file.
+class BaselineChecker {
+ public:
+  BaselineChecker(const json& entry, std::string path) : entry_(entry), path_(std::move(path)) {}
+
+  void check() const {
+    if (!entry_.is_object()) fail("", "expected an object");
+    const json& samples = field("samples");
+    const size_t n = sampleList(samples, "processing_time", "samples.processing_time", true);
+    if (sampleList(samples, "memory_usage", "samples.memory_usage", false) != n)
+      fail("samples.memory_usage", "holds a different number of samples than samples.processing_time");
+    value("mean_processing_time", true, true);
+    value("std_processing_time", true, false);
+    value("mean_memory_usage", false, false);
+    value("std_memory_usage", false, false);
+    const json& count = field("sample_count");
+    if (!count.is_number_integer() || count.get<long long>() != static_cast<long long>(n))
+      fail("sample_count", count.dump() + " does not match the " + std::to_string(n) + " samples");
+    const json& updated = field("last_updated");
+    const auto t = updated.is_string() ? parseIso8601(updated.get<std::string>()) : std::nullopt;
+    if (!t) fail("last_updated", "expected an ISO-8601 time, got " + shortened(updated.dump()));
+    if (*t > std::chrono::system_clock::now() + std::chrono::hours(24))
+      fail("last_updated", updated.get<std::string>() + " is in the future");
+    if (*t < *parseIso8601("2000-01-01T00:00:00Z"))
+      fail("last_updated", updated.get<std::string>() + " is before any measurement of this program");
+  }
+
+ private:
+  const json& field(const std::string& key) const {
+    if (!entry_.contains(key)) fail(key, "missing");
+    return entry_.at(key);
+  }
+  size_t sampleList(const json& samples, const std::string& key, const std::string& where, bool isTime) const {
+    if (!samples.is_object() || !samples.contains(key) || !samples.at(key).is_array()) fail(where, "expected a list of numbers");
+    const json& list = samples.at(key);
+    if (list.size() < static_cast<size_t>(kMinBaselineSamples))
+      fail(where, "holds " + std::to_string(list.size()) + " samples; a baseline has at least 3");
+    for (size_t i = 0; i < list.size(); ++i) checkNumber(list[i], where + "[" + std::to_string(i) + "]", isTime, isTime);
+    return list.size();
+  }
+  void value(const std::string& key, bool isTime, bool positive) const {
+    checkNumber(field(key), key, isTime, positive);
+  }
+  void checkNumber(const json& v, const std::string& where, bool isTime, bool positive) const {
+    const double max = isTime ? kMaxSeconds : kMaxMegabytes;
+    const char* unit = isTime ? " s" : " MB";
+    if (!v.is_number()) fail(where, "expected a number, got " + shortened(v.dump()));
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d < 0 || (positive && d == 0) || d > max)
+      fail(where, v.dump() + " is not a possible " + (isTime ? "time" : "memory figure") + " (expected " +
+                      (positive ? "above 0" : "0 or more") + " and at most " + json(max).dump() + unit + ")");
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw std::runtime_error(path_ + (key.empty() ? "" : "." + key) + ": " + what);
+  }
+
+  const json& entry_;
+  std::string path_;
+};
+
+}  // namespace
 
 Baseline Baseline::fromSamples(const std::string& scenario, std::vector<double> times, std::vector<double> memory,
                                double confidence, const Fingerprint& fp) {
@@ -94,6 +174,7 @@ std::map<std::string, Baseline> BaselineStore::load() const {
   try {
     const json doc = json::parse(ss.str());
     for (const auto& [name, value] : doc.at("baselines").items()) {
+      BaselineChecker(value, "baselines." + shortened(name)).check();
       Baseline b = value.get<Baseline>();
       if (b.scenario_name != name) throw std::runtime_error("entry " + name + " names scenario " + b.scenario_name);
       out.emplace(name, std::move(b));

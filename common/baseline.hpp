@@ -12,7 +12,18 @@
 namespace giflab {
 
 constexpr int kMinBaselineSamples = 3;
+constexpr int kMaxIterations = 1000;
 constexpr size_t kMaxBaselineSamples = 50;  // update keeps the newest this many
+
+// A measured-run count the user asked for: 3 to 1000. Below 3 throws
+// InsufficientSamples ("Insufficient samples for baseline"), a negative or
+// too large one InvalidArgument; the client checks before calling the daemon.
+void requireBaselineIterations(long long iterations);
+
+// What no measurement can produce, so a file that holds it was tampered
+// with or damaged: the limits a baselines file and history records obey.
+inline constexpr double kMaxSeconds = 1e6;        // a run of more than 11 days
+inline constexpr double kMaxMegabytes = 1e7;      // 10 TB of resident memory
 
 struct Baseline {
   std::string scenario_name;

@@ -7,9 +7,12 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace giflab {
 namespace fs = std::filesystem;
@@ -233,9 +236,13 @@ Config parseConfig(const std::string& text, const fs::path& source) {
   if (top.has("scenarios")) {
     const json& arr = top.raw("scenarios");
     if (!arr.is_array()) top.fail("scenarios", "expected a list of scenario objects", arr);
+    if (arr.size() > kMaxScenarios)
+      top.failText("scenarios", std::to_string(arr.size()) + " scenarios; at most " + std::to_string(kMaxScenarios) +
+                                    " are allowed (split the work across configs or hosts)");
+    std::set<std::string> names;
     for (size_t i = 0; i < arr.size(); ++i) {
       Scenario s = readScenario(arr[i], i, file, base);
-      if (c.findScenario(s.name))
+      if (!names.insert(s.name).second)
         top.failText("scenarios[" + std::to_string(i) + "].name",
                      "\"" + s.name + "\" is used twice; scenario names must be unique");
       c.scenarios.push_back(std::move(s));
@@ -268,15 +275,25 @@ Config parseConfig(const std::string& text, const fs::path& source) {
 }
 
 Config loadConfig(const fs::path& file) {
-  std::ifstream in(file);
+  std::error_code ec;
+  const auto status = fs::status(file, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw Error(ErrorKind::Config, file.string() + ": " + describeNonRegular(status) +
+                                       ", not a config file; pass --config FILE with a JSON file");
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw Error(ErrorKind::Config,
                 file.string() + ": cannot read the config file (" + std::string(std::strerror(errno)) +
                     "); create it or pass --config FILE");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Config c = parseConfig(ss.str(), file);
+  // Read at most one byte past the limit: a huge file is refused unread.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes)
+    throw Error(ErrorKind::Config, file.string() + ": the config file is larger than 1 MiB; at most " +
+                                       std::to_string(kMaxScenarios) + " scenarios fit the documented limits");
+  Config c = parseConfig(text, file);
   applyEnvironmentOverrides(c);
   return c;
 }

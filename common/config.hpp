@@ -9,6 +9,11 @@
 
 namespace giflab {
 
+// Documented limits: a config beyond them is refused with a message, so that
+// loading one never keeps the daemon from answering.
+inline constexpr size_t kMaxConfigBytes = 1 << 20;
+inline constexpr size_t kMaxScenarios = 1000;
+
 struct PerformanceSettings {
   bool enabled = false;
   double regression_threshold = 0.10;

@@ -56,15 +56,23 @@ std::vector<const Scenario*> Engine::selectScenarios(const std::vector<std::stri
   std::set<std::string> seen;
   for (const auto& n : names) {
     const Scenario* s = config_.findScenario(n);
-    if (!s) {
-      std::string known;
-      for (const auto& k : config_.scenarios) known += (known.empty() ? "" : ", ") + k.name;
-      throw Error(ErrorKind::UnknownScenario,
-                  "unknown scenario \"" + n + "\"; known scenarios: " + (known.empty() ? "(none)" : known));
-    }
+    if (!s) throw unknownScenario(n);
     if (seen.insert(n).second) out.push_back(s);
   }
   return out;
+}
+
+Error Engine::unknownScenario(const std::string& name) const {
+  std::string known;
+  for (const auto& k : config_.scenarios) {
+    if (known.size() > 200) {
+      known += ", ...";
+      break;
+    }
+    known += (known.empty() ? "" : ", ") + k.name;
+  }
+  return Error(ErrorKind::UnknownScenario,
+               "unknown scenario \"" + shortened(name) + "\"; known scenarios: " + (known.empty() ? "(none)" : known));
 }
 
 void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source) {
@@ -90,13 +98,7 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
 
 asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
                                                bool update, Cancellation cancel, ProgressFn progress) {
-  if (iterations && (*iterations < kMinBaselineSamples || *iterations > 1000)) {
-    if (*iterations < kMinBaselineSamples)
-      throw Error(ErrorKind::InsufficientSamples, "Insufficient samples for baseline: --iterations " +
-                                                      std::to_string(*iterations) +
-                                                      " is below the minimum of 3; use --iterations 3 or more");
-    throw Error(ErrorKind::InvalidArgument, "--iterations must be at most 1000");
-  }
+  if (iterations) requireBaselineIterations(*iterations);
   const auto scenarios = selectScenarios(names, false);
   BaselineStore store(stateDir_);
   auto baselines = store.load();  // a corrupt file stops here, before any measuring
@@ -121,7 +123,6 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
       result["errors"].push_back({{"scenario", m.scenario}, {"error", *m.error}});
       continue;
     }
-    recordHistory(m, "baseline");
     auto times = m.processingTimes();
     auto memory = m.memoryUsages();
     std::string how = "created";
@@ -153,8 +154,11 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   // Into the file as it is now, not as it was before measuring.
   if (!fresh.empty())
     store.modify([&](std::map<std::string, Baseline>& current) {
-      for (auto& [name, b] : fresh) current[name] = std::move(b);
+      for (auto& [name, b] : fresh) current[name] = b;
     });
+  // Only once the baselines exist: no "baseline" records for one that does not.
+  for (const auto& m : measured)
+    if (!m.error) recordHistory(m, "baseline");
   if (!result["errors"].empty() && result["baselines"].empty()) {
     std::string msg;
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
@@ -201,8 +205,12 @@ json Engine::clearBaselines(const std::vector<std::string>& names) {
     return {{"cleared", cleared}};
   }
   for (const auto& n : names)
-    if (!isValidScenarioName(n)) throw Error(ErrorKind::InvalidArgument, "\"" + n + "\" is not a scenario name");
+    if (!isValidScenarioName(n))
+      throw Error(ErrorKind::InvalidArgument, "\"" + shortened(n) + "\" is not a scenario name");
   store.modify([&](std::map<std::string, Baseline>& baselines) {
+    // A scenario that left the config may still have a baseline to clear.
+    for (const auto& n : names)
+      if (!config_.findScenario(n) && !baselines.count(n)) throw unknownScenario(n);
     for (const auto& n : names)
       if (baselines.erase(n)) cleared.push_back(n);
   });
@@ -399,7 +407,11 @@ json Engine::status(bool verbose) const {
   }
   std::map<std::string, HistoryPoint> last;
   const auto stats = HistoryStore(stateDir_, config_.performance.max_history_days)
-                         .read({}, [&](const HistoryPoint& p) { last[p.scenario] = p; });
+                         .read({}, [&](const HistoryPoint& p) {
+                           // The newest by time: lines need not be in time order.
+                           auto it = last.find(p.scenario);
+                           if (it == last.end() || p.time >= it->second.time) last[p.scenario] = p;
+                         });
   json scenarios = json::array();
   for (const auto& s : config_.scenarios) {
     json item = {{"name", s.name}, {"description", s.description}, {"monitored", s.monitored},
@@ -425,6 +437,7 @@ json Engine::status(bool verbose) const {
   out["scenarios"] = scenarios;
   out["baselines"] = baselines.size();
   out["history_records"] = stats.records;
+  out["history_skipped_lines"] = stats.skipped;
   const AlertState alerts = AlertStore(stateDir_).load();
   out["open_regressions"] = alerts.open;
   if (verbose) out["pending_regressions"] = alerts.pending;
@@ -470,7 +483,7 @@ json Engine::history(const HistoryQuery& q) const {
   if (q.days < 1 || q.days > 3650) throw Error(ErrorKind::InvalidArgument, "--days must be from 1 to 3650");
   if (q.metric) requireMetricName(*q.metric);
   if (q.scenario && !isValidScenarioName(*q.scenario))
-    throw Error(ErrorKind::InvalidArgument, "\"" + *q.scenario + "\" is not a scenario name");
+    throw Error(ErrorKind::InvalidArgument, "\"" + shortened(*q.scenario) + "\" is not a scenario name");
   HistoryFilter filter;
   filter.scenario = q.scenario;
   filter.since = std::chrono::system_clock::now() - std::chrono::hours(24) * q.days;
@@ -487,6 +500,15 @@ json Engine::history(const HistoryQuery& q) const {
     if (wantSeries) series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
   });
   for (auto& [name, s] : series) s.finish();
+  // A scenario that left the config still has its history; one that never
+  // had any is a typo.
+  if (q.scenario && count == 0 && !config_.findScenario(*q.scenario)) {
+    HistoryFilter any;
+    any.scenario = q.scenario;
+    uint64_t ever = 0;
+    HistoryStore(stateDir_, config_.performance.max_history_days).read(any, [&](const HistoryPoint&) { ++ever; });
+    if (ever == 0) throw unknownScenario(*q.scenario);
+  }
   json records = json::array();
   for (const auto& p : newest) {
     json r = {{"timestamp", p.timestamp}, {"scenario", p.scenario}};
@@ -526,12 +548,21 @@ json Engine::history(const HistoryQuery& q) const {
 json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>& metric) {
   if (metric) requireMetricName(*metric);
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec))
+  const auto type = fs::status(file, ec);
+  if (!fs::exists(type))
     throw Error(ErrorKind::InvalidArgument, file.string() + ": no such file; give a JSON Lines file of history records");
+  if (!fs::is_regular_file(type))
+    throw Error(ErrorKind::InvalidArgument,
+                file.string() + " " + describeNonRegular(type) + "; give a JSON Lines file of history records");
   std::map<std::string, SeriesAccumulator> series;
   const auto rs = readHistoryFile(file, {}, [&](const HistoryPoint& p) {
     series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
   });
+  if (rs.records == 0)
+    throw Error(ErrorKind::InvalidArgument,
+                "no history records in " + file.string() + " (" + std::to_string(rs.skipped) +
+                    " damaged lines skipped); each line must be a JSON object with timestamp, scenario, "
+                    "processing_time and memory_usage");
   json results = json::array();
   for (auto& [name, s] : series) {
     s.finish();

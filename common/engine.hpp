@@ -15,6 +15,7 @@
 
 #include "common/cancellation.hpp"
 #include "common/config.hpp"
+#include "common/error.hpp"
 #include "common/scenario_runner.hpp"
 
 namespace giflab {
@@ -68,6 +69,7 @@ class Engine {
   asio::awaitable<nlohmann::json> measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
                                                    bool update, Cancellation cancel, ProgressFn progress);
   void recordHistory(const ScenarioMeasurement& m, const std::string& source);
+  Error unknownScenario(const std::string& name) const;
 
   Config config_;
   std::filesystem::path stateDir_;

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/text.hpp"
+
 namespace giflab {
 
 enum class ErrorKind {
@@ -24,10 +26,12 @@ enum class ErrorKind {
 // The name used after "org.giflab.Perf1.Error." on the bus.
 const char* errorKindName(ErrorKind kind) noexcept;
 
+// Its message is always printable(): valid UTF-8 for D-Bus, JSON and the
+// journal, with no control character a terminal would act on, whatever
+// bytes went into it (a workload's stderr, a file name, config text).
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message)
-      : std::runtime_error(message), kind_(kind) {}
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(printable(message)), kind_(kind) {}
   ErrorKind kind() const noexcept { return kind_; }
 
  private:

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/text.hpp"
+
 namespace giflab {
 
 namespace {
@@ -33,6 +35,10 @@ Fingerprint Fingerprint::current() {
   const std::string load = firstLine("/proc/loadavg");
   if (!load.empty()) f.load1 = std::strtod(load.c_str(), nullptr);
   f.governor = firstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  // From the kernel, but shown on terminals and sent on D-Bus: made safe.
+  f.cpuModel = shortened(f.cpuModel, 200);
+  f.kernel = shortened(f.kernel, 200);
+  f.governor = shortened(f.governor, 64);
   return f;
 }
 
@@ -55,11 +61,11 @@ void to_json(nlohmann::json& j, const Fingerprint& f) {
 }
 
 void from_json(const nlohmann::json& j, Fingerprint& f) {
-  f.cpuModel = j.value("cpu_model", "");
+  f.cpuModel = shortened(j.value("cpu_model", ""), 200);
   f.cores = j.value("cores", 0);
-  f.kernel = j.value("kernel", "");
+  f.kernel = shortened(j.value("kernel", ""), 200);
   f.load1 = j.value("load1", 0.0);
-  f.governor = j.value("governor", "");
+  f.governor = shortened(j.value("governor", ""), 64);
 }
 
 }  // namespace giflab

@@ -6,13 +6,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 #include <vector>
 
 #include "common/atomic_file.hpp"
+#include "common/baseline.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace giflab {
 namespace fs = std::filesystem;
@@ -20,6 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
+constexpr size_t kMaxScenarioBytes = 256;  // analyze reads other tools' ids, longer than our names
 
 [[noreturn]] void storageError(const std::string& what, const fs::path& p, int err) { throwStorageError(what, p, err); }
 
@@ -49,6 +53,18 @@ void writeAll(int fd, const char* p, size_t n, const fs::path& path) {
   }
 }
 
+// A record's values as a measurement can make them: a printable scenario
+// name, times and memory from 0 to the baselines' limits, and a timestamp
+// from 2000 up to a day ahead of this machine's clock.
+bool plausible(SysTime time, std::string_view scenario, double pt, double mem) {
+  static const SysTime earliest = *parseIso8601("2000-01-01T00:00:00Z");
+  if (time < earliest || time > std::chrono::system_clock::now() + std::chrono::hours(24)) return false;
+  if (scenario.empty() || scenario.size() > kMaxScenarioBytes || !isPrintable(scenario) ||
+      scenario.find_first_of("\n\t") != std::string_view::npos)
+    return false;
+  return std::isfinite(pt) && std::isfinite(mem) && pt >= 0 && mem >= 0 && pt <= kMaxSeconds && mem <= kMaxMegabytes;
+}
+
 bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len, size_t capacity,
                const HistoryFilter& filter, HistoryPoint& out, bool& matched) {
   using namespace simdjson;
@@ -61,12 +77,14 @@ bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len,
   double pt = 0, mem = 0;
   if (obj.find_field_unordered("timestamp").get_string().get(ts)) return false;
   if (obj.find_field_unordered("scenario").get_string().get(scenario)) return false;
-  if (filter.scenario && scenario != *filter.scenario) return true;
   auto time = parseIso8601(ts);
   if (!time) return false;
-  if (filter.since && *time < *filter.since) return true;
   if (obj.find_field_unordered("processing_time").get_double().get(pt)) return false;
   if (obj.find_field_unordered("memory_usage").get_double().get(mem)) return false;
+  // What no measurement can produce is damage, like a torn line, whatever the filter.
+  if (!plausible(*time, scenario, pt, mem)) return false;
+  if (filter.scenario && scenario != *filter.scenario) return true;
+  if (filter.since && *time < *filter.since) return true;
   out.time = *time;
   out.timestamp.assign(ts);
   out.scenario.assign(scenario);
@@ -170,8 +188,16 @@ void HistoryStore::append(const nlohmann::json& record) {
     if (rfd.get() >= 0 && ::pread(rfd.get(), &last, 1, st.st_size - 1) == 1 && last != '\n')
       writeAll(fd.get(), "\n", 1, path_);
   }
-  writeAll(fd.get(), line.data(), line.size(), path_);
-  if (sync_ && ::fdatasync(fd.get()) != 0) storageError("cannot flush", path_, errno);
+  // The whole record or nothing: a short write (a full disk) is cut back off,
+  // so that no partial line is left in the middle of the file once space returns.
+  const off_t before = ::lseek(fd.get(), 0, SEEK_END);
+  try {
+    writeAll(fd.get(), line.data(), line.size(), path_);
+    if (sync_ && ::fdatasync(fd.get()) != 0) storageError("cannot flush", path_, errno);
+  } catch (const Error&) {
+    if (before >= 0 && ::ftruncate(fd.get(), before) == 0 && sync_) ::fdatasync(fd.get());
+    throw;
+  }
 }
 
 uint64_t HistoryStore::removeExpired() {

@@ -4,6 +4,7 @@
 
 #include "common/baseline.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace giflab::daemon {
 
@@ -16,7 +17,7 @@ void checkScenarioNames(const Engine& engine, const std::vector<std::string>& na
   if (names.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
   for (const auto& n : names)
     if (!isValidScenarioName(n))
-      throw Error(ErrorKind::InvalidArgument, "\"" + n.substr(0, 80) +
+      throw Error(ErrorKind::InvalidArgument, "\"" + shortened(n) +
                                                   "\" is not a scenario name (1 to 64 letters, digits, '_', '.', '-')");
   engine.selectScenarios(names, monitoredOnly);  // unknown names fail here, before any job
 }
@@ -51,7 +52,7 @@ HistoryQuery checkHistoryArguments(const std::string& scenario, const std::strin
                                                 std::to_string(std::max(scenario.size(), metric.size())) + " bytes");
   if (days > 3650) throw Error(ErrorKind::InvalidArgument, "days must be from 1 to 3650");
   if (!scenario.empty() && !isValidScenarioName(scenario))
-    throw Error(ErrorKind::InvalidArgument, "\"" + scenario.substr(0, 80) + "\" is not a scenario name");
+    throw Error(ErrorKind::InvalidArgument, "\"" + shortened(scenario) + "\" is not a scenario name");
   if (!metric.empty()) requireMetricName(metric);
   HistoryQuery q;
   if (!scenario.empty()) q.scenario = scenario;

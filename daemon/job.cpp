@@ -1,5 +1,8 @@
 #include "daemon/job.hpp"
 
+#include "common/text.hpp"
+#include "daemon/emit.hpp"
+
 namespace giflab::daemon {
 
 const char* jobStateName(JobState s) {
@@ -22,16 +25,18 @@ Job::Job(sdbus::IConnection& connection, uint32_t id, std::string kind, uid_t ow
       owner_(owner),
       onCancel_(std::move(onCancel)) {
   registerAdaptor();
-  emitInterfacesAddedSignal({org::giflab::Perf1::Job_adaptor::INTERFACE_NAME});
+  emitSafely("InterfacesAdded", [&] { emitInterfacesAddedSignal({org::giflab::Perf1::Job_adaptor::INTERFACE_NAME}); });
 }
 
 Job::~Job() {
-  emitInterfacesRemovedSignal({org::giflab::Perf1::Job_adaptor::INTERFACE_NAME});
+  emitSafely("InterfacesRemoved",
+             [&] { emitInterfacesRemovedSignal({org::giflab::Perf1::Job_adaptor::INTERFACE_NAME}); });
   unregisterAdaptor();
 }
 
 void Job::changed(const std::vector<std::string>& properties) {
-  emitPropertiesChangedSignal(org::giflab::Perf1::Job_adaptor::INTERFACE_NAME, properties);
+  emitSafely("a job's PropertiesChanged",
+             [&] { emitPropertiesChangedSignal(org::giflab::Perf1::Job_adaptor::INTERFACE_NAME, properties); });
 }
 
 void Job::Cancel() {
@@ -48,7 +53,7 @@ void Job::markRunning() {
 void Job::setProgress(double fraction, const std::string& message) {
   if (finished()) return;
   progress_ = fraction;
-  message_ = message;
+  message_ = printable(message);
   changed({"Progress", "Message"});
 }
 
@@ -65,7 +70,7 @@ void Job::fail(JobState state, const std::string& errorName, const std::string& 
   state_ = state;
   message_ = state == JobState::Cancelled ? "cancelled" : "failed";
   errorName_ = errorName;
-  errorMessage_ = message;
+  errorMessage_ = printable(message);
   finishedAt_ = std::chrono::steady_clock::now();
   changed({"State", "Message", "ErrorName", "ErrorMessage"});
 }

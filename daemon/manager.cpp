@@ -18,6 +18,7 @@
 #include "common/version.hpp"
 #include "daemon/arguments.hpp"
 #include "daemon/authorizer.hpp"
+#include "daemon/emit.hpp"
 #include "daemon/journal.hpp"
 
 namespace giflab::daemon {
@@ -112,7 +113,8 @@ Manager::~Manager() {
 }
 
 void Manager::propertiesChanged(const std::vector<std::string>& names) {
-  emitPropertiesChangedSignal(org::giflab::Perf1::Manager_adaptor::INTERFACE_NAME, names);
+  emitSafely("the manager's PropertiesChanged",
+             [&] { emitPropertiesChangedSignal(org::giflab::Perf1::Manager_adaptor::INTERFACE_NAME, names); });
   loop_.kick();
   if (hooks_.statusLine) hooks_.statusLine(statusLine());
 }
@@ -173,7 +175,8 @@ uid_t Manager::requireAdmin(const std::string& action) {
 // ---- jobs -----------------------------------------------------------------
 
 sdbus::ObjectPath Manager::submit(const std::string& kind, uid_t owner, JobWork work,
-                                  std::function<void(const JobOutcome&)> onSuccess, std::function<void()> onEnd) {
+                                  std::function<void(const JobOutcome&)> onSuccess,
+                                  std::function<void(const std::string&)> onEnd) {
   if (shuttingDown_) throw Error(ErrorKind::Busy, "giflab-perfd is stopping; try again once it has restarted");
   size_t unfinished = 0;
   for (const auto& [id, j] : jobs_) unfinished += !j->finished();
@@ -222,25 +225,30 @@ void Manager::endJob(uint32_t id, std::exception_ptr error, JobOutcome outcome) 
   QueuedJob ended = std::move(*running_);
   running_.reset();
   runningJobLine_.clear();
+  std::string failure;  // why it failed; empty when it succeeded or was cancelled
   try {
     if (error) std::rethrow_exception(error);
     if (ended.onSuccess) ended.onSuccess(outcome);
     if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->finished()) {
-      it->second->succeed(outcome.result.dump());
+      // Every string in it was made valid UTF-8 where it entered; should one
+      // have slipped through, it is replaced rather than failing the job.
+      it->second->succeed(outcome.result.dump(-1, ' ', false, json::error_handler_t::replace));
       ++jobChanges_;
       scheduleSweep();
-      emitJobFinished(it->second->path(), "succeeded");
+      emitSafely("JobFinished", [&] { emitJobFinished(it->second->path(), "succeeded"); });
       if (metrics_) metrics_->recordJob(it->second->kind(), "succeeded");
       if (it->second->kind().rfind("baseline-", 0) == 0) refreshBaselineMetrics();
       spdlog::info("Job {} succeeded", id);
     }
   } catch (const Error& e) {
     const bool cancelled = e.kind() == ErrorKind::Cancelled;
+    if (!cancelled) failure = e.what();
     finishJob(id, cancelled ? JobState::Cancelled : JobState::Failed, busErrorName(e.kind()), e.what());
   } catch (const std::exception& e) {
-    finishJob(id, JobState::Failed, busErrorName(ErrorKind::Internal), e.what());
+    failure = printable(e.what());
+    finishJob(id, JobState::Failed, busErrorName(ErrorKind::Internal), failure);
   }
-  if (ended.onEnd) ended.onEnd();
+  if (ended.onEnd) ended.onEnd(failure);
   if (hooks_.statusLine) hooks_.statusLine(statusLine());
   loop_.kick();
   if (shuttingDown_) {
@@ -256,7 +264,7 @@ void Manager::finishJob(uint32_t id, JobState state, const std::string& errorNam
   it->second->fail(state, errorName, message);
   ++jobChanges_;
   scheduleSweep();
-  emitJobFinished(it->second->path(), jobStateName(state));
+  emitSafely("JobFinished", [&] { emitJobFinished(it->second->path(), jobStateName(state)); });
   if (metrics_) metrics_->recordJob(it->second->kind(), jobStateName(state));
   if (state == JobState::Cancelled) spdlog::info("Job {} cancelled", id);
   else spdlog::warn("Job {} failed: {}", id, message);
@@ -277,7 +285,7 @@ void Manager::onCancelRequest(Job& job, uid_t caller) {
     auto onEnd = std::move(queued->onEnd);
     queue_.erase(queued);
     finishJob(job.id(), JobState::Cancelled, busErrorName(ErrorKind::Cancelled), "cancelled before it started");
-    if (onEnd) onEnd();
+    if (onEnd) onEnd("");
   });
 }
 
@@ -409,15 +417,20 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
       metrics_->recordCycle(o.result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (o.result.value("overall_result", "") == "no_baselines")
       spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
+    cycleScenarioErrors_.clear();
     for (const auto& s : o.result.value("scenarios_tested", json::array()))
-      if (s.value("status", "") == "error") spdlog::error("{}", s.value("error", ""));
+      if (s.value("status", "") == "error") {
+        spdlog::error("{}", s.value("error", ""));
+        cycleScenarioErrors_ += (cycleScenarioErrors_.empty() ? "" : "\n") + s.value("error", "");
+      }
     if (o.alerts) alerts_ = *o.alerts;
     if (metrics_) metrics_->setOpenRegressions(alerts_.open);
     publish(o.events);
     propertiesChanged({"OpenRegressions"});
   };
-  auto onEnd = [this, started] {
+  auto onEnd = [this, started](const std::string& failure) {
     cycleInFlight_ = false;
+    noteCycleOutcome(failure.empty() ? std::exchange(cycleScenarioErrors_, {}) : failure);
     lastCycle_ = nowIso8601();
     propertiesChanged({"LastCycle"});
     const auto interval = std::chrono::seconds(engine_->config().performance.monitoring_interval);
@@ -425,6 +438,17 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
     scheduleNextCycle(elapsed >= interval ? std::chrono::steady_clock::duration(0) : interval - elapsed);
   };
   return submit("cycle", owner, std::move(work), onSuccess, onEnd);
+}
+
+void Manager::noteCycleOutcome(const std::string& failure) {
+  if (failure.empty()) {
+    if (failing_) spdlog::info("Monitoring cycles work again after {} failed", failing_->count);
+    failing_.reset();
+    return;
+  }
+  if (!failing_) failing_ = CycleFailures{nowIso8601(), 0, ""};
+  ++failing_->count;
+  failing_->error = failure;
 }
 
 void Manager::publish(const std::vector<AlertEvent>& events) {
@@ -437,10 +461,11 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
                                                     {"timestamp", sdbus::Variant(ev.timestamp)},
                                                     {"since", sdbus::Variant(e.since)}};
       if (!e.began.empty()) details.emplace("began", sdbus::Variant(e.began));
-      emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details);
+      emitSafely("RegressionDetected",
+                 [&] { emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details); });
       spdlog::warn("Regression detected: {} {} {:.1f} % ({})", e.scenario, e.metric, e.regression * 100, e.severity);
     } else {
-      emitRegressionResolved(e.scenario, e.metric);
+      emitSafely("RegressionResolved", [&] { emitRegressionResolved(e.scenario, e.metric); });
       spdlog::info("Regression resolved: {} {}", e.scenario, e.metric);
     }
     journalAlert(ev);
@@ -486,7 +511,8 @@ std::string Manager::GetStatus(const bool& verbose) {
     const std::string line = statusLine();
     const std::string key = std::to_string(reinterpret_cast<uintptr_t>(engine_.get())) + (verbose ? "v" : "-") +
                             stateStamp(engine_->stateDir()) + line + lastCycle_ + nextCycle_ + monitorState_ +
-                            std::to_string(jobChanges_) + std::to_string(cycles_);
+                            std::to_string(jobChanges_) + std::to_string(cycles_) + "/" +
+                            std::to_string(failing_ ? failing_->count : 0);
     if (key == statusCache_.key) return statusCache_.answer;
     json s = engine_->status(verbose);
     s["daemon"] = "running";
@@ -494,6 +520,8 @@ std::string Manager::GetStatus(const bool& verbose) {
     s["monitor"] = {{"state", monitorState_}, {"cycles", cycles_}, {"status", line}};
     if (!lastCycle_.empty()) s["monitor"]["last_cycle"] = lastCycle_;
     if (!nextCycle_.empty()) s["monitor"]["next_cycle"] = nextCycle_;
+    if (failing_)
+      s["monitor"]["failing"] = {{"since", failing_->since}, {"failures", failing_->count}, {"error", failing_->error}};
     s["open_regressions"] = alerts_.open;
     if (verbose) s["pending_regressions"] = alerts_.pending;
     json jobs = json::array();
@@ -603,10 +631,26 @@ std::string Manager::CheckDependencies() {
   return guarded([&] { return engine_->depsCheck().dump(); });
 }
 
-void Manager::Reload() {
-  guarded([&] {
-    requireAdmin("reloading the config");
-    hooks_.reload();
+// Answered once the new config is loaded (off the loop, so the bus goes on
+// answering) and applied, or refused.
+void Manager::Reload(sdbus::Result<>&& result) {
+  try {
+    guarded([&] { requireAdmin("reloading the config"); });  // reads the caller's credentials before deferring
+  } catch (const sdbus::Error& e) {
+    result.returnError(e);
+    return;
+  }
+  auto pending = std::make_shared<sdbus::Result<>>(std::move(result));
+  hooks_.reload([this, pending](std::exception_ptr error) {
+    try {
+      guarded([&] {
+        if (error) std::rethrow_exception(error);
+      });
+      pending->returnResults();
+    } catch (const sdbus::Error& e) {
+      emitSafely("the Reload reply", [&] { pending->returnError(e); });
+    }
+    loop_.kick();  // a deferred reply goes out outside a bus batch
   });
 }
 

@@ -40,7 +40,9 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
                                                       sdbus::Properties_adaptor> {
  public:
   struct Hooks {
-    std::function<void()> reload;                        // throws Error(Config) when the new config is broken
+    // Loads the config off the loop and applies it; done(nullptr) once it
+    // is running, done(error) when it was refused (the old one stays).
+    std::function<void(std::function<void(std::exception_ptr)> done)> reload;
     std::function<void(const std::string&)> statusLine;  // for sd_notify STATUS=
   };
 
@@ -73,7 +75,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   std::string GetHistory(const std::string& scenario, const std::string& metric, const uint32_t& days,
                          const bool& trend, const bool& changes) override;
   std::string CheckDependencies() override;
-  void Reload() override;
+  void Reload(sdbus::Result<>&& result) override;
   std::string Version() override;
   bool Enabled() override;
   std::string MonitorState() override { return monitorState_; }
@@ -89,7 +91,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   sdbus::ObjectPath submitBaselineJob(bool update, const std::vector<std::string>& scenarios, uint32_t iterations);
   sdbus::ObjectPath submit(const std::string& kind, uid_t owner, JobWork work,
                            std::function<void(const JobOutcome&)> onSuccess = {},
-                           std::function<void()> onEnd = {});
+                           std::function<void(const std::string& failure)> onEnd = {});
   void startNextJob();
   void endJob(uint32_t id, std::exception_ptr error, JobOutcome outcome);
   void finishJob(uint32_t id, JobState state, const std::string& errorName, const std::string& message);
@@ -103,6 +105,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   void persistMonitorStopped(bool stopped) const;
   bool monitorStoppedByAdmin() const;
   void publish(const std::vector<AlertEvent>& events);
+  // A cycle that failed, or measured a failing scenario, and one that did not.
+  void noteCycleOutcome(const std::string& failure);
   void propertiesChanged(const std::vector<std::string>& names);
   // (Re)creates the Prometheus endpoint when the config asks for one; throws Error(Config).
   void configureMetrics(const Engine& engine);
@@ -119,7 +123,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
     std::shared_ptr<Engine> engine;  // the config the job was started with
     JobWork work;
     std::function<void(const JobOutcome&)> onSuccess;
-    std::function<void()> onEnd;
+    std::function<void(const std::string& failure)> onEnd;  // failure: why it failed, or ""
   };
   std::deque<QueuedJob> queue_;
   std::optional<QueuedJob> running_;
@@ -134,6 +138,14 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   std::chrono::steady_clock::time_point nextCycleAt_{};
   bool cycleInFlight_ = false;
   uint64_t cycles_ = 0;
+  // While cycles fail: since when, how many in a row, the last error.
+  struct CycleFailures {
+    std::string since;
+    uint64_t count = 0;
+    std::string error;
+  };
+  std::optional<CycleFailures> failing_;
+  std::string cycleScenarioErrors_;  // from the cycle that just succeeded as a job
   AlertState alerts_;
   std::string runningJobLine_;
   std::unique_ptr<Metrics> metrics_;

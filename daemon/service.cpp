@@ -5,7 +5,9 @@
 
 #include <asio.hpp>
 #include <csignal>
+#include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/version.hpp"
 #include "daemon/bus_loop.hpp"
@@ -56,8 +58,10 @@ class Service {
     }
     asio::io_context io;
     BusLoop loop(io, *connection);
+    io_ = &io;
+    removeStaleFiles();
     Manager::Hooks hooks;
-    hooks.reload = [this] { reload(); };
+    hooks.reload = [this](std::function<void(std::exception_ptr)> done) { reload(std::move(done)); };
     // Only a changed line is sent: property changes come in bursts.
     hooks.statusLine = [last = std::string()](const std::string& line) mutable {
       if (line == last) return;
@@ -91,11 +95,7 @@ class Service {
     std::function<void(const asio::error_code&, int)> onSignal = [&](const asio::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        try {
-          reload();
-        } catch (const std::exception&) {
-          // reload() has logged why; the running config stays.
-        }
+        reload([](std::exception_ptr) {});  // reload() logs why a config was refused; the running one stays
         signals.async_wait(onSignal);
         return;
       }
@@ -125,6 +125,7 @@ class Service {
     if (sd_watchdog_enabled(0, &watchdogUsec) > 0 && watchdogUsec > 0) pet();
 
     io.run();
+    if (reloadThread_.joinable()) reloadThread_.join();
     loop.stop();
     manager_ = nullptr;
     manager.reset();
@@ -144,18 +145,47 @@ class Service {
     return loadConfig(configPath_);
   }
 
-  void reload() {
-    sd_notify(0, "RELOADING=1");
-    try {
-      Config c = loadConfig(configPath_);
-      manager_->setEngine(std::make_shared<Engine>(std::move(c), stateDir_));
-      spdlog::info("Configuration reloaded from {}", configPath_.string());
-      sd_notifyf(0, "READY=1\nSTATUS=%s", manager_->statusLine().c_str());
-    } catch (const Error& e) {
-      spdlog::error("Reload failed, keeping the running config: {}", e.what());
-      sd_notify(0, "READY=1");
-      throw;
+  // Reads the config on a thread of its own (a slow disk must not stop the
+  // bus), then applies it on the loop and calls done there.
+  void reload(std::function<void(std::exception_ptr)> done) {
+    if (reloading_) {
+      done(std::make_exception_ptr(Error(ErrorKind::Busy, "a reload is already in progress; try again in a moment")));
+      return;
     }
+    reloading_ = true;
+    sd_notify(0, "RELOADING=1");
+    if (reloadThread_.joinable()) reloadThread_.join();  // the last one has posted its result: it is done
+    reloadThread_ = std::thread([this, path = configPath_, done = std::move(done)]() mutable {
+      std::shared_ptr<Config> loaded;
+      std::exception_ptr error;
+      try {
+        loaded = std::make_shared<Config>(loadConfig(path));
+      } catch (...) {
+        error = std::current_exception();
+      }
+      asio::post(*io_, [this, loaded, error, done = std::move(done)]() mutable {
+        reloading_ = false;
+        try {
+          if (error) std::rethrow_exception(error);
+          manager_->setEngine(std::make_shared<Engine>(std::move(*loaded), stateDir_));
+          spdlog::info("Configuration reloaded from {}", configPath_.string());
+          sd_notifyf(0, "READY=1\nSTATUS=%s", manager_->statusLine().c_str());
+        } catch (const std::exception& e) {
+          spdlog::error("Reload failed, keeping the running config: {}", e.what());
+          sd_notify(0, "READY=1");
+          error = std::current_exception();
+        }
+        done(error);
+      });
+    });
+  }
+
+  // A daemon killed while it replaced a state file leaves the temporary
+  // file behind; nothing else will ever remove it.
+  void removeStaleFiles() {
+    const size_t n = removeStaleTemporaryFiles(stateDir_, {"baselines.json", "alerts.json", "history.jsonl", "monitor.json"},
+                                               std::chrono::seconds(60));
+    if (n) spdlog::info("Removed {} stale temporary file(s) left in {} by an interrupted write", n, stateDir_.string());
   }
 
   ServiceOptions options_;
@@ -163,6 +193,9 @@ class Service {
   fs::path configPath_;
   fs::path stateDir_;
   Manager* manager_ = nullptr;
+  asio::io_context* io_ = nullptr;
+  bool reloading_ = false;
+  std::thread reloadThread_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "common/error.hpp"
 #include "common/history.hpp"
 #include "common/timeutil.hpp"
 #include "tests/test_support.hpp"
@@ -164,4 +165,47 @@ TEST(History, ReadsAnyJsonlFileAndAVeryLongLine) {
   const auto stats = readHistoryFile(dir / "f.jsonl", {}, [&](const HistoryPoint& p) { got.push_back(p.processingTime); });
   EXPECT_EQ(got, (std::vector<double>{1.5, 2.5}));
   EXPECT_EQ(stats.skipped, 0u);
+}
+
+// On a full disk the append wrote what fitted: a partial line that stayed
+// in the middle of the file once space returned. Now it is cut back off.
+TEST(History, AnAppendOnAFullDiskWritesTheWholeRecordOrNothing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  TempDir dir;
+  const auto mnt = dir / "small";
+  std::filesystem::create_directories(mnt);
+  ASSERT_EQ(run({"mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.string()}).exitCode, 0);
+  struct Unmount {
+    std::filesystem::path p;
+    ~Unmount() { run({"umount", p.string()}); }
+  } unmount{mnt};
+  HistoryStore h(mnt, 30, true);
+  // Fill the history's last page to about 3.6 KiB, so that the next record
+  // half fits: the page's slack takes a part, the rest needs a page there is none of.
+  while (std::filesystem::exists(h.path()) ? std::filesystem::file_size(h.path()) % 4096 < 3500 : true)
+    h.append(record("sized", 0.1, 1));
+  const auto before = std::filesystem::file_size(h.path());
+  {
+    std::ofstream filler(mnt / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), block.size())) {
+    }
+  }
+  json big = record("sized", 0.2, 2);
+  big["padding"] = std::string(2000, 'p');
+  try {
+    h.append(big);
+    ADD_FAILURE() << "the append on a full disk did not fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Storage);
+    EXPECT_NE(std::string(e.what()).find("free some disk space"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(std::filesystem::file_size(h.path()), before);  // nothing of it left
+  std::filesystem::remove(mnt / "filler");
+  h.append(record("sized", 0.3, 3));
+  size_t lines = 0, bad = 0;
+  std::ifstream in(h.path());
+  for (std::string l; std::getline(in, l); ++lines) bad += json::parse(l, nullptr, false).is_discarded();
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(readAll(h).back().processingTime, 0.3);
 }
