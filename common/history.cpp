@@ -54,11 +54,10 @@ void writeAll(int fd, const char* p, size_t n, const fs::path& path) {
 }
 
 // A record's values as a measurement can make them: a printable scenario
-// name, times and memory from 0 to the baselines' limits, and a timestamp
-// from 2000 up to a day ahead of this machine's clock.
+// name, times and memory from 0 to the baselines' limits, and a plausible
+// timestamp.
 bool plausible(SysTime time, std::string_view scenario, double pt, double mem) {
-  static const SysTime earliest = *parseIso8601("2000-01-01T00:00:00Z");
-  if (time < earliest || time > std::chrono::system_clock::now() + std::chrono::hours(24)) return false;
+  if (!plausibleTimestamp(time)) return false;
   if (scenario.empty() || scenario.size() > kMaxScenarioBytes || !isPrintable(scenario) ||
       scenario.find_first_of("\n\t") != std::string_view::npos)
     return false;

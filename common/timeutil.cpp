@@ -31,6 +31,12 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 }
 }  // namespace
 
+bool plausibleTimestamp(SysTime t) {
+  static const SysTime earliest = *parseIso8601("2000-01-01T00:00:00Z");
+  static const SysTime latest = *parseIso8601("2200-01-01T00:00:00Z");
+  return t >= earliest && t < latest;
+}
+
 std::optional<SysTime> parseIso8601(std::string_view s) {
   int y, mo, d, h, mi, se;
   if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||

@@ -14,6 +14,10 @@ std::string nowIso8601();
 // Accepts "YYYY-MM-DDTHH:MM:SS" with optional fraction and "Z" or "+00:00";
 // a missing zone is read as UTC, as the design's Python wrote it.
 std::optional<SysTime> parseIso8601(std::string_view text);
+// Whether a stored timestamp could have been written by this program: from
+// 2000 to 2200. Bounds are fixed, not relative to this machine's clock, so a
+// clock that jumps back (an RTC corrected by NTP) keeps its records valid.
+bool plausibleTimestamp(SysTime t);
 // Seconds since the epoch as a double, for regressions over time.
 double toEpochSeconds(SysTime t);
 

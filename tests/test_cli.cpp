@@ -65,7 +65,9 @@ TEST_F(Cli, TheIssuesDoneWhenScenario) {
   const auto& s = j["scenarios_tested"][0];
   EXPECT_EQ(s["scenario"], "sleepy");
   EXPECT_EQ(s["status"], "passed");
-  EXPECT_NEAR(s["processing_time"].get<double>(), 0.10, 0.02);
+  // A run takes at least its sleep; start-up adds to it, more on a busy machine.
+  EXPECT_GE(s["processing_time"].get<double>(), 0.10);
+  EXPECT_LT(s["processing_time"].get<double>(), 0.60);
   EXPECT_GT(s["memory_usage"].get<double>(), 8.0);
   EXPECT_TRUE(s["regressions"].empty());
   EXPECT_EQ(j["timestamp"].get<std::string>().back(), 'Z');
@@ -78,11 +80,14 @@ TEST_F(Cli, TheIssuesDoneWhenScenario) {
   const auto& reg = j["scenarios_tested"][0]["regressions"];
   ASSERT_EQ(reg.size(), 1u);
   EXPECT_EQ(reg[0]["metric"], "processing_time");
-  // 0.13 / 0.10 - 1 = 30 %, less a little for process start-up in both (more under load).
-  EXPECT_NEAR(reg[0]["regression"].get<double>(), 0.29, 0.09);
+  // 0.13 / 0.10 - 1 = 30 % at most; the same start-up cost in both runs makes
+  // it smaller, and the gate only reports it above the 15 % threshold.
+  EXPECT_GT(reg[0]["regression"].get<double>(), 0.15);
+  EXPECT_LE(reg[0]["regression"].get<double>(), 0.35);
   EXPECT_TRUE(reg[0].contains("severity"));
-  EXPECT_NEAR(reg[0]["current"].get<double>(), 0.13, 0.02);
-  EXPECT_NEAR(reg[0]["baseline"].get<double>(), 0.10, 0.02);
+  EXPECT_GE(reg[0]["current"].get<double>(), 0.13);
+  EXPECT_GE(reg[0]["baseline"].get<double>(), 0.10);
+  EXPECT_GT(reg[0]["current"].get<double>(), reg[0]["baseline"].get<double>() + 0.025);
 
   // check reports but does not fail the build.
   r = ctl({"ci", "check"});
@@ -242,8 +247,8 @@ TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
   const std::string w = workload().string();
   auto cfg = [&](double expected) {
     writeFile(config(), R"({"performance": {"phase6_baseline_speedup": )" + std::to_string(expected) + R"(},
-      "scenarios": [{"name": "ref", "command": [")" + w + R"(", "--sleep", "0.10"], "monitored": false},
-                    {"name": "fast", "command": [")" + w + R"(", "--sleep", "0.02"], "monitored": false}],
+      "scenarios": [{"name": "ref", "command": [")" + w + R"(", "--sleep", "0.30"], "monitored": false},
+                    {"name": "fast", "command": [")" + w + R"(", "--sleep", "0.03"], "monitored": false}],
       "phase6": {"reference": "ref", "candidate": "fast", "iterations": 3}})");
   };
   cfg(5.0);
@@ -251,10 +256,11 @@ TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
   json j = parseJsonOutput(r);
   EXPECT_EQ(j["overall_result"], "passed");
-  // 0.10 s / 0.02 s = 5, a little less with process start-up in both runs (more under load).
-  EXPECT_GT(j["validations"][0]["speedup"].get<double>(), 3.8);
-  EXPECT_LT(j["validations"][0]["speedup"].get<double>(), 5.2);
-  cfg(10.0);  // 5x measured, 10x expected: below 10 × 0.8
+  // 0.30 s / 0.03 s = 10 at most; the same start-up cost in both runs makes it
+  // smaller (6 with 30 ms of it), still above 5 × 0.8.
+  EXPECT_GT(j["validations"][0]["speedup"].get<double>(), 4.0);
+  EXPECT_LE(j["validations"][0]["speedup"].get<double>(), 10.5);
+  cfg(20.0);  // 10x at most measured, 20x expected: below 20 × 0.8
   r = ctl({"validate", "--check-phase6", "--json"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(parseJsonOutput(r)["overall_result"], "failed");

@@ -288,7 +288,7 @@ TEST_F(HostileCli, ImpossibleValuesInTheBaselinesFileMakeItInvalidNamingTheField
       {"/samples/memory_usage/1", 1e300, "samples.memory_usage[1]"},
       {"/mean_processing_time", -1.0, "mean_processing_time"},
       {"/std_memory_usage", 1e308, "std_memory_usage"},
-      {"/last_updated", "2099-01-01T00:00:00Z", "last_updated"},
+      {"/last_updated", "2999-01-01T00:00:00Z", "last_updated"},
       {"/sample_count", 0, "sample_count"},
   };
   for (const auto& t : tampers) {

@@ -10,12 +10,16 @@
 //   --write FILE    create FILE (to check {output})
 //   --sleep-file F  read the sleep seconds from file F (lets a test slow a scenario down)
 //   --escape-sleeper S  leave a child sleeping S seconds in a new session (out of the process group)
+//   --work N        do N units of CPU work (a fixed amount of computation, about 1 ms a unit
+//                   on an idle core here): unlike a sleep, it slows down when the CPU is shared
+//   --work-file F   read the work units from file F
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -28,6 +32,7 @@ int main(int argc, char** argv) {
   int exitCode = 0, sig = 0;
   double sleeper = 0, escaper = 0;
   long floodMb = 0;
+  double workUnits = 0;
   std::vector<std::string> errLines;
   std::string writeFile;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -42,7 +47,11 @@ int main(int argc, char** argv) {
     else if (k == "--escape-sleeper") escaper = std::atof(v);
     else if (k == "--flood") floodMb = std::atol(v);
     else if (k == "--write") writeFile = v;
-    else if (k == "--sleep-file") {
+    else if (k == "--work") workUnits = std::atof(v);
+    else if (k == "--work-file") {
+      std::ifstream in(v);
+      in >> workUnits;
+    } else if (k == "--sleep-file") {
       std::ifstream in(v);
       in >> sleepS;
     } else {
@@ -70,6 +79,18 @@ int main(int argc, char** argv) {
       fwrite(chunk.data(), 1, chunk.size(), stdout);
       fwrite(chunk.data(), 1, chunk.size(), stderr);
     }
+  }
+  if (workUnits > 0) {
+    // xorshift64: cheap, never optimised away (the result is the exit path's input).
+    uint64_t x = 88172645463325252ull;
+    const auto steps = static_cast<uint64_t>(workUnits * 540000.0);
+    for (uint64_t i = 0; i < steps; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      asm volatile("" : "+r"(x));  // each step is done, not folded away
+    }
+    if (x == 42) std::fputs("", stderr);
   }
   if (sleepS > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleepS));
   if (!writeFile.empty()) std::ofstream(writeFile) << "output\n";
