@@ -215,9 +215,9 @@ class BusBackend final : public Backend {
       std::fflush(stdout);
     });
     proxy_->finishRegistration();
-    if (!asJson) {
-      std::fprintf(stderr, "Watching giflab-perfd on the %s for regression signals; Ctrl-C stops.\n", busName(target_).c_str());
-    }
+    // On stderr also with --json: the subscription is in place once it shows,
+    // which scripts (and the tests) can wait for.
+    std::fprintf(stderr, "Watching giflab-perfd on the %s for regression signals; Ctrl-C stops.\n", busName(target_).c_str());
     while (!interruptFlag().load()) {
       const auto pd = connection_->getEventLoopPollData();
       pollfd p{pd.fd, pd.events, 0};

@@ -70,29 +70,18 @@ std::vector<ChangePoint> detectChangePoints(const std::vector<double>& values, c
   std::vector<ChangePoint> found;
   const size_t minSeg = std::max<size_t>(o.minSegment, 2);
   // Pettitt's statistic over a segment: the best split (first index of the
-  // right part, relative to the segment) and its |U|.
+  // right part, relative to the segment) and its p-value; best < 0 for none.
   auto bestSplit = [&](const std::vector<double>& seg) {
-    const auto r = stats::ranks(seg);
-    const size_t n = seg.size();
-    const double nn = static_cast<double>(n);
-    double cum = 0, best = -1;
-    size_t bestStart = 0;
-    for (size_t t = 0; t + 1 < n; ++t) {
-      cum += r[t];
-      const size_t start = t + 1;
-      if (start < minSeg || n - start < minSeg) continue;
-      const double u = std::fabs(2.0 * cum - static_cast<double>(start) * (nn + 1));
-      if (u > best) best = u, bestStart = start;
-    }
-    return std::pair<size_t, double>{bestStart, best};
+    const auto r = stats::pettitt(seg, minSeg);
+    return std::tuple<size_t, double, double>{r.index + 1, r.k, r.pValue};
   };
   std::function<void(size_t, size_t)> split = [&](size_t a, size_t b) {
     const size_t n = b - a;
     if (n < 2 * minSeg) return;
     const std::vector<double> raw(values.begin() + static_cast<long>(a), values.begin() + static_cast<long>(b));
     size_t bestStart = 0;
-    double best = -1;
-    std::tie(bestStart, best) = bestSplit(raw);
+    double best = -1, p = 1;
+    std::tie(bestStart, best, p) = bestSplit(raw);
     if (best < 0) return;
     // A steady trend is not a change point (the trend analysis reports
     // creep): when one straight line fits the segment better than one step,
@@ -109,12 +98,9 @@ std::vector<ChangePoint> detectChangePoints(const std::vector<double>& values, c
     const double flatMed = stats::median(flat);
     const double lineFit = absResidual(flat, [&](size_t) { return flatMed; });
     const bool trend = lineFit < stepFit;
-    if (trend) std::tie(bestStart, best) = bestSplit(flat);
+    if (trend) std::tie(bestStart, best, p) = bestSplit(flat);
     const std::vector<double>& seg = trend ? flat : raw;
-    const double nn = static_cast<double>(n);
-    if (best < 0) return;
-    const double p = std::min(1.0, 2.0 * std::exp(-6.0 * best * best / (nn * nn * nn + nn * nn)));
-    if (p >= o.alpha) return;
+    if (best < 0 || p >= o.alpha) return;
     const size_t cut = a + bestStart;
     const double before = stats::median(std::span<const double>(seg.data(), bestStart));
     const double after = stats::median(std::span<const double>(seg.data() + bestStart, n - bestStart));

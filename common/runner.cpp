@@ -74,13 +74,26 @@ class SpawnedGroup {
   ~SpawnedGroup() {
     if (!reaped_) {
       killGroup();
-      siginfo_t info{};
-      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+      reap();
     }
   }
   int pidfd() const { return pidfd_.get(); }
   void killGroup() const { ::kill(-pid_, SIGKILL); }
+  // Whether the helper has exited (waitable), without reaping it.
+  bool exited() const {
+    siginfo_t info{};
+    return ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info,
+                    WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid != 0;
+  }
+  // Waits for the helper's exit status. The pidfd's file description is
+  // shared with the loop's watcher, which made it non-blocking, and on a
+  // non-blocking pidfd waitid answers EAGAIN instead of waiting (kernels
+  // from 6.x can report the pidfd readable a moment before the zombie is
+  // waitable): it must block here.
   siginfo_t reap() {
+    const int flags = ::fcntl(pidfd_.get(), F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK)) ::fcntl(pidfd_.get(), F_SETFL, flags & ~O_NONBLOCK);
     siginfo_t info{};
     while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED) != 0 &&
            errno == EINTR) {
@@ -256,6 +269,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
         stderr_(executor, child.stderrPipe.release()),
         result_(executor, child.resultPipe.release()),
         deadline_(executor),
+        recheck_(executor),
         ended_(executor) {
     deadline_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     ended_.expires_at(asio::steady_timer::time_point::max());
@@ -263,9 +277,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
 
   void start() {
     auto self = shared_from_this();
-    exitWatch_.async_wait(asio::posix::stream_descriptor::wait_read, [self](const asio::error_code& ec) {
-      if (!ec) self->end();
-    });
+    watchExit();
     deadline_.async_wait([self](const asio::error_code& ec) {
       if (ec) return;
       self->outcome_.timedOut = true;
@@ -316,10 +328,28 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
     // The group goes at once: a cancelled or late workload stops using the machine now.
     if (outcome_.timedOut || outcome_.cancelled) group_->killGroup();
     deadline_.cancel();
+    recheck_.cancel();
     exitWatch_.cancel();
     stderr_.cancel();
     result_.cancel();
     ended_.cancel();
+  }
+
+  // The pidfd turning readable is only a hint: on a busy machine it was seen
+  // readable (kernel 6.18, the helper reaping an escaped child) while the
+  // helper still ran and was not waitable. Its exit is what ends the run, so
+  // a hint without one is checked again shortly.
+  void watchExit() {
+    exitWatch_.async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+      if (ec || self->finished_) return;
+      if (self->group_->exited()) return self->end();
+      self->recheck_.expires_after(std::chrono::milliseconds(5));
+      self->recheck_.async_wait([self](const asio::error_code& e) {
+        if (e || self->finished_) return;
+        if (self->group_->exited()) return self->end();
+        self->watchExit();
+      });
+    });
   }
 
   // A workload that floods stderr must not block on a full pipe.
@@ -342,6 +372,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
   asio::posix::stream_descriptor exitWatch_;  // a duplicate of the pidfd, which the group keeps for waitid
   asio::posix::stream_descriptor stderr_, result_;
   asio::steady_timer deadline_;
+  asio::steady_timer recheck_;
   asio::steady_timer ended_;  // never fires; cancelled to wake the waiting coroutine
   CommandOutcome outcome_;
   std::string resultLine_;

@@ -247,11 +247,14 @@ TestResult mannWhitneyU(std::span<const double> x, std::span<const double> y, Al
 }
 
 PairwiseShifts::PairwiseShifts(std::span<const double> x, std::span<const double> y)
-    : n1_(static_cast<double>(x.size())), n2_(static_cast<double>(y.size())) {
+    : n1_(x.size()), n2_(y.size()) {
   sorted_.reserve(x.size() * y.size());
   for (double a : x)
     for (double b : y) sorted_.push_back(a - b);
   std::sort(sorted_.begin(), sorted_.end());
+  std::vector<double> all(x.begin(), x.end());
+  all.insert(all.end(), y.begin(), y.end());
+  exact_ = n1_ < 50 && n2_ < 50 && tieTerm(all) == 0;
 }
 
 double PairwiseShifts::estimate() const {
@@ -262,11 +265,28 @@ double PairwiseShifts::estimate() const {
 
 Interval PairwiseShifts::interval(double confidence) const {
   if (sorted_.empty()) return {};
-  const double z = zForConfidence(confidence);
-  const double k = std::floor(n1_ * n2_ / 2.0 - z * std::sqrt(n1_ * n2_ * (n1_ + n2_ + 1) / 12.0));
-  const auto lo = static_cast<long>(std::max(0.0, k));
-  const auto hi = static_cast<long>(sorted_.size()) - 1 - lo;
-  return {sorted_[static_cast<size_t>(std::min(lo, hi))], sorted_[static_cast<size_t>(std::max(lo, hi))]};
+  const double tail = (1.0 - confidence) / 2.0;
+  size_t lo = 0;  // the interval is [sorted[lo], sorted[size - 1 - lo]]
+  if (exact_) {
+    // The smallest u with P(U <= u) >= tail (R's qwilcox), at least 1: the
+    // interval's ends are the u-th smallest and largest differences.
+    const auto dist = exactUDistribution(std::min(n1_, n2_), std::max(n1_, n2_));
+    const double total = std::accumulate(dist.begin(), dist.end(), 0.0);
+    double cumulative = 0;
+    size_t u = 0;
+    for (; u < dist.size(); ++u) {
+      cumulative += dist[u];
+      // A relative tolerance: the sum of counts is exact up to rounding.
+      if (cumulative / total >= tail * (1 - 1e-12)) break;
+    }
+    lo = std::max<size_t>(u, 1) - 1;
+  } else {
+    const double n1 = static_cast<double>(n1_), n2 = static_cast<double>(n2_);
+    const double k = std::floor(n1 * n2 / 2.0 - zForConfidence(confidence) * std::sqrt(n1 * n2 * (n1 + n2 + 1) / 12.0));
+    lo = static_cast<size_t>(std::max(0.0, k));
+  }
+  const size_t hi = sorted_.size() - 1 - std::min(lo, sorted_.size() - 1);
+  return {sorted_[std::min(lo, hi)], sorted_[std::max(lo, hi)]};
 }
 
 ShiftEstimate hodgesLehmann(std::span<const double> x, std::span<const double> y, double confidence) {
@@ -302,7 +322,7 @@ TrendTest mannKendall(std::span<const double> y) {
   return t;
 }
 
-PettittResult pettitt(std::span<const double> y) {
+PettittResult pettitt(std::span<const double> y, size_t minSegment) {
   PettittResult res;
   const size_t n = y.size();
   if (n < 2) return res;
@@ -311,11 +331,12 @@ PettittResult pettitt(std::span<const double> y) {
   const double nn = static_cast<double>(n);
   for (size_t t = 0; t + 1 < n; ++t) {
     cum += r[t];
+    if (t + 1 < minSegment || n - (t + 1) < minSegment) continue;
     const double u = std::fabs(2.0 * cum - static_cast<double>(t + 1) * (nn + 1));
     if (u > best) best = u, res.index = t;
   }
   res.k = best;
-  res.pValue = std::min(1.0, 2.0 * std::exp(-6.0 * best * best / (nn * nn * nn + nn * nn)));
+  if (best >= 0) res.pValue = std::min(1.0, 2.0 * std::exp(-6.0 * best * best / (nn * nn * nn + nn * nn)));
   return res;
 }
 

@@ -41,7 +41,8 @@ TestResult mannWhitneyU(std::span<const double> x, std::span<const double> y,
 
 // Every difference x_i - y_j, sorted once: the Hodges–Lehmann shift of x
 // over y is their median, and a two-sided confidence interval at any level
-// (from the Mann–Whitney distribution) is a pair of them.
+// is a pair of them, chosen by the Mann–Whitney distribution: exact for
+// samples under 50 without ties (as R's wilcox.test), normal otherwise.
 class PairwiseShifts {
  public:
   PairwiseShifts(std::span<const double> x, std::span<const double> y);
@@ -50,7 +51,8 @@ class PairwiseShifts {
 
  private:
   std::vector<double> sorted_;
-  double n1_, n2_;
+  size_t n1_, n2_;
+  bool exact_ = false;
 };
 
 struct ShiftEstimate {
@@ -66,13 +68,14 @@ struct TrendTest {
 TrendTest mannKendall(std::span<const double> y);
 
 // Pettitt's rank test for one change in location: the change is after `index`
-// (the new regime starts at index + 1).
+// (the new regime starts at index + 1); both parts hold at least minSegment
+// points. k < 0 when no split is allowed.
 struct PettittResult {
   size_t index = 0;
-  double k = 0;
+  double k = -1;
   double pValue = 1;
 };
-PettittResult pettitt(std::span<const double> y);
+PettittResult pettitt(std::span<const double> y, size_t minSegment = 1);
 
 // Benjamini–Hochberg: which hypotheses are rejected at false-discovery rate q.
 std::vector<bool> benjaminiHochberg(std::span<const double> pValues, double q);

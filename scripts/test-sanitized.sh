@@ -11,4 +11,10 @@ cmake --build build-asan
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir build-asan --output-on-failure -j2 -E '^e2e\.' "$@"
+status=0
+ctest --test-dir build-asan --output-on-failure -j2 -E '^e2e\.' --output-junit "$PWD/build-asan/ctest-junit.xml" "$@" || status=1
+# libfaketime cannot be preloaded before the ASan runtime: the clock-jump test
+# runs in the plain build only.
+scripts/ctest-summary.py build-asan/ctest-junit.xml "sanitized tests" \
+  --expected-skips '^Faults\.AWallClockJumpNeitherStopsNorFloodsTheSchedule$' || status=1
+exit "$status"

@@ -178,10 +178,17 @@ ProcessResult perfctlOnBus(const PrivateBus& bus, std::vector<std::string> args,
   return runOnBus(bus, args, asUser);
 }
 
+int monitorCycles(const PrivateBus& bus) {
+  const auto j = nlohmann::json::parse(perfctlOnBus(bus, {"status", "--json"}).out, nullptr, false);
+  return j.is_discarded() ? -1 : j["monitor"].value("cycles", -1);
+}
+
 Watcher::Watcher(const PrivateBus& bus) {
   pid_ = spawnProcess({perfctl().string(), "watch", "--json"}, {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address()}, dir_ / "out",
                dir_ / "err");
-  usleep(300000);  // let it subscribe before anything is emitted
+  // It says so once its match rules are in place: nothing emitted later is missed.
+  if (!eventually([&] { return readFile(dir_ / "err").find("Watching") != std::string::npos; }, std::chrono::seconds(10)))
+    throw std::runtime_error("giflab-perfctl watch did not subscribe within 10 s: " + readFile(dir_ / "err"));
 }
 
 Watcher::~Watcher() {

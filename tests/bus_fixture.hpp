@@ -91,14 +91,8 @@ class Watcher {
 // at least `atLeast` entries show up or the timeout passes.
 std::vector<std::string> journalEntries(const std::string& match, size_t atLeast, std::chrono::milliseconds timeout);
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    ::usleep(50000);
-  }
-  return pred();
-}
+// monitor.cycles from the daemon's status: the monitoring cycles that ran.
+int monitorCycles(const PrivateBus& bus);
+
 
 }  // namespace giflab::test

@@ -2,6 +2,8 @@
 // state folder, the contract's JSON and exit codes.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -239,8 +241,24 @@ TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {
            {"status", "--json"}, {"baseline", "list", "--json"}, {"history", "--json"}, {"deps", "check", "--json"},
            {"--json", "monitor", "status"}, {"validate", "--json"}})
     parseJsonOutput(ctl(args));
-  const auto r = ctl({"status"}, {"NO_COLOR=1"});
-  EXPECT_EQ(r.out.find('\033'), std::string::npos);
+}
+
+TEST_F(Cli, ColourOnATerminalUnlessNoColorOrTheFlagSaysNo) {
+  writeConfig(0.01);
+  const std::vector<std::string> status{perfctl().string(), "--local", "--config", config().string(),
+                                        "--state-dir", state().string(), "status"};
+  auto withFlag = status;
+  withFlag.insert(withFlag.begin() + 1, "--no-color");
+  const auto coloured = runOnTerminal(status, {"NO_COLOR=", "GIFLAB_ENABLE_PERFORMANCE_MONITORING="});
+  EXPECT_EQ(coloured.exitCode, 0) << coloured.out;
+  EXPECT_NE(coloured.out.find("\033["), std::string::npos) << "a terminal gets colour:\n" << coloured.out;
+  for (const auto& [argv, env] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {status, "NO_COLOR=1"}, {withFlag, "NO_COLOR="}}) {
+    const auto plain = runOnTerminal(argv, {env, "GIFLAB_ENABLE_PERFORMANCE_MONITORING="});
+    EXPECT_EQ(plain.exitCode, 0) << plain.out;
+    EXPECT_NE(plain.out.find("giflab-perfd"), std::string::npos) << plain.out;
+    EXPECT_EQ(plain.out.find('\033'), std::string::npos) << env << ": " << plain.out;
+  }
 }
 
 TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
@@ -356,8 +374,10 @@ TEST_F(Cli, OpenRegressionsSayWhenTheyBegan) {
   std::istringstream in(readFile(state() / "history.jsonl"));
   for (std::string l; std::getline(in, l);) stamps.push_back(json::parse(l)["timestamp"]);
   ASSERT_GE(stamps.size(), 11u);
-  // The change point may land one record late when the machine is busy.
-  EXPECT_TRUE(open["began"] == stamps[9] || open["began"] == stamps[10]) << open["began"] << " vs " << stamps[9];
+  // The change point may land one record off when a busy machine slows a
+  // run next to the step (sleeps of 20 and 30 ms are close to its noise).
+  EXPECT_TRUE(open["began"] == stamps[8] || open["began"] == stamps[9] || open["began"] == stamps[10])
+      << open["began"] << " vs " << stamps[9];
   EXPECT_LE(open["began"].get<std::string>(), open["since"].get<std::string>());
 }
 
@@ -367,9 +387,14 @@ TEST_F(Cli, AClearDuringABaselineJobIsNotUndone) {
     {"name": "other", "command": [")" + workload().string() + R"("], "iterations": 3}]})");
   ASSERT_EQ(ctl({"baseline", "create", "--iterations", "3"}).exitCode, 0);
   // The job for "slow" measures for over a second; "other" is cleared meanwhile.
-  std::thread job([&] { EXPECT_EQ(ctl({"baseline", "create", "--scenario", "slow", "--iterations", "3"}).exitCode, 0); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::atomic<bool> jobDone{false};
+  std::thread job([&] {
+    EXPECT_EQ(ctl({"baseline", "create", "--scenario", "slow", "--iterations", "3"}).exitCode, 0);
+    jobDone = true;
+  });
+  ASSERT_TRUE(eventually([] { return processRunning("giflab-test-workload --sleep 0.3"); }, std::chrono::seconds(10)));
   ASSERT_EQ(ctl({"baseline", "clear", "--scenario", "other"}).exitCode, 0);
+  EXPECT_FALSE(jobDone.load()) << "the clear must land during the job";
   job.join();
   const json list = parseJsonOutput(ctl({"baseline", "list", "--json"}));
   ASSERT_EQ(list["baselines"].size(), 1u) << list.dump();

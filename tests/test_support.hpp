@@ -2,7 +2,9 @@
 // Helpers shared by the tests: temporary folders, running programs, paths
 // of the built binaries.
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,6 +39,22 @@ pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::
                    const std::filesystem::path& out, const std::filesystem::path& err);
 // Runs argv and waits for it.
 ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// Runs argv (a path) on a new pseudo-terminal; out holds everything it wrote
+// there (stdout and stderr together), err stays empty.
+ProcessResult runOnTerminal(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// Whether a process whose command line contains `pattern` runs (pgrep -f).
+bool processRunning(const std::string& pattern);
+
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    ::usleep(50000);
+  }
+  return pred();
+}
+
 // A command's stdout as JSON; a test failure (not a throw) when it is not JSON.
 nlohmann::json parseJsonOutput(const ProcessResult& r);
 

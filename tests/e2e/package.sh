@@ -8,7 +8,15 @@ set -euo pipefail
 src=$(realpath "$1")
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 for t in dpkg-buildpackage lintian dh; do command -v $t >/dev/null || { echo "SKIP: $t missing (scripts/install-deps.sh)"; exit 77; }; done
-[ -d /run/systemd/system ] && { echo "SKIP: /run/systemd/system exists, so the postinst would try to start the unit"; exit 77; }
+# On a machine booted with systemd the postinst would start the unit in the
+# machine's own manager: there the test runs in a mount namespace whose
+# /run/systemd is empty, so the maintainer scripts see no running systemd.
+if [ -d /run/systemd/system ] && [ -z "${GIFLAB_PACKAGE_TEST_HIDDEN_SYSTEMD:-}" ]; then
+  command -v unshare >/dev/null || { echo "FAIL: /run/systemd/system exists and unshare is missing to hide it"; exit 1; }
+  export GIFLAB_PACKAGE_TEST_HIDDEN_SYSTEMD=1
+  exec unshare --mount --propagation private bash -c 'mount -t tmpfs tmpfs /run/systemd && exec bash "$0" "$@"' "$0" "$@"
+fi
+[ -d /run/systemd/system ] && { echo "FAIL: /run/systemd/system is still visible"; exit 1; }
 failures=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; failures=$((failures + 1)); fi; }
 restore_group_member() { id giflab-perf-tester >/dev/null 2>&1 && getent group giflab-perf >/dev/null && usermod -aG giflab-perf giflab-perf-tester || true; }
