@@ -1,5 +1,7 @@
 #include "client/bus_backend.hpp"
 
+#include "common/machine.hpp"
+
 #include <poll.h>
 
 #include <chrono>
@@ -214,6 +216,22 @@ class BusBackend final : public Backend {
                     scenario.c_str(), metric.c_str());
       std::fflush(stdout);
     });
+    proxy_->uponSignal("EnvironmentChanged")
+        .onInterface(kManager)
+        .call([&](double factor, const std::map<std::string, sdbus::Variant>& details) {
+          auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
+          const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
+          if (asJson)
+            std::printf("%s\n", json{{"signal", "EnvironmentChanged"}, {"factor", factor},
+                                     {"control_current", d("control_current")},
+                                     {"control_baseline", d("control_baseline")}, {"timestamp", ts}}
+                                    .dump(-1, ' ', false, json::error_handler_t::replace)
+                                    .c_str());
+          else
+            std::printf("%s %s %s\n", ts.c_str(), Style::paint("EnvironmentChanged", Color::Yellow).c_str(),
+                        describeMachine(factor, d("control_current"), d("control_baseline")).c_str());
+          std::fflush(stdout);
+        });
     proxy_->finishRegistration();
     // On stderr also with --json: the subscription is in place once it shows,
     // which scripts (and the tests) can wait for.

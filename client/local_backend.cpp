@@ -1,5 +1,7 @@
 #include "client/local_backend.hpp"
 
+#include "common/machine.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -69,6 +71,7 @@ class LocalBackend final : public Backend {
       ++done;
       last = r.check;
       for (const auto& ev : r.events) printEvent(ev);
+      if (r.environment) printEnvironment(*r.environment);
       if (!json_)
         std::printf("cycle %d: %s\n", done, r.check.value("overall_result", "").c_str());
       std::fflush(stdout);
@@ -81,6 +84,18 @@ class LocalBackend final : public Backend {
   }
 
  private:
+  void printEnvironment(const EnvironmentEvent& ev) {
+    if (json_)
+      std::printf("%s\n", json{{"signal", "EnvironmentChanged"}, {"factor", ev.factor},
+                               {"control_current", ev.controlCurrent}, {"control_baseline", ev.controlBaseline},
+                               {"timestamp", ev.timestamp}}
+                              .dump()
+                              .c_str());
+    else
+      std::printf("EnvironmentChanged %.3f %s\n", ev.factor,
+                  describeMachine(ev.factor, ev.controlCurrent, ev.controlBaseline).c_str());
+  }
+
   void printEvent(const AlertEvent& ev) {
     const auto& e = ev.entry;
     if (json_) {

@@ -64,6 +64,10 @@ void renderStatus(const json& s, bool verbose) {
     std::istringstream lines(f.value("error", ""));
     for (std::string l; std::getline(lines, l);) std::printf("    %s\n", l.c_str());
   }
+  if (s.contains("machine") && s["machine"].is_object())
+    std::printf("  %s (since %s); scenarios that moved with it are not regressions\n",
+                Style::paint(s["machine"].value("message", ""), Color::Yellow).c_str(),
+                s["machine"].value("since", "?").c_str());
   std::printf("  threshold:  %s at %s confidence\n", formatPercent(s.value("regression_threshold", 0.0)).c_str(),
               formatPercent(s.value("confidence_level", 0.0)).c_str());
   if (verbose) {

@@ -37,6 +37,15 @@ AlertState AlertStore::load() const {
   try {
     s.open = doc.value("open", json::array()).get<std::vector<AlertEntry>>();
     s.pending = doc.value("pending", json::array()).get<std::vector<AlertEntry>>();
+    if (doc.contains("machine") && doc["machine"].is_object()) {
+      const json& m = doc["machine"];
+      s.machine.factor = m.value("factor", 1.0);
+      if (!(s.machine.factor > 0 && s.machine.factor < 1000)) s.machine.factor = 1.0;
+      s.machine.since = m.value("since", "");
+      s.machine.controlCurrent = m.value("control_current", 0.0);
+      s.machine.controlBaseline = m.value("control_baseline", 0.0);
+      s.machine.calmCycles = m.value("calm_cycles", 0);
+    }
   } catch (const json::exception&) {
     return {};
   }
@@ -45,7 +54,17 @@ AlertState AlertStore::load() const {
 
 void AlertStore::save(const AlertState& state) const {
   ensureDirectory(path_.parent_path());
-  writeFileAtomically(path_, json{{"open", state.open}, {"pending", state.pending}}.dump(2) + "\n");
+  json doc{{"open", state.open}, {"pending", state.pending}};
+  if (state.machine.factor != 1.0) doc["machine"] = state.machine;
+  writeFileAtomically(path_, doc.dump(2) + "\n");
+}
+
+void to_json(json& j, const MachineState& m) {
+  j = {{"factor", m.factor},
+       {"since", m.since},
+       {"control_current", m.controlCurrent},
+       {"control_baseline", m.controlBaseline},
+       {"calm_cycles", m.calmCycles}};
 }
 
 }  // namespace giflab

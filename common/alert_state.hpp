@@ -20,10 +20,22 @@ struct AlertEntry {
   std::string began;  // when the history's change point says it began; "" when unknown
 };
 
+// The machine's speed as last announced (EnvironmentChanged): factor 1 is
+// as fast as when the baselines were taken.
+struct MachineState {
+  double factor = 1.0;
+  std::string since;                       // when this factor was announced
+  double controlCurrent = 0, controlBaseline = 0;
+  int calmCycles = 0;                      // cycles in a row where the machine did not move
+};
+
 struct AlertState {
   std::vector<AlertEntry> open;
   std::vector<AlertEntry> pending;
+  MachineState machine;
 };
+
+void to_json(nlohmann::json& j, const MachineState& m);
 
 void to_json(nlohmann::json& j, const AlertEntry& a);
 void from_json(const nlohmann::json& j, AlertEntry& a);

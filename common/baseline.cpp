@@ -44,6 +44,8 @@ class BaselineChecker {
     const size_t n = sampleList(samples, "processing_time", "samples.processing_time", true);
     if (sampleList(samples, "memory_usage", "samples.memory_usage", false) != n)
       fail("samples.memory_usage", "holds a different number of samples than samples.processing_time");
+    if (samples.contains("control_processing_time"))
+      sampleList(samples, "control_processing_time", "samples.control_processing_time", true);
     value("mean_processing_time", true, true);
     value("std_processing_time", true, false);
     value("mean_memory_usage", false, false);
@@ -138,6 +140,7 @@ void to_json(json& j, const Baseline& b) {
        {"control_limits_processing_time", {ci.low, ci.high}},
        {"samples", {{"processing_time", b.processing_times}, {"memory_usage", b.memory_usages}}},
        {"fingerprint", b.fingerprint}};
+  if (!b.control_times.empty()) j["samples"]["control_processing_time"] = b.control_times;
 }
 
 void from_json(const json& j, Baseline& b) {
@@ -152,6 +155,7 @@ void from_json(const json& j, Baseline& b) {
   const json& s = j.at("samples");
   b.processing_times = s.at("processing_time").get<std::vector<double>>();
   b.memory_usages = s.at("memory_usage").get<std::vector<double>>();
+  if (s.contains("control_processing_time")) b.control_times = s.at("control_processing_time").get<std::vector<double>>();
   if (b.processing_times.size() != b.memory_usages.size() || b.processing_times.size() < kMinBaselineSamples)
     throw std::runtime_error("baseline " + b.scenario_name + " has too few or mismatched samples");
   if (j.contains("fingerprint")) b.fingerprint = j.at("fingerprint").get<Fingerprint>();

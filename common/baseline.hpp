@@ -36,6 +36,9 @@ struct Baseline {
   double confidence_level = 0.95;
   std::vector<double> processing_times;
   std::vector<double> memory_usages;
+  // The control's times measured with these samples (machine.hpp); empty
+  // in baselines from before the control, which are then judged raw.
+  std::vector<double> control_times;
   Fingerprint fingerprint;
 
   // Builds the statistics from raw samples; throws InsufficientSamples below 3.

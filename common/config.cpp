@@ -144,7 +144,7 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   ObjectReader r(top.raw("performance"), "performance", file,
                  {"enabled", "regression_threshold", "confidence_level", "monitoring_interval",
                   "max_history_days", "fail_ci_on_regression", "ci_regression_threshold", "validate_phase6",
-                  "phase6_baseline_speedup", "phase6_regression_alert", "admin_group"});
+                  "phase6_baseline_speedup", "phase6_regression_alert", "admin_group", "control"});
   r.boolean("enabled", p.enabled);
   r.number("regression_threshold", p.regression_threshold, 0.0, 10.0, true);
   if (r.has("confidence_level")) {
@@ -160,6 +160,13 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   r.boolean("validate_phase6", p.validate_phase6);
   r.number("phase6_baseline_speedup", p.phase6_baseline_speedup, 0.0, 1e6, true);
   r.number("phase6_regression_alert", p.phase6_regression_alert, 0.0, 1.0, true);
+  if (r.has("control")) {
+    ObjectReader control(r.raw("control"), "performance.control", file, {"scenario"});
+    control.string("scenario", p.control_scenario, 64);
+    if (p.control_scenario.empty())
+      control.failText("performance.control.scenario",
+                       "name one of the scenarios, or leave \"control\" out for the built-in control");
+  }
   r.string("admin_group", p.admin_group, 32);
   const auto& g = p.admin_group;
   if (g.empty() || !std::all_of(g.begin(), g.end(), [](char c) {
@@ -248,6 +255,10 @@ Config parseConfig(const std::string& text, const fs::path& source) {
       c.scenarios.push_back(std::move(s));
     }
   }
+  if (!c.performance.control_scenario.empty() && !c.findScenario(c.performance.control_scenario))
+    top.failText("performance.control.scenario", "\"" + c.performance.control_scenario +
+                                                    "\" is not one of the scenarios; name a scenario defined under "
+                                                    "\"scenarios\" (or leave \"control\" out for the built-in control)");
   if (top.has("phase6")) {
     ObjectReader r(top.raw("phase6"), "phase6", file, {"reference", "candidate", "iterations"});
     Phase6Pair p;

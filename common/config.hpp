@@ -26,6 +26,9 @@ struct PerformanceSettings {
   double phase6_baseline_speedup = 5.04;
   double phase6_regression_alert = 0.20;
   std::string admin_group = "giflab-perf";
+  // performance.control.scenario: a scenario of this config measured as the
+  // control instead of the built-in giflab-perf-control; empty: built-in.
+  std::string control_scenario;
 };
 
 struct Scenario {

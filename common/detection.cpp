@@ -17,6 +17,7 @@ const char* verdictName(Verdict v) {
   switch (v) {
     case Verdict::Regressed: return "regressed";
     case Verdict::Inconclusive: return "inconclusive";
+    case Verdict::Environment: return "environment";
     case Verdict::NotRegressed: break;
   }
   return "passed";
@@ -98,6 +99,11 @@ void to_json(nlohmann::json& j, const MetricComparison& c) {
        {"samples", {{"current", c.currentCount}, {"baseline", c.baselineCount}}},
        {"verdict", verdictName(c.verdict)}};
   if (!c.severity.empty()) j["severity"] = c.severity;
+  if (c.machineFactor > 0) {
+    j["machine_factor"] = c.machineFactor;
+    j["measured"] = c.rawCurrent;
+    j["measured_relative_change"] = c.rawRelativeChange;
+  }
 }
 
 }  // namespace giflab

@@ -26,7 +26,9 @@ struct DetectionPolicy {
   double minMemoryDeltaMb = 1.0;  // memory differences smaller than this never alert
 };
 
-enum class Verdict { NotRegressed, Regressed, Inconclusive };
+// Environment: regressed as measured, but the control moved as much, so the
+// machine explains it (see machine.hpp).
+enum class Verdict { NotRegressed, Regressed, Inconclusive, Environment };
 
 struct MetricComparison {
   std::string metric;
@@ -42,6 +44,10 @@ struct MetricComparison {
   size_t currentCount = 0, baselineCount = 0;
   Verdict verdict = Verdict::NotRegressed;
   std::string severity;        // info / warning / critical when regressed
+  // Set when judged relative to the machine: the control's factor, and the
+  // median and change as measured, before dividing by it.
+  double machineFactor = 0;
+  double rawCurrent = 0, rawRelativeChange = 0;
 };
 
 const char* unitOf(const std::string& metric);  // "s" or "MB"

@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "common/fingerprint.hpp"
 #include "common/history.hpp"
+#include "common/machine.hpp"
 #include "common/runner.hpp"
 #include "common/series.hpp"
 #include "common/stats.hpp"
@@ -31,6 +32,32 @@ namespace {
 // own noise is in all of them, a check's only in one. So it takes twice the
 // runs of a check (10 for the usual 5), as the detection evaluation assumes.
 int defaultBaselineIterations(const Scenario& s) { return std::max(2 * s.iterations, kMinBaselineSamples); }
+
+// Adds the control to a plan, interleaved with the scenarios' runs; a control that is one of the
+// planned scenarios is measured once. Returns the control's name.
+std::string planControl(std::vector<RunPlan>& plans, const Scenario& control) {
+  int most = 0;
+  for (const auto& p : plans) {
+    if (p.scenario->name == control.name) return control.name;
+    most = std::max(most, p.iterations);
+  }
+  // As many runs as the longest scenario, so that every round of the
+  // round-robin holds one: a disturbance that starts mid-check reaches the
+  // control's runs and the scenarios' alike.
+  if (most > 0) plans.push_back({&control, std::max(most, kMinBaselineSamples)});
+  return control.name;
+}
+
+// Takes the control's measurement out of what was measured (or copies it,
+// when the control is also a scenario of the check).
+std::optional<ScenarioMeasurement> takeControl(std::vector<ScenarioMeasurement>& measured, const std::string& name,
+                                               bool alsoAScenario) {
+  auto it = std::find_if(measured.begin(), measured.end(), [&](const ScenarioMeasurement& m) { return m.scenario == name; });
+  if (it == measured.end()) return std::nullopt;
+  ScenarioMeasurement control = *it;
+  if (!alsoAScenario) measured.erase(it);
+  return control;
+}
 
 }  // namespace
 using nlohmann::json;
@@ -110,8 +137,13 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
                                                 s->name + "' first");
   std::vector<RunPlan> plans;
   for (const auto* s : scenarios) plans.push_back({s, iterations.value_or(defaultBaselineIterations(*s))});
+  const Scenario control = controlScenario(config_);
+  const bool controlIsAScenario = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario* s) { return s->name == control.name; });
+  planControl(plans, control);
   ensureDirectory(stateDir_);
-  const auto measured = co_await runInterleaved(plans, cancel, progress);
+  auto measured = co_await runInterleaved(plans, cancel, progress);
+  const auto controlRun = takeControl(measured, control.name, controlIsAScenario);
+  const bool haveControl = controlRun && !controlRun->error;
 
   const Fingerprint fp = Fingerprint::current();
   const double confidence = config_.performance.confidence_level;
@@ -125,6 +157,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     }
     auto times = m.processingTimes();
     auto memory = m.memoryUsages();
+    auto controlTimes = haveControl ? controlRun->processingTimes() : std::vector<double>{};
     std::string how = "created";
     if (update) {
       const Baseline& old = baselines.at(m.scenario);
@@ -141,10 +174,13 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
       } else {
         times.insert(times.begin(), old.processing_times.begin(), old.processing_times.end());
         memory.insert(memory.begin(), old.memory_usages.begin(), old.memory_usages.end());
+        if (!controlTimes.empty() && !old.control_times.empty())
+          controlTimes.insert(controlTimes.begin(), old.control_times.begin(), old.control_times.end());
         how = "updated";
       }
     }
     Baseline b = Baseline::fromSamples(m.scenario, std::move(times), std::move(memory), confidence, fp);
+    b.control_times = std::move(controlTimes);
     json entry = b;
     entry.erase("samples");
     entry["result"] = how;
@@ -159,6 +195,9 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   // Only once the baselines exist: no "baseline" records for one that does not.
   for (const auto& m : measured)
     if (!m.error) recordHistory(m, "baseline");
+  if (controlRun && controlRun->error)
+    result["control_error"] = "the control " + control.name + " could not be measured, so these baselines will be "
+                              "judged without it: " + *controlRun->error;
   if (!result["errors"].empty() && result["baselines"].empty()) {
     std::string msg;
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
@@ -237,25 +276,60 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     if (baselines.count(s->name)) plans.push_back({s, s->iterations});
     else withoutBaseline.push_back(s);
   }
+  // The control runs interleaved with the scenarios: how fast the machine
+  // is now, against when each baseline was taken.
+  const Scenario control = controlScenario(config_);
+  const bool controlIsAScenario =
+      std::any_of(plans.begin(), plans.end(), [&](const RunPlan& p) { return p.scenario->name == control.name; });
+  const bool anyControlBaseline = std::any_of(baselines.begin(), baselines.end(),
+                                              [](const auto& kv) { return !kv.second.control_times.empty(); });
+  if (anyControlBaseline) planControl(plans, control);
   std::vector<ScenarioMeasurement> measured;
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
+  std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
 
   struct Entry {
     const ScenarioMeasurement* m;
     MetricComparison time, memory;
+    MachineFactor machine;
   };
   std::vector<Entry> entries;
   auto compareAll = [&] {
     entries.clear();
-    std::vector<MetricComparison*> all;
+    const std::vector<double> controlNow =
+        controlRun && !controlRun->error ? controlRun->processingTimes() : std::vector<double>{};
     for (const auto& m : measured) {
       if (m.error) continue;
       const Baseline& b = baselines.at(m.scenario);
       entries.push_back({&m, compareMetric(kProcessingTime, m.processingTimes(), b.processing_times, policy),
-                         compareMetric(kMemoryUsage, m.memoryUsages(), b.memory_usages, policy)});
+                         compareMetric(kMemoryUsage, m.memoryUsages(), b.memory_usages, policy),
+                         machineFactor(controlNow, b.control_times, policy.confidence)});
     }
-    for (auto& e : entries) all.push_back(&e.time), all.push_back(&e.memory);
-    decide(all, policy);
+    // Raw verdicts for every metric, one false-discovery family.
+    std::vector<MetricComparison*> raw;
+    for (auto& e : entries) raw.push_back(&e.time), raw.push_back(&e.memory);
+    decide(raw, policy);
+    // Where the machine moved, time is judged relative to it (its own family);
+    // a raw regression the machine explains becomes Environment.
+    std::vector<MetricComparison> corrected;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (entries[i].machine.moved) {
+        const Baseline& b = baselines.at(entries[i].m->scenario);
+        corrected.push_back(compareRelativeToMachine(entries[i].m->processingTimes(), b.processing_times,
+                                                     entries[i].machine, policy));
+        which.push_back(i);
+      }
+    std::vector<MetricComparison*> correctedFamily;
+    for (auto& c : corrected) correctedFamily.push_back(&c);
+    decide(correctedFamily, policy);
+    for (size_t k = 0; k < which.size(); ++k) {
+      MetricComparison& time = entries[which[k]].time;
+      const Verdict rawVerdict = time.verdict;
+      time = corrected[k];
+      time.verdict = machineVerdict(rawVerdict, corrected[k].verdict);
+      if (time.verdict != Verdict::Regressed) time.severity.clear();
+    }
   };
   compareAll();
 
@@ -267,7 +341,12 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
       if (e.time.verdict == Verdict::Inconclusive || e.memory.verdict == Verdict::Inconclusive)
         again.push_back({config_.findScenario(e.m->scenario), config_.findScenario(e.m->scenario)->iterations});
     if (!again.empty()) {
-      const auto extras = co_await runInterleaved(again, cancel, progress);
+      if (controlRun && !controlIsAScenario) planControl(again, control);
+      auto extras = co_await runInterleaved(again, cancel, progress);
+      if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario) {
+        if (more->error) controlRun->error = more->error;
+        controlRun->samples.insert(controlRun->samples.end(), more->samples.begin(), more->samples.end());
+      }
       for (const auto& extra : extras) {
         auto it = std::find_if(measured.begin(), measured.end(),
                                [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; });
@@ -279,6 +358,7 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
   }
 
   json tested = json::array();
+  std::vector<MachineFactor> machines;
   bool anyError = false, anyRegressed = false;
   for (const auto& m : measured) {
     if (m.error) {
@@ -300,6 +380,10 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
                  {"metrics", {e.time, e.memory}}};
     const auto diffs = baselines.at(m.scenario).fingerprint.differences(fp);
     if (!diffs.empty()) item["environment_changed"] = diffs;
+    if (e.machine.measured) {
+      item["machine"] = e.machine;
+      machines.push_back(e.machine);
+    }
     if (!regressions.empty()) anyRegressed = true;
     tested.push_back(item);
   }
@@ -311,13 +395,26 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
                                     s->name + "'"},
                       {"regressions", json::array()}});
   }
-  co_return json{{"action", options.action},
+  json out{{"action", options.action},
           {"threshold", threshold},
           {"confidence_level", policy.confidence},
           {"scenarios_tested", tested},
           {"overall_result", anyError ? "error" : anyRegressed ? "regressed" : "passed"},
           {"fail_ci_on_regression", config_.performance.fail_ci_on_regression},
           {"timestamp", nowIso8601()}};
+  // The machine as a whole: the median factor over the scenarios' baselines
+  // (taken at different times), moved when most of them say so.
+  if (!machines.empty()) {
+    std::sort(machines.begin(), machines.end(), [](const auto& a, const auto& b) { return a.factor < b.factor; });
+    MachineFactor typical = machines[machines.size() / 2];
+    const auto moved = std::count_if(machines.begin(), machines.end(), [](const auto& m) { return m.moved; });
+    typical.moved = 2 * static_cast<size_t>(moved) > machines.size();
+    out["machine"] = typical;
+  }
+  if (controlRun && controlRun->error)
+    out["control_error"] = "the control " + control.name + " could not be measured; times are judged without it: " +
+                           *controlRun->error;
+  co_return out;
 }
 
 asio::awaitable<json> Engine::measureAndRecord(std::vector<std::string> names, std::string source,

@@ -1,5 +1,7 @@
 #include "common/monitor_cycle.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "common/analysis.hpp"
@@ -113,6 +115,35 @@ std::string regressionStart(const Engine& engine, const std::string& scenario, c
   return began;
 }
 
+std::optional<EnvironmentEvent> applyMachine(const json& check, MachineState& state) {
+  if (!check.contains("machine") || !check["machine"].is_object()) return std::nullopt;
+  const json& m = check["machine"];
+  const double factor = m.value("factor", 1.0);
+  const json control = m.value("control", json::object());
+  auto announce = [&](double f) {
+    state.factor = f;
+    state.since = check.value("timestamp", "");
+    state.controlCurrent = control.value("current", 0.0);
+    state.controlBaseline = control.value("baseline", 0.0);
+    state.calmCycles = 0;
+    return EnvironmentEvent{f, state.controlCurrent, state.controlBaseline, state.since};
+  };
+  if (m.value("moved", false)) {
+    state.calmCycles = 0;
+    // A machine under load wanders: 1.9 then 2.1 is the same shift. A new
+    // one differs from the announced factor by a quarter of its distance
+    // from 1, and at least kMachineAnnounceStep.
+    const double step = std::max(kMachineAnnounceStep, 0.25 * std::fabs(state.factor - 1));
+    if (state.factor == 1.0 || std::fabs(factor - state.factor) >= step) return announce(factor);
+    return std::nullopt;
+  }
+  if (state.factor == 1.0) return std::nullopt;
+  // Back to the baselines' speed only after calm cycles in a row: a machine
+  // hovering at the edge is not announced back and forth.
+  if (++state.calmCycles < kMachineCalmCycles) return std::nullopt;
+  return announce(1.0);
+}
+
 asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r;
   AlertStore store(engine.stateDir());
@@ -143,6 +174,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
     r.check["confirmation_rerun"] = rerun;
   }
   r.events = applyCheck(r.check, r.state, confirmed);
+  r.environment = applyMachine(r.check, r.state.machine);
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.
   for (auto& open : r.state.open)

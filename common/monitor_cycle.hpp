@@ -10,6 +10,7 @@
 // interval is 50 % or worse (critical beyond doubt).
 #include <asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -24,11 +25,27 @@ struct AlertEvent {
   std::string timestamp;
 };
 
+// The machine's speed moved (or came back, factor 1): announced once per shift.
+struct EnvironmentEvent {
+  double factor = 1;
+  double controlCurrent = 0, controlBaseline = 0;
+  std::string timestamp;
+};
+
 struct CycleResult {
   nlohmann::json check;  // the runCheck document, or a measure-only summary
   std::vector<AlertEvent> events;
+  std::optional<EnvironmentEvent> environment;
   AlertState state;
 };
+
+// The first move is announced; a new factor after that when it differs from
+// the announced one by this much, or by a quarter of the announced one's
+// distance from 1 when that is more; the machine is announced back (factor 1) after this many calm cycles.
+inline constexpr double kMachineAnnounceStep = 0.10;
+inline constexpr int kMachineCalmCycles = 2;
+// Applies a check's "machine" summary to the announced machine state (pure).
+std::optional<EnvironmentEvent> applyMachine(const nlohmann::json& check, MachineState& state);
 
 // "scenario/metric" keys whose regression a re-run within the cycle confirmed.
 using Confirmations = std::set<std::string>;

@@ -3,6 +3,9 @@
 #include <systemd/sd-journal.h>
 
 #include <cstdio>
+#include <string>
+
+#include "common/machine.hpp"
 
 namespace giflab::daemon {
 
@@ -32,6 +35,16 @@ void journalAlert(const AlertEvent& event) {
                     "GIFLAB_METRIC=%s", e.metric.c_str(), "GIFLAB_SEVERITY=%s", e.severity.c_str(),
                     "GIFLAB_REGRESSION=%s", regression, nullptr);
   }
+}
+
+void journalEnvironment(const EnvironmentEvent& event) {
+  const std::string message = describeMachine(event.factor, event.controlCurrent, event.controlBaseline);
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.4f", event.factor);
+  sd_journal_send("MESSAGE=Machine speed changed: %s", message.c_str(), "MESSAGE_ID=%s", kEnvironmentChangedMessageId,
+                  "PRIORITY=5", "SYSLOG_IDENTIFIER=giflab-perfd", "GIFLAB_MACHINE_FACTOR=%s", factor,
+                  "GIFLAB_CONTROL_CURRENT=%g", event.controlCurrent, "GIFLAB_CONTROL_BASELINE=%g",
+                  event.controlBaseline, nullptr);
 }
 
 }  // namespace giflab::daemon

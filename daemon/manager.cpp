@@ -1,5 +1,7 @@
 #include "daemon/manager.hpp"
 
+#include "common/machine.hpp"
+
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,7 +87,7 @@ asio::awaitable<JobOutcome> validateWork(std::shared_ptr<Engine> engine, Cancell
 
 asio::awaitable<JobOutcome> cycleWork(std::shared_ptr<Engine> engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r = co_await runMonitorCycle(*engine, cancel, progress);
-  co_return JobOutcome{r.check, r.events, r.state};
+  co_return JobOutcome{r.check, r.events, r.state, r.environment};
 }
 
 }  // namespace
@@ -151,6 +153,7 @@ void Manager::configureMetrics(const Engine& engine) {
   }
   metrics_->setInterval(static_cast<double>(engine.config().performance.monitoring_interval));
   metrics_->setOpenRegressions(alerts_.open);
+  metrics_->setMachineFactor(alerts_.machine.factor);
   refreshBaselineMetrics();
 }
 
@@ -426,6 +429,7 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
     if (o.alerts) alerts_ = *o.alerts;
     if (metrics_) metrics_->setOpenRegressions(alerts_.open);
     publish(o.events);
+    if (o.environment) announceEnvironment(*o.environment);
     propertiesChanged({"OpenRegressions"});
   };
   auto onEnd = [this, started](const std::string& failure) {
@@ -449,6 +453,17 @@ void Manager::noteCycleOutcome(const std::string& failure) {
   if (!failing_) failing_ = CycleFailures{nowIso8601(), 0, ""};
   ++failing_->count;
   failing_->error = failure;
+}
+
+void Manager::announceEnvironment(const EnvironmentEvent& ev) {
+  const std::map<std::string, sdbus::Variant> details{{"control_current", sdbus::Variant(ev.controlCurrent)},
+                                                      {"control_baseline", sdbus::Variant(ev.controlBaseline)},
+                                                      {"timestamp", sdbus::Variant(ev.timestamp)}};
+  emitSafely("EnvironmentChanged", [&] { emitEnvironmentChanged(ev.factor, details); });
+  spdlog::info("Environment changed: {}", describeMachine(ev.factor, ev.controlCurrent, ev.controlBaseline));
+  journalEnvironment(ev);
+  if (metrics_) metrics_->setMachineFactor(ev.factor);
+  loop_.kick();
 }
 
 void Manager::publish(const std::vector<AlertEvent>& events) {
@@ -523,6 +538,13 @@ std::string Manager::GetStatus(const bool& verbose) {
     if (failing_)
       s["monitor"]["failing"] = {{"since", failing_->since}, {"failures", failing_->count}, {"error", failing_->error}};
     s["open_regressions"] = alerts_.open;
+    if (alerts_.machine.factor != 1.0)
+      s["machine"] = {{"factor", alerts_.machine.factor},
+                      {"since", alerts_.machine.since},
+                      {"control_current", alerts_.machine.controlCurrent},
+                      {"control_baseline", alerts_.machine.controlBaseline},
+                      {"message", describeMachine(alerts_.machine.factor, alerts_.machine.controlCurrent,
+                                                  alerts_.machine.controlBaseline)}};
     if (verbose) s["pending_regressions"] = alerts_.pending;
     json jobs = json::array();
     for (const auto& [id, j] : jobs_)

@@ -32,6 +32,7 @@ struct JobOutcome {
   nlohmann::json result;
   std::vector<AlertEvent> events;
   std::optional<AlertState> alerts;
+  std::optional<EnvironmentEvent> environment;
 };
 // A job's work: a coroutine on the engine the job was started with.
 using JobWork = std::function<asio::awaitable<JobOutcome>(std::shared_ptr<Engine>, Cancellation, ProgressFn)>;
@@ -105,6 +106,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   void persistMonitorStopped(bool stopped) const;
   bool monitorStoppedByAdmin() const;
   void publish(const std::vector<AlertEvent>& events);
+  // EnvironmentChanged, its journal entry and the metric.
+  void announceEnvironment(const EnvironmentEvent& event);
   // A cycle that failed, or measured a failing scenario, and one that did not.
   void noteCycleOutcome(const std::string& failure);
   void propertiesChanged(const std::vector<std::string>& names);

@@ -47,6 +47,9 @@ Metrics::Metrics(const std::string& listen) : listen_(listen), registry_(std::ma
   lastCycle_ = &BuildGauge().Name("giflab_monitor_last_cycle_timestamp_seconds")
                     .Help("Unix time when the last monitoring cycle ended").Register(r);
   interval_ = &BuildGauge().Name("giflab_monitor_interval_seconds").Help("Seconds between monitoring cycles").Register(r);
+  machineFactor_ = &BuildGauge().Name("giflab_machine_speed_factor")
+                        .Help("How much slower this machine runs than when the baselines were taken, by the control "
+                              "(1.18 = 18 % slower, 1 = the same)").Register(r);
   jobs_ = &BuildCounter().Name("giflab_jobs_total").Help("Jobs ended, by kind and outcome").Register(r);
   failures_ = &BuildCounter().Name("giflab_scenario_failures_total")
                    .Help("Scenario runs that failed (non-zero exit, signal, timeout, missing program or data)").Register(r);
@@ -58,6 +61,8 @@ Metrics::Metrics(const std::string& listen) : listen_(listen), registry_(std::ma
 Metrics::~Metrics() = default;
 
 void Metrics::setInterval(double seconds) { interval_->Add({}).Set(seconds); }
+
+void Metrics::setMachineFactor(double factor) { machineFactor_->Add({}).Set(factor); }
 
 void Metrics::recordCycle(const json& check, double seconds) {
   cycles_->Add({}).Increment();

@@ -35,6 +35,7 @@ class Metrics {
   void recordJob(const std::string& kind, const std::string& outcome);
   void setBaselines(const nlohmann::json& list);  // ListBaselines document
   void setOpenRegressions(const std::vector<AlertEntry>& open);
+  void setMachineFactor(double factor);  // the announced machine speed factor
 
  private:
   std::string listen_;
@@ -51,6 +52,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* cycleDuration_;
   prometheus::Family<prometheus::Gauge>* lastCycle_;
   prometheus::Family<prometheus::Gauge>* interval_;
+  prometheus::Family<prometheus::Gauge>* machineFactor_;
   prometheus::Family<prometheus::Counter>* jobs_;
   prometheus::Family<prometheus::Counter>* failures_;
   std::map<std::string, prometheus::Gauge*> openGauges_;  // "scenario/metric/severity"

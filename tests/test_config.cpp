@@ -182,3 +182,16 @@ TEST(Config, ANumberTooLargeIsAConfigErrorNotACrash) {
   const auto e = configError(R"({"performance": {"regression_threshold": 1e999999}})");
   EXPECT_NE(e.find("not valid JSON"), std::string::npos) << e;
 }
+
+TEST(Config, TheControlIsBuiltInOrANamedScenario) {
+  EXPECT_TRUE(parseConfig(R"({"scenarios": [{"name": "a", "command": ["true"]}]})", "").performance.control_scenario.empty());
+  const auto c = parseConfig(R"({"performance": {"control": {"scenario": "ref"}},
+    "scenarios": [{"name": "a", "command": ["true"]}, {"name": "ref", "command": ["true"]}]})", "");
+  EXPECT_EQ(c.performance.control_scenario, "ref");
+  const auto missing = configError(R"({"performance": {"control": {"scenario": "nosuch"}},
+    "scenarios": [{"name": "a", "command": ["true"]}]})");
+  EXPECT_NE(missing.find("performance.control.scenario"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("\"nosuch\" is not one of the scenarios"), std::string::npos) << missing;
+  EXPECT_NE(configError(R"({"performance": {"control": {"senario": "a"}}})").find("performance.control"), std::string::npos);
+  EXPECT_NE(configError(R"({"performance": {"control": "a"}})").find("expected an object"), std::string::npos);
+}

@@ -1,7 +1,9 @@
 // giflab-perfd against real parts: a private system-type dbus-daemon with
 // the shipped policy, the real daemon binary, journald, setpriv callers.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -572,4 +574,76 @@ TEST(DaemonAlone, ClientSaysTheDaemonIsNotRunning) {
   EXPECT_NE(r.err.find("giflab-perfd is not running on the system bus (start it with systemctl start giflab-perfd, or use --local)"),
             std::string::npos)
       << r.err;
+}
+
+// Issue 16's "done when": the whole machine made slower for every workload
+// (a CPU hog on the one CPU the daemon and its children may use) is an
+// EnvironmentChanged, not a regression; one scenario made 30 % slower on top
+// of it is one RegressionDetected, with its size relative to the machine.
+TEST_F(Daemon, ASlowerMachineIsAnEnvironmentChangeAndAScenarioSlowerThanItARegression) {
+  PrivateBus bus;
+  const auto workFile = dir / "work";
+  writeFile(workFile, "30");
+  const std::string slowed = uniqueName("cpu_slowed"), steady = uniqueName("cpu_steady");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+    "scenarios": [{"name": ")" + slowed + R"(", "command": [")" + workload().string() + R"(", "--work-file", ")" +
+                          workFile.string() + R"("], "iterations": 5},
+                  {"name": ")" + steady + R"(", "command": [")" + workload().string() + R"(", "--work", "30"],
+                   "iterations": 5}]})");
+  // The daemon and every child it starts run on CPU 0 only (inherited).
+  cpu_set_t all, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  auto r = perfctlOnBus(bus, {"baseline", "create"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_FALSE(json::parse(readFile(state() / "baselines.json"))["baselines"][slowed]["samples"]["control_processing_time"].empty());
+  Watcher watch(bus);
+  ASSERT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
+
+  // A hog on CPU 0: every workload, the control included, gets about half of it.
+  const pid_t hog = spawnProcess({"/usr/bin/taskset", "-c", "0", "/bin/sh", "-c", "while :; do :; done"}, {},
+                                 dir / "hog.out", dir / "hog.err");
+  struct KillHog {
+    pid_t pid;
+    ~KillHog() { ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0); }
+  } killHog{hog};
+  ASSERT_TRUE(watch.waitFor("EnvironmentChanged", 30s)) << d.log();
+  const int cyclesAtChange = monitorCycles(bus);
+  ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= cyclesAtChange + 3; }, 30s)) << d.log();
+  size_t environment = 0;
+  for (const auto& l : watch.lines()) {
+    EXPECT_EQ(l.find("RegressionDetected"), std::string::npos) << "the machine, not a scenario, got slower: " << l;
+    if (l.find("EnvironmentChanged") != std::string::npos) {
+      ++environment;
+      const json e = json::parse(l);
+      EXPECT_GT(e["factor"].get<double>(), 1.3) << l;  // about half the CPU: about twice as long
+      EXPECT_GT(e["control_current"].get<double>(), e["control_baseline"].get<double>());
+    }
+  }
+  EXPECT_EQ(environment, 1u);
+  json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
+  ASSERT_TRUE(st.contains("machine")) << st.dump();
+  EXPECT_NE(st["machine"]["message"].get<std::string>().find("slower than when the baselines were taken"), std::string::npos);
+  EXPECT_TRUE(st["open_regressions"].empty());
+  if (haveJournal())
+    EXPECT_FALSE(journalEntries("MESSAGE_ID=5c3e8a1f6b2d4e9a8c7b0d1e2f3a4b5c", 1, 10s).empty());
+
+  // One scenario 30 % slower on top of the slower machine.
+  writeFile(workFile, "39");
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 40s)) << d.log();
+  json detected;
+  size_t count = 0;
+  for (const auto& l : watch.lines())
+    if (l.find("RegressionDetected") != std::string::npos) ++count, detected = json::parse(l);
+  EXPECT_EQ(count, 1u);
+  EXPECT_EQ(detected["scenario"], slowed);
+  EXPECT_EQ(detected["metric"], "processing_time");
+  // Relative to the machine: near 30 %, not the 150 % measured.
+  EXPECT_GT(detected["regression"].get<double>(), 0.12) << detected.dump();
+  EXPECT_LT(detected["regression"].get<double>(), 0.55) << detected.dump();
 }

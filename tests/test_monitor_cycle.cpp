@@ -88,3 +88,48 @@ TEST(MonitorCycle, StateSurvivesSaveAndLoad) {
   EXPECT_EQ(back.open[0].scenario, "s");
   EXPECT_EQ(back.pending[0].scenario, "q");
 }
+
+namespace {
+json checkWithMachine(bool moved, double factor, const std::string& ts) {
+  return {{"timestamp", ts},
+          {"machine", {{"moved", moved}, {"factor", factor}, {"control", {{"current", 0.03 * factor}, {"baseline", 0.03}}}}}};
+}
+}  // namespace
+
+TEST(MonitorCycle, AMachineShiftIsAnnouncedOnceAndItsEndAfterCalmCycles) {
+  MachineState m;
+  EXPECT_FALSE(applyMachine(json{{"timestamp", "t0"}}, m));  // no control measured: nothing
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.01, "t1"), m));
+  auto ev = applyMachine(checkWithMachine(true, 1.9, "t2"), m);
+  ASSERT_TRUE(ev);
+  EXPECT_DOUBLE_EQ(ev->factor, 1.9);
+  EXPECT_DOUBLE_EQ(ev->controlBaseline, 0.03);
+  EXPECT_EQ(m.since, "t2");
+  // The same shift wandering (within a quarter of 0.9): not announced again.
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 2.1, "t3"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.75, "t4"), m));
+  // A new shift: announced.
+  ev = applyMachine(checkWithMachine(true, 3.0, "t5"), m);
+  ASSERT_TRUE(ev);
+  EXPECT_DOUBLE_EQ(m.factor, 3.0);
+  // Calm once: not yet back; calm a second time in a row: back, factor 1.
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t6"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 3.1, "t7"), m));  // moved again: the calm count restarts
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t8"), m));
+  ev = applyMachine(checkWithMachine(false, 1.0, "t9"), m);
+  ASSERT_TRUE(ev);
+  EXPECT_DOUBLE_EQ(ev->factor, 1.0);
+  EXPECT_DOUBLE_EQ(m.factor, 1.0);
+}
+
+TEST(MonitorCycle, TheAnnouncedMachineStateSurvivesARestart) {
+  giflab::test::TempDir dir;
+  AlertStore store(dir.path());
+  AlertState s;
+  s.machine = {1.4, "2026-12-02T10:00:00Z", 0.042, 0.03, 0};
+  store.save(s);
+  const auto loaded = store.load();
+  EXPECT_DOUBLE_EQ(loaded.machine.factor, 1.4);
+  EXPECT_EQ(loaded.machine.since, "2026-12-02T10:00:00Z");
+  EXPECT_DOUBLE_EQ(loaded.machine.controlCurrent, 0.042);
+}

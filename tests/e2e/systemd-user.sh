@@ -20,7 +20,7 @@ if [ ! -d /run/systemd/system ]; then mkdir -p /run/systemd/system; created_run_
 work=$(mktemp -d /var/lib/giflab-perfd-e2e.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/bin"
-cp "$build/bin/giflab-perfd" "$build/bin/giflab-perf-exec" "$build/bin/giflab-test-workload" "$work/bin/"
+cp "$build/bin/giflab-perfd" "$build/bin/giflab-perf-exec" "$build/bin/giflab-perf-control" "$build/bin/giflab-test-workload" "$work/bin/"
 export XDG_RUNTIME_DIR="$work/runtime" HOME="$work/home"
 mkdir -p "$XDG_RUNTIME_DIR" "$HOME/.config/systemd/user" "$work/state"
 chmod 700 "$XDG_RUNTIME_DIR"

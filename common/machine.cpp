@@ -1,0 +1,110 @@
+#include "common/machine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/runner.hpp"
+#include "common/stats.hpp"
+
+namespace giflab {
+
+namespace {
+
+std::vector<double> logs(const std::vector<double>& x) {
+  std::vector<double> out;
+  out.reserve(x.size());
+  for (double v : x) out.push_back(std::log(std::max(v, 1e-9)));
+  return out;
+}
+
+std::vector<double> dividedBy(const std::vector<double>& x, double f) {
+  std::vector<double> out(x);
+  for (double& v : out) v /= f;
+  return out;
+}
+
+}  // namespace
+
+MachineFactor machineFactor(const std::vector<double>& controlNow, const std::vector<double>& controlThen,
+                            double confidence) {
+  MachineFactor m;
+  if (controlNow.size() < 3 || controlThen.size() < 3) return m;
+  m.measured = true;
+  m.current = stats::median(controlNow);
+  m.baseline = stats::median(controlThen);
+  if (!(m.baseline > 0) || !(m.current > 0)) return m;
+  const stats::PairwiseShifts shifts(logs(controlNow), logs(controlThen));
+  m.factor = std::exp(shifts.estimate());
+  // At the check's confidence: the correction claims no more certainty
+  // about the machine than the control gives.
+  const auto ci = shifts.interval(confidence);
+  m.low = std::exp(ci.low);
+  m.high = std::exp(ci.high);
+  m.pValue = stats::mannWhitneyU(controlNow, controlThen, stats::Alternative::TwoSided).pValue;
+  m.moved = m.pValue <= 1 - confidence && std::fabs(m.factor - 1) >= kMinMachineShift;
+  return m;
+}
+
+MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
+                                          const MachineFactor& machine, const DetectionPolicy& policy) {
+  MetricComparison c = compareMetric(kProcessingTime, dividedBy(current, machine.factor), baseline, policy);
+  // Significance after the largest slow-down (or the smallest speed-up) the
+  // control allows: the upper end of its interval.
+  const auto conservative = dividedBy(current, std::max(machine.high, machine.factor));
+  c.pValue = stats::mannWhitneyU(conservative, baseline, stats::Alternative::Greater).pValue;
+  c.pAdjusted = c.pValue;
+  c.machineFactor = machine.factor;
+  c.rawCurrent = stats::median(current);
+  c.rawRelativeChange = c.baseline > 0 ? (c.rawCurrent - c.baseline) / c.baseline : 0;
+  return c;
+}
+
+Verdict machineVerdict(Verdict raw, Verdict corrected) {
+  if (corrected == Verdict::Regressed || corrected == Verdict::Inconclusive) return corrected;  // more samples decide
+  if (raw == Verdict::Regressed || raw == Verdict::Inconclusive) return Verdict::Environment;
+  return corrected;
+}
+
+Scenario builtinControl() {
+  Scenario s;
+  s.name = "control";
+  s.description = "built-in control workload (giflab-perf-control)";
+  s.command = {(findExecHelper().parent_path() / "giflab-perf-control").string()};
+  s.expected_files = 0;  // no inputs
+  s.iterations = 5;
+  s.warmup = 1;
+  s.timeout = 60;
+  s.monitored = false;
+  return s;
+}
+
+Scenario controlScenario(const Config& config) {
+  if (!config.performance.control_scenario.empty())
+    if (const Scenario* s = config.findScenario(config.performance.control_scenario)) return *s;
+  return builtinControl();
+}
+
+std::string describeMachine(double factor, double controlCurrent, double controlBaseline) {
+  char control[96] = "";
+  if (controlBaseline > 0 && controlCurrent > 0)
+    std::snprintf(control, sizeof control, ": control %.3f s -> %.3f s", controlBaseline, controlCurrent);
+  char text[256];
+  if (factor == 1.0)
+    std::snprintf(text, sizeof text, "this machine runs as fast as when the baselines were taken again%s", control);
+  else
+    std::snprintf(text, sizeof text, "this machine runs %.0f %% %s than when the baselines were taken%s",
+                  std::fabs(factor - 1) * 100, factor > 1 ? "slower" : "faster", control);
+  return text;
+}
+
+void to_json(nlohmann::json& j, const MachineFactor& m) {
+  j = {{"factor", m.factor},
+       {"factor_ci", {m.low, m.high}},
+       {"moved", m.moved},
+       {"p_value", m.pValue},
+       {"control", {{"current", m.current}, {"baseline", m.baseline}, {"unit", "s"}}}};
+}
+
+}  // namespace giflab

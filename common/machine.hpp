@@ -1,0 +1,65 @@
+#pragma once
+// How fast the machine runs now against when a baseline was taken, from a
+// control measured both times, and a scenario's time judged relative to it.
+//
+// The control is a fixed workload (giflab-perf-control, or a scenario the
+// config names) run interleaved with the scenarios in every baseline and
+// check. Its factor f = current / baseline is a ratio of medians with an
+// interval from the Hodges-Lehmann shift of the log times (so it is a ratio
+// interval). The machine "moved" when the control changed significantly
+// (two-sided Mann-Whitney at the check's confidence) by at least
+// kMinMachineShift. Then a scenario's time is judged relative to the control:
+// its current samples divided by f (a ratio of ratios). To carry the
+// control's own noise, significance is tested on the samples divided by the
+// end of f's interval that explains the most of a slow-down (the upper end),
+// so a change counts only if it survives the largest machine effect the
+// control allows.
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/detection.hpp"
+
+namespace giflab {
+
+// Below this relative change the control is not said to have moved: smaller
+// machine effects are inside what the check's rule absorbs.
+inline constexpr double kMinMachineShift = 0.03;
+
+struct MachineFactor {
+  bool measured = false;  // both control sample sets present
+  bool moved = false;
+  double factor = 1, low = 1, high = 1;  // current / baseline and its interval
+  double pValue = 1;                     // two-sided
+  double current = 0, baseline = 0;      // control medians, seconds
+};
+
+MachineFactor machineFactor(const std::vector<double>& controlNow, const std::vector<double>& controlThen,
+                            double confidence);
+
+// A processing-time comparison judged relative to the machine: the samples
+// are divided by the factor (size) and by its upper end (significance), and
+// the result keeps the raw figures beside the corrected ones. Call decide()
+// on the returned comparison like on any other.
+MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
+                                          const MachineFactor& machine, const DetectionPolicy& policy);
+
+// The final verdict of a time comparison given its raw and its corrected
+// verdict: the corrected one, except that a raw regression (or an
+// inconclusive one) that the machine explains is Environment.
+Verdict machineVerdict(Verdict raw, Verdict corrected);
+
+// The built-in control as a scenario: giflab-perf-control beside the
+// measuring helper, 1 warm-up run.
+Scenario builtinControl();
+// The control a config asks for: performance.control.scenario, or the built-in one.
+Scenario controlScenario(const Config& config);
+
+// "this machine runs 18 % slower than when the baselines were taken:
+// control 0.210 s -> 0.248 s", or faster, or "as fast as ..." for factor 1.
+std::string describeMachine(double factor, double controlCurrent, double controlBaseline);
+
+void to_json(nlohmann::json& j, const MachineFactor& m);
+
+}  // namespace giflab

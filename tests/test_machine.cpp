@@ -1,0 +1,108 @@
+// The machine factor and the ratio of ratios, on seeded samples whose truth
+// is known: the machine slowed every workload by a factor, a scenario slowed
+// on top of it, or both.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/machine.hpp"
+
+using namespace giflab;
+
+namespace {
+
+std::vector<double> samples(std::mt19937_64& rng, double median, double cv, int n) {
+  std::normal_distribution<double> noise(0, cv);
+  std::vector<double> x(static_cast<size_t>(n));
+  for (auto& v : x) v = median * (1 + noise(rng));
+  return x;
+}
+
+struct Outcome {
+  MachineFactor machine;
+  MetricComparison raw, corrected;
+  Verdict verdict;
+};
+
+// A scenario at 1.0 s and a control at 0.03 s when the baselines were taken;
+// now the machine runs `machine` times slower and the scenario `own` times on top.
+Outcome check(uint64_t seed, double machine, double own, double cv = 0.02, int n = 5) {
+  std::mt19937_64 rng(seed);
+  const DetectionPolicy policy{0.10, 0.95};
+  const auto controlThen = samples(rng, 0.03, cv, n), scenarioThen = samples(rng, 1.0, cv, n);
+  const auto controlNow = samples(rng, 0.03 * machine, cv, n), scenarioNow = samples(rng, machine * own, cv, n);
+  Outcome o;
+  o.machine = machineFactor(controlNow, controlThen, policy.confidence);
+  o.raw = compareMetric(kProcessingTime, scenarioNow, scenarioThen, policy);
+  o.corrected = compareRelativeToMachine(scenarioNow, scenarioThen, o.machine, policy);
+  std::vector<MetricComparison*> raw{&o.raw}, corrected{&o.corrected};
+  decide(raw, policy);
+  decide(corrected, policy);
+  o.verdict = o.machine.moved ? machineVerdict(o.raw.verdict, o.corrected.verdict) : o.raw.verdict;
+  return o;
+}
+
+}  // namespace
+
+TEST(Machine, TheFactorIsTheRatioOfTheControlsMedians) {
+  // Exact values: every current control run is 1.2 times a baseline run.
+  const std::vector<double> then{0.030, 0.031, 0.029, 0.0305, 0.0295}, now{0.036, 0.0372, 0.0348, 0.0366, 0.0354};
+  const auto m = machineFactor(now, then, 0.95);
+  EXPECT_TRUE(m.measured);
+  EXPECT_TRUE(m.moved);
+  EXPECT_NEAR(m.factor, 1.2, 1e-9);  // the median of log-ratios of a pure scaling
+  EXPECT_LE(m.low, 1.2);
+  EXPECT_GE(m.high, 1.2);
+  EXPECT_NEAR(m.current, 0.036, 1e-12);
+  EXPECT_NEAR(m.baseline, 0.030, 1e-12);
+  EXPECT_LT(m.pValue, 0.05);
+  // Too few samples: not measured, no correction.
+  EXPECT_FALSE(machineFactor({0.03, 0.03}, then, 0.95).measured);
+}
+
+TEST(Machine, AStableControlDoesNotMove) {
+  std::mt19937_64 rng(3);
+  int moved = 0;
+  for (int t = 0; t < 2000; ++t) moved += machineFactor(samples(rng, 0.03, 0.02, 5), samples(rng, 0.03, 0.02, 5), 0.95).moved;
+  // The exact two-sided test at 5 v 5 rejects at most 2·P(U <= 2) = 3.2 % of the time, and
+  // the 3 % minimum shift removes most of those at CV 2 %.
+  EXPECT_LT(moved, 2000 * 0.032);
+}
+
+TEST(Machine, AWholeMachineSlowDownIsEnvironmentNotARegression) {
+  int regressed = 0, environment = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    const auto o = check(seed, 1.25, 1.0);
+    regressed += o.verdict == Verdict::Regressed;
+    environment += o.verdict == Verdict::Environment;
+  }
+  // Raw, nearly every check would call 25 % a regression; relative to the machine, almost none.
+  EXPECT_LE(regressed, 4) << "false regressions in 400 checks of an unchanged scenario on a 25 % slower machine";
+  EXPECT_GE(environment, 380);
+}
+
+TEST(Machine, AScenarioSlowerThanTheMachineIsARegressionOfItsOwnSize) {
+  int regressed = 0;
+  double sizes = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    const auto o = check(seed, 1.25, 1.30);
+    if (o.verdict == Verdict::Regressed) ++regressed, sizes += o.corrected.regression;
+  }
+  EXPECT_GE(regressed, 396);
+  EXPECT_NEAR(sizes / regressed, 0.30, 0.02) << "the corrected size is the scenario's own";
+}
+
+TEST(Machine, ASlowDownHiddenByAFasterMachineIsFound) {
+  // The baseline was taken in a slow spell: now the machine is 20 % faster and
+  // the scenario 25 % slower, so raw it looks unchanged.
+  int regressed = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) regressed += check(seed, 0.8, 1.25).verdict == Verdict::Regressed;
+  EXPECT_GE(regressed, 396);
+}
+
+TEST(Machine, AnUnmovedMachineLeavesTheRawVerdict) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const auto o = check(seed, 1.0, 1.3);
+    if (!o.machine.moved) EXPECT_EQ(o.verdict, o.raw.verdict);
+  }
+}
