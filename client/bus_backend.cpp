@@ -142,8 +142,10 @@ class BusBackend final : public Backend {
   json baselineList() override { return callJson("ListBaselines"); }
   json baselineClear(const std::vector<std::string>& s) override { return callJson("ClearBaselines", s); }
   json history(const HistoryQuery& q) override {
-    return callJson("GetHistory", q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days), q.trend,
-                    q.changes);
+    const std::map<std::string, sdbus::Variant> options{{"min_change", sdbus::Variant(q.changeOptions.minRelativeChange)},
+                                                        {"sensitivity", sdbus::Variant(q.changeOptions.alpha)}};
+    return callJson("GetHistoryEx", q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days),
+                    q.trend, q.changes, options);
   }
   json validate(const ProgressFn& p) override { return runJob("Validate", p); }
   json ci(const CheckOptions& o, const ProgressFn& p) override {

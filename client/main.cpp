@@ -125,6 +125,11 @@ int main(int argc, char** argv) {
   history->add_option("--days", hq.days, "How many days back (default 7)")->check(CLI::Range(1, 3650));
   history->add_flag("--trend", hq.trend, "Trend per scenario and metric");
   history->add_flag("--changes", hq.changes, "Change points per scenario and metric");
+  const std::string minChangeHelp = "Smallest change point reported, as a fraction of the level before (default 0.02)";
+  const std::string sensitivityHelp =
+      "Chance of a false change point in a series of pure noise (default 0.001; higher finds more)";
+  history->add_option("--min-change", hq.changeOptions.minRelativeChange, minChangeHelp);
+  history->add_option("--sensitivity", hq.changeOptions.alpha, sensitivityHelp);
 
   bool checkPhase6 = false;
   auto* validate = app.add_subcommand("validate", "Speedup validations (the Phase 6 pair)");
@@ -151,6 +156,9 @@ int main(int argc, char** argv) {
   analyze->add_option("FILE", analyzeFile, "JSON Lines file of history records")->required();
   analyze->add_option("--metric", analyzeMetric, "processing_time or memory_usage")
       ->check(CLI::IsMember({"processing_time", "memory_usage"}));
+  ChangePointOptions analyzeOptions;
+  analyze->add_option("--min-change", analyzeOptions.minRelativeChange, minChangeHelp);
+  analyze->add_option("--sensitivity", analyzeOptions.alpha, sensitivityHelp);
 
   auto* deps = app.add_subcommand("deps", "Diagnostics");
   deps->require_subcommand(1);
@@ -178,8 +186,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*analyze) {
-      const json doc = Engine::analyzeFile(analyzeFile, analyzeMetric.empty() ? std::nullopt
-                                                                              : std::optional<std::string>(analyzeMetric));
+      const json doc = Engine::analyzeFile(
+          analyzeFile, analyzeMetric.empty() ? std::nullopt : std::optional<std::string>(analyzeMetric), analyzeOptions);
       g.json ? printJson(doc) : renderAnalyze(doc);
       return kOk;
     }

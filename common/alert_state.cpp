@@ -45,6 +45,7 @@ AlertState AlertStore::load() const {
       s.machine.controlCurrent = m.value("control_current", 0.0);
       s.machine.controlBaseline = m.value("control_baseline", 0.0);
       s.machine.calmCycles = m.value("calm_cycles", 0);
+      s.machine.pendingFactor = m.value("pending_factor", 0.0);
     }
   } catch (const json::exception&) {
     return {};
@@ -55,7 +56,7 @@ AlertState AlertStore::load() const {
 void AlertStore::save(const AlertState& state) const {
   ensureDirectory(path_.parent_path());
   json doc{{"open", state.open}, {"pending", state.pending}};
-  if (state.machine.factor != 1.0) doc["machine"] = state.machine;
+  if (state.machine.factor != 1.0 || state.machine.pendingFactor > 0) doc["machine"] = state.machine;
   writeFileAtomically(path_, doc.dump(2) + "\n");
 }
 
@@ -64,7 +65,8 @@ void to_json(json& j, const MachineState& m) {
        {"since", m.since},
        {"control_current", m.controlCurrent},
        {"control_baseline", m.controlBaseline},
-       {"calm_cycles", m.calmCycles}};
+       {"calm_cycles", m.calmCycles},
+       {"pending_factor", m.pendingFactor}};
 }
 
 }  // namespace giflab

@@ -27,6 +27,7 @@ struct MachineState {
   std::string since;                       // when this factor was announced
   double controlCurrent = 0, controlBaseline = 0;
   int calmCycles = 0;                      // cycles in a row where the machine did not move
+  double pendingFactor = 0;                // a shift seen once, announced when the next cycle agrees
 };
 
 struct AlertState {

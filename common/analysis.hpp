@@ -22,21 +22,28 @@ TrendResult analyzeTrend(const std::vector<double>& times, const std::vector<dou
                          double confidence = 0.95);
 
 struct ChangePointOptions {
-  size_t minSegment = 5;        // no segment shorter than this: single outliers cannot form one
-  double alpha = 0.01;          // significance of Pettitt's test per split
-  double minRelativeChange = 0.02;  // medians must differ by this fraction
+  // The scan-adjusted probability that noise alone yields a change point
+  // anywhere in the series (--sensitivity): smaller finds fewer.
+  double alpha = 0.001;
+  double minRelativeChange = 0.02;  // --min-change: the levels must differ by this fraction
 };
 
 struct ChangePoint {
   size_t index = 0;  // first point of the new segment
-  double before = 0, after = 0;  // segment medians
-  double pValue = 1;
-  double relativeChange = 0;
+  double before = 0, after = 0;  // medians of the neighbouring segments (at most 250 points a side)
+  double pValue = 1;             // scan-adjusted
+  double relativeChange = 0;     // (after - before) / |before|
+  double shift = 0, shiftLow = 0, shiftHigh = 0;  // Hodges-Lehmann shift and its 95 % interval, in units
   std::string direction;  // regression (higher) or improvement
 };
 
-// Binary segmentation with Pettitt's rank test: robust to outliers and to
-// any noise distribution; returns change points in index order.
+// Throws InvalidArgument unless min-change is in [0, 10] and the
+// sensitivity in (0, 0.5].
+void requireChangePointOptions(const ChangePointOptions& options);
+
+// Robust multiscale moving-sum scan (change_points.cpp): outliers, runs of
+// correlated noise, quiet series, long series, trends with steps on them;
+// change points in index order. O(n log n).
 std::vector<ChangePoint> detectChangePoints(const std::vector<double>& values, const ChangePointOptions& options = {});
 
 void to_json(nlohmann::json& j, const TrendResult& t);

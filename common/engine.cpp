@@ -549,24 +549,50 @@ json Engine::status(bool verbose) const {
 
 namespace {
 
+std::string isoOfEpoch(double t) {
+  return formatIso8601(SysTime(std::chrono::duration_cast<SysTime::duration>(std::chrono::duration<double>(t))));
+}
+
 // The contract's change points of one scenario's metric: index and
-// timestamp of the first record of the new level, medians before and after.
-json changePointsOf(const SeriesAccumulator& s, const std::string& metric) {
+// timestamp of the first record of the new level, medians before and after,
+// relative size, the shift's interval (relative to before) and p-value.
+json changePointsOf(const SeriesAccumulator& s, const std::string& metric, const ChangePointOptions& options) {
   json cps = json::array();
-  for (const auto& cp : detectChangePoints(metric == kProcessingTime ? s.processingTimes() : s.memoryUsages())) {
-    const double t = s.times()[cp.index];
+  for (const auto& cp : detectChangePoints(metric == kProcessingTime ? s.processingTimes() : s.memoryUsages(), options)) {
+    const double scale = cp.before != 0 ? std::fabs(cp.before) : 1.0;
     cps.push_back({{"index", s.firstIndex()[cp.index]},
-                   {"timestamp", formatIso8601(SysTime(std::chrono::duration_cast<SysTime::duration>(
-                                     std::chrono::duration<double>(t))))},
+                   {"timestamp", isoOfEpoch(s.times()[cp.index])},
                    {"before", cp.before},
                    {"after", cp.after},
                    {"relative_change", cp.relativeChange},
+                   {"shift", cp.shift},
+                   {"shift_ci", {cp.shiftLow / scale, cp.shiftHigh / scale}},
                    {"p_value", cp.pValue},
                    {"direction", cp.direction}});
   }
   json out = {{"metric", metric}, {"points", s.records()}, {"change_points", cps}};
   if (s.binWidth() > 1) out["bin_width"] = s.binWidth();  // long series are analysed in bins
   return out;
+}
+
+// The trend of the stretch since the last change point: a step is not a
+// trend, and a line drawn across one would call a flat series degrading.
+json trendSinceLastChange(const SeriesAccumulator& s, const std::string& metric, const ChangePointOptions& options,
+                          double confidence) {
+  const auto& values = metric == kProcessingTime ? s.processingTimes() : s.memoryUsages();
+  const auto cps = detectChangePoints(values, options);
+  const size_t from = cps.empty() ? 0 : cps.back().index;
+  const std::vector<double> times(s.times().begin() + static_cast<long>(from), s.times().end());
+  const std::vector<double> stretch(values.begin() + static_cast<long>(from), values.end());
+  json t = analyzeTrend(times, stretch, confidence);
+  t["points_total"] = s.records();
+  if (!cps.empty()) {
+    t["since_change_point"] = isoOfEpoch(s.times()[from]);
+    t["points"] = from < s.firstIndex().size() ? s.records() - s.firstIndex()[from] : stretch.size();
+  } else {
+    t["points"] = s.records();
+  }
+  return t;
 }
 
 std::vector<std::string> metricsOf(const std::optional<std::string>& metric) {
@@ -578,6 +604,7 @@ std::vector<std::string> metricsOf(const std::optional<std::string>& metric) {
 
 json Engine::history(const HistoryQuery& q) const {
   if (q.days < 1 || q.days > 3650) throw Error(ErrorKind::InvalidArgument, "--days must be from 1 to 3650");
+  requireChangePointOptions(q.changeOptions);
   if (q.metric) requireMetricName(*q.metric);
   if (q.scenario && !isValidScenarioName(*q.scenario))
     throw Error(ErrorKind::InvalidArgument, "\"" + shortened(*q.scenario) + "\" is not a scenario name");
@@ -620,9 +647,7 @@ json Engine::history(const HistoryQuery& q) const {
     json trends = json::array();
     for (const auto& [name, s] : series)
       for (const auto& m : metricsOf(q.metric)) {
-        json t = analyzeTrend(s.times(), m == kProcessingTime ? s.processingTimes() : s.memoryUsages(),
-                              config_.performance.confidence_level);
-        t["points"] = s.records();
+        json t = trendSinceLastChange(s, m, q.changeOptions, config_.performance.confidence_level);
         t["scenario"] = name;
         t["metric"] = m;
         trends.push_back(t);
@@ -633,7 +658,7 @@ json Engine::history(const HistoryQuery& q) const {
     json changes = json::array();
     for (const auto& [name, s] : series)
       for (const auto& m : metricsOf(q.metric)) {
-        json c = changePointsOf(s, m);
+        json c = changePointsOf(s, m, q.changeOptions);
         c["scenario"] = name;
         changes.push_back(c);
       }
@@ -642,8 +667,10 @@ json Engine::history(const HistoryQuery& q) const {
   return out;
 }
 
-json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>& metric) {
+json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>& metric,
+                         const ChangePointOptions& options) {
   if (metric) requireMetricName(*metric);
+  requireChangePointOptions(options);
   std::error_code ec;
   const auto type = fs::status(file, ec);
   if (!fs::exists(type))
@@ -664,7 +691,7 @@ json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>&
   for (auto& [name, s] : series) {
     s.finish();
     for (const auto& m : metricsOf(metric)) {
-      json c = changePointsOf(s, m);
+      json c = changePointsOf(s, m, options);
       c["scenario"] = name;
       results.push_back(c);
     }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/cancellation.hpp"
+#include "common/analysis.hpp"
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/scenario_runner.hpp"
@@ -34,6 +35,7 @@ struct HistoryQuery {
   bool trend = false;
   bool changes = false;
   size_t maxRecords = 1000;  // the newest this many records are listed
+  ChangePointOptions changeOptions;  // --min-change, --sensitivity
 };
 
 class Engine {
@@ -60,7 +62,8 @@ class Engine {
   nlohmann::json history(const HistoryQuery& query) const;
   nlohmann::json depsCheck() const;
 
-  static nlohmann::json analyzeFile(const std::filesystem::path& file, const std::optional<std::string>& metric);
+  static nlohmann::json analyzeFile(const std::filesystem::path& file, const std::optional<std::string>& metric,
+                                    const ChangePointOptions& options = {});
 
   // Checks names against the config; throws UnknownScenario naming the known ones.
   std::vector<const Scenario*> selectScenarios(const std::vector<std::string>& names, bool monitoredOnly) const;

@@ -120,8 +120,15 @@ std::optional<EnvironmentEvent> applyMachine(const json& check, MachineState& st
   const json& m = check["machine"];
   const double factor = m.value("factor", 1.0);
   const json control = m.value("control", json::object());
+  // A machine under load wanders: 1.9 then 2.1 is the same shift. Two
+  // factors are the same shift when they differ by less than a quarter of
+  // the first one's distance from 1, and less than kMachineAnnounceStep.
+  auto sameShift = [](double a, double b) {
+    return std::fabs(a - b) < std::max(kMachineAnnounceStep, 0.25 * std::fabs(a - 1));
+  };
   auto announce = [&](double f) {
     state.factor = f;
+    state.pendingFactor = 0;
     state.since = check.value("timestamp", "");
     state.controlCurrent = control.value("current", 0.0);
     state.controlBaseline = control.value("baseline", 0.0);
@@ -130,13 +137,17 @@ std::optional<EnvironmentEvent> applyMachine(const json& check, MachineState& st
   };
   if (m.value("moved", false)) {
     state.calmCycles = 0;
-    // A machine under load wanders: 1.9 then 2.1 is the same shift. A new
-    // one differs from the announced factor by a quarter of its distance
-    // from 1, and at least kMachineAnnounceStep.
-    const double step = std::max(kMachineAnnounceStep, 0.25 * std::fabs(state.factor - 1));
-    if (state.factor == 1.0 || std::fabs(factor - state.factor) >= step) return announce(factor);
+    if (state.factor != 1.0 && sameShift(state.factor, factor)) {
+      state.pendingFactor = 0;
+      return std::nullopt;
+    }
+    // A new shift is announced once the next cycle confirms it, as a
+    // regression is: a cycle that a change of load cut in two sees half of it.
+    if (state.pendingFactor > 0 && sameShift(state.pendingFactor, factor)) return announce(factor);
+    state.pendingFactor = factor;
     return std::nullopt;
   }
+  state.pendingFactor = 0;
   if (state.factor == 1.0) return std::nullopt;
   // Back to the baselines' speed only after calm cycles in a row: a machine
   // hovering at the edge is not announced back and forth.

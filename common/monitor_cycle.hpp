@@ -39,9 +39,8 @@ struct CycleResult {
   AlertState state;
 };
 
-// The first move is announced; a new factor after that when it differs from
-// the announced one by this much, or by a quarter of the announced one's
-// distance from 1 when that is more; the machine is announced back (factor 1) after this many calm cycles.
+// A shift is announced when two cycles in a row see it (factors that differ
+// by less than this, or than a quarter of the first one's distance from 1); the machine is announced back (factor 1) after this many calm cycles.
 inline constexpr double kMachineAnnounceStep = 0.10;
 inline constexpr int kMachineCalmCycles = 2;
 // Applies a check's "machine" summary to the announced machine state (pure).

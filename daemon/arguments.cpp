@@ -45,6 +45,17 @@ CheckOptions checkCiArguments(const Engine& engine, const std::string& action, d
   return o;
 }
 
+void applyHistoryOptions(HistoryQuery& q, const std::map<std::string, double>& options) {
+  for (const auto& [key, value] : options) {
+    if (key == "min_change") q.changeOptions.minRelativeChange = value;
+    else if (key == "sensitivity") q.changeOptions.alpha = value;
+    else
+      throw Error(ErrorKind::InvalidArgument,
+                  "unknown history option \"" + shortened(key) + "\"; the options are min_change and sensitivity");
+  }
+  requireChangePointOptions(q.changeOptions);
+}
+
 HistoryQuery checkHistoryArguments(const std::string& scenario, const std::string& metric, uint32_t days, bool trend,
                                    bool changes) {
   if (scenario.size() > kMaxStringArg || metric.size() > kMaxStringArg)

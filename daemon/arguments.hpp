@@ -3,6 +3,7 @@
 // functions (no bus), so that a fuzzer can drive them; each throws a named
 // Error that becomes org.giflab.Perf1.Error.<Name> at the boundary.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ void checkScenarioNames(const Engine& engine, const std::vector<std::string>& na
 std::optional<int> checkIterations(uint32_t iterations);
 CheckOptions checkCiArguments(const Engine& engine, const std::string& action, double threshold,
                               const std::vector<std::string>& scenarios);
+// GetHistoryEx's options: "min_change" and "sensitivity"; any other key is refused.
+void applyHistoryOptions(HistoryQuery& query, const std::map<std::string, double>& options);
 HistoryQuery checkHistoryArguments(const std::string& scenario, const std::string& metric, uint32_t days, bool trend,
                                    bool changes);
 

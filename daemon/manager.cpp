@@ -649,6 +649,22 @@ std::string Manager::GetHistory(const std::string& scenario, const std::string& 
   return guarded([&] { return engine_->history(checkHistoryArguments(scenario, metric, days, trend, changes)).dump(); });
 }
 
+std::string Manager::GetHistoryEx(const std::string& scenario, const std::string& metric, const uint32_t& days,
+                                  const bool& trend, const bool& changes,
+                                  const std::map<std::string, sdbus::Variant>& options) {
+  return guarded([&] {
+    HistoryQuery q = checkHistoryArguments(scenario, metric, days, trend, changes);
+    std::map<std::string, double> numbers;
+    for (const auto& [key, value] : options) {
+      if (value.peekValueType() != "d")
+        throw Error(ErrorKind::InvalidArgument, "history option \"" + shortened(key) + "\" must be a double (d)");
+      numbers[key] = value.get<double>();
+    }
+    applyHistoryOptions(q, numbers);
+    return engine_->history(q).dump();
+  });
+}
+
 std::string Manager::CheckDependencies() {
   return guarded([&] { return engine_->depsCheck().dump(); });
 }

@@ -75,6 +75,9 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   sdbus::ObjectPath Validate() override;
   std::string GetHistory(const std::string& scenario, const std::string& metric, const uint32_t& days,
                          const bool& trend, const bool& changes) override;
+  std::string GetHistoryEx(const std::string& scenario, const std::string& metric, const uint32_t& days,
+                           const bool& trend, const bool& changes,
+                           const std::map<std::string, sdbus::Variant>& options) override;
   std::string CheckDependencies() override;
   void Reload(sdbus::Result<>&& result) override;
   std::string Version() override;

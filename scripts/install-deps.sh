@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libsimdjson-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   gifsicle hyperfine jq dbus dbus-user-session systemd procps util-linux man-db bash-completion
   debhelper dpkg-dev fakeroot lintian
-  prometheus-cpp-dev prometheus curl chromium xvfb dunst python3 time bc faketime
+  prometheus-cpp-dev prometheus curl chromium xvfb dunst python3 python3-numpy python3-scipy time bc faketime
   clang libclang-rt-14-dev
 )
 missing=()

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/timeutil.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab::test;
@@ -399,4 +400,50 @@ TEST_F(Cli, AClearDuringABaselineJobIsNotUndone) {
   const json list = parseJsonOutput(ctl({"baseline", "list", "--json"}));
   ASSERT_EQ(list["baselines"].size(), 1u) << list.dump();
   EXPECT_EQ(list["baselines"][0]["scenario_name"], "slow");
+}
+
+// Issue 17: a trend is measured since the last change point, change points
+// carry their size, interval and p-value, and --min-change / --sensitivity work.
+TEST_F(Cli, TrendsStartAtTheLastChangePointAndChangePointsCarryTheirSize) {
+  writeConfig(0.01);
+  std::filesystem::create_directories(state());
+  std::string lines;
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::string> stamps;
+  for (int i = 0; i < 60; ++i) {
+    stamps.push_back(giflab::formatIso8601(now - std::chrono::hours(60 - i)));
+    // One clean 22 % step at record 30, flat noise on both sides.
+    const double t = (i < 30 ? 1.0 : 1.22) * (1 + 0.004 * ((i * 7) % 5 - 2));
+    lines += json{{"timestamp", stamps.back()}, {"scenario", "sleepy"}, {"processing_time", t}, {"memory_usage", 50.0}}
+                 .dump() + "\n";
+  }
+  writeFile(state() / "history.jsonl", lines);
+  auto r = ctl({"history", "--trend", "--changes", "--metric", "processing_time", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json j = parseJsonOutput(r);
+  ASSERT_EQ(j["trends"].size(), 1u);
+  const auto& trend = j["trends"][0];
+  EXPECT_EQ(trend["direction"], "stable") << trend.dump();  // across the step it would be "degrading"
+  EXPECT_EQ(trend["since_change_point"], stamps[30]);
+  EXPECT_EQ(trend["points"], 30);
+  EXPECT_EQ(trend["points_total"], 60);
+  ASSERT_EQ(j["changes"][0]["change_points"].size(), 1u);
+  const auto& cp = j["changes"][0]["change_points"][0];
+  EXPECT_EQ(cp["index"], 30);
+  EXPECT_NEAR(cp["relative_change"].get<double>(), 0.22, 0.01);
+  EXPECT_LT(cp["shift_ci"][0].get<double>(), 0.22);
+  EXPECT_GT(cp["shift_ci"][1].get<double>(), 0.22);
+  EXPECT_GT(cp["shift_ci"][0].get<double>(), 0.15);
+  EXPECT_LT(cp["p_value"].get<double>(), 0.001);
+
+  // The same file offline: a 30 % minimum hides the step; a sensitivity out of range is refused.
+  r = run({perfctl().string(), "analyze", (state() / "history.jsonl").string(), "--min-change", "0.3", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  for (const auto& res : parseJsonOutput(r)["results"]) EXPECT_TRUE(res["change_points"].empty()) << res.dump();
+  r = run({perfctl().string(), "analyze", (state() / "history.jsonl").string(), "--sensitivity", "0"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("--sensitivity must be above 0"), std::string::npos) << r.err;
+  r = ctl({"history", "--changes", "--min-change", "-1"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("--min-change must be from 0 to 10"), std::string::npos) << r.err;
 }

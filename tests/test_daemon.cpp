@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sdbus-c++/sdbus-c++.h>
 #include <cmath>
@@ -301,11 +302,15 @@ TEST_F(Daemon, TheShippedPolicyAllowsAndRefusesExactlyAsTheContractSays) {
       {"org.giflab.Perf1.Manager.UpdateBaselines", "array:string:", "uint32:3"},
       {"org.giflab.Perf1.Manager.RunCi", "string:check", "double:0.15", "array:string:"},
       {"org.freedesktop.DBus.Properties.Set", "string:org.giflab.Perf1.Manager", "string:Enabled", "variant:boolean:true"}};
-  for (const std::string user : {"", "giflab-perf-tester", "nobody"})
+  for (const std::string user : {"", "giflab-perf-tester", "nobody"}) {
     for (const auto& m : reads) {
       const auto r = toUs(user, m);
       EXPECT_EQ(r.exitCode, 0) << (user.empty() ? "root" : user) << " " << m[0] << ": " << r.err;
     }
+    // GetHistoryEx (a{sv}, which dbus-send cannot write) through the client.
+    const auto r = perfctlOnBus(bus, {"history", "--changes", "--min-change", "0.05"}, user);
+    EXPECT_EQ(r.exitCode, 0) << (user.empty() ? "root" : user) << " GetHistoryEx: " << r.err;
+  }
   // Everything else: the bus refuses an unprivileged caller before the
   // daemon sees the call.
   for (const auto& m : changes) {
@@ -375,6 +380,11 @@ TEST_F(Daemon, NamedErrorsForBadArgumentsAndTheDaemonSurvives) {
                 .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
   EXPECT_EQ(errorOf([&] { proxy->callMethod("GetHistory").onInterface(M).withArguments(std::string(""), std::string("speed"), 7u, false, false).storeResultsTo(s); })
                 .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
+  using Options = std::map<std::string, sdbus::Variant>;
+  for (const Options& bad : {Options{{"min_chnge", sdbus::Variant(0.02)}}, Options{{"sensitivity", sdbus::Variant(0.0)}},
+                             Options{{"min_change", sdbus::Variant(std::string("0.02"))}}})
+    EXPECT_EQ(errorOf([&] { proxy->callMethod("GetHistoryEx").onInterface(M).withArguments(std::string(""), std::string(""), 7u, false, true, bad).storeResultsTo(s); })
+                  .rfind("org.giflab.Perf1.Error.InvalidArgument", 0), 0u);
   EXPECT_EQ(errorOf([&] { proxy->callMethod("StartMonitor").onInterface(M); })
                 .rfind("org.giflab.Perf1.Error.Config: Performance monitoring is disabled", 0), 0u);
   EXPECT_EQ(errorOf([&] { proxy->callMethod("CreateBaselines").onInterface(M).withArguments(std::vector<std::string>{}, 1001u).storeResultsTo(p); })

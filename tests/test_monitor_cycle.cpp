@@ -96,27 +96,34 @@ json checkWithMachine(bool moved, double factor, const std::string& ts) {
 }
 }  // namespace
 
-TEST(MonitorCycle, AMachineShiftIsAnnouncedOnceAndItsEndAfterCalmCycles) {
+TEST(MonitorCycle, AMachineShiftIsAnnouncedOnceConfirmedAndItsEndAfterCalmCycles) {
   MachineState m;
   EXPECT_FALSE(applyMachine(json{{"timestamp", "t0"}}, m));  // no control measured: nothing
   EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.01, "t1"), m));
-  auto ev = applyMachine(checkWithMachine(true, 1.9, "t2"), m);
+  // One cycle that saw a move, then none: a blip, never announced.
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.5, "t2"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t3"), m));
+  EXPECT_DOUBLE_EQ(m.factor, 1.0);
+  // Seen twice in a row: announced with the second cycle's factor.
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.9, "t4"), m));
+  auto ev = applyMachine(checkWithMachine(true, 2.0, "t5"), m);
   ASSERT_TRUE(ev);
-  EXPECT_DOUBLE_EQ(ev->factor, 1.9);
+  EXPECT_DOUBLE_EQ(ev->factor, 2.0);
   EXPECT_DOUBLE_EQ(ev->controlBaseline, 0.03);
-  EXPECT_EQ(m.since, "t2");
-  // The same shift wandering (within a quarter of 0.9): not announced again.
-  EXPECT_FALSE(applyMachine(checkWithMachine(true, 2.1, "t3"), m));
-  EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.75, "t4"), m));
-  // A new shift: announced.
-  ev = applyMachine(checkWithMachine(true, 3.0, "t5"), m);
+  EXPECT_EQ(m.since, "t5");
+  // The same shift wandering (within a quarter of 1.0 of it): not announced again.
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 2.2, "t6"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.8, "t7"), m));
+  // A new shift, confirmed: announced.
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 3.0, "t8"), m));
+  ev = applyMachine(checkWithMachine(true, 3.1, "t9"), m);
   ASSERT_TRUE(ev);
-  EXPECT_DOUBLE_EQ(m.factor, 3.0);
-  // Calm once: not yet back; calm a second time in a row: back, factor 1.
-  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t6"), m));
-  EXPECT_FALSE(applyMachine(checkWithMachine(true, 3.1, "t7"), m));  // moved again: the calm count restarts
-  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t8"), m));
-  ev = applyMachine(checkWithMachine(false, 1.0, "t9"), m);
+  EXPECT_DOUBLE_EQ(m.factor, 3.1);
+  // Calm once: not yet back; moved again: the calm count restarts; calm twice in a row: back, factor 1.
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t10"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(true, 3.0, "t11"), m));
+  EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.0, "t12"), m));
+  ev = applyMachine(checkWithMachine(false, 1.0, "t13"), m);
   ASSERT_TRUE(ev);
   EXPECT_DOUBLE_EQ(ev->factor, 1.0);
   EXPECT_DOUBLE_EQ(m.factor, 1.0);
@@ -126,7 +133,7 @@ TEST(MonitorCycle, TheAnnouncedMachineStateSurvivesARestart) {
   giflab::test::TempDir dir;
   AlertStore store(dir.path());
   AlertState s;
-  s.machine = {1.4, "2026-12-02T10:00:00Z", 0.042, 0.03, 0};
+  s.machine = {1.4, "2026-12-02T10:00:00Z", 0.042, 0.03, 0, 0};
   store.save(s);
   const auto loaded = store.load();
   EXPECT_DOUBLE_EQ(loaded.machine.factor, 1.4);

@@ -30,8 +30,8 @@ dbus-monitor --session "type='method_call',interface='org.freedesktop.Notificati
 pids+=("$!")
 ctl watch --notify >"$work/watch.log" 2>&1 &
 pids+=("$!")
-sleep 0.5
-echo 0.04 > "$work/sleep"   # twice as slow: critical
+for _ in $(seq 100); do grep -q Watching "$work/watch.log" && break; sleep 0.1; done  # subscribed
+echo 0.1 > "$work/sleep"   # five times as slow: critical beyond doubt, even on a busy machine
 for _ in $(seq 150); do [ "$(dunstctl count displayed)" -ge 1 ] && break; sleep 0.1; done
 [ "$(dunstctl count displayed)" -ge 1 ] || fail "no notification on the desktop"
 dunstctl close-all
