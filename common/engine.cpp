@@ -33,30 +33,60 @@ namespace {
 // runs of a check (10 for the usual 5), as the detection evaluation assumes.
 int defaultBaselineIterations(const Scenario& s) { return std::max(2 * s.iterations, kMinBaselineSamples); }
 
-// Adds the control to a plan, interleaved with the scenarios' runs; a control that is one of the
-// planned scenarios is measured once. Returns the control's name.
+// Adds the control to a plan, interleaved with the scenarios' runs; a
+// control that is one of the planned scenarios is measured once. Otherwise
+// it runs twice a round, as many rounds as the longest scenario, so that
+// every round holds its runs (a disturbance that starts mid-check reaches
+// the control's runs and the scenarios' alike) and each scenario run is
+// compared with the mean of two control runs next to it, which halves the
+// control's own noise in every ratio. Returns the control's name.
 std::string planControl(std::vector<RunPlan>& plans, const Scenario& control) {
   int most = 0;
   for (const auto& p : plans) {
     if (p.scenario->name == control.name) return control.name;
     most = std::max(most, p.iterations);
   }
-  // As many runs as the longest scenario, so that every round of the
-  // round-robin holds one: a disturbance that starts mid-check reaches the
-  // control's runs and the scenarios' alike.
-  if (most > 0) plans.push_back({&control, std::max(most, kMinBaselineSamples)});
+  if (most > 0)
+    for (int copy = 0; copy < 2; ++copy) plans.push_back({&control, std::max(most, kMinBaselineSamples)});
   return control.name;
 }
 
-// Takes the control's measurement out of what was measured (or copies it,
-// when the control is also a scenario of the check).
+// Takes the control's measurement out of what was measured: one run per
+// round, the mean of the round's two control runs (or a copy of the
+// scenario's runs, when the control is also a scenario of the check).
 std::optional<ScenarioMeasurement> takeControl(std::vector<ScenarioMeasurement>& measured, const std::string& name,
                                                bool alsoAScenario) {
-  auto it = std::find_if(measured.begin(), measured.end(), [&](const ScenarioMeasurement& m) { return m.scenario == name; });
-  if (it == measured.end()) return std::nullopt;
-  ScenarioMeasurement control = *it;
-  if (!alsoAScenario) measured.erase(it);
+  std::vector<ScenarioMeasurement> found;
+  for (auto it = measured.begin(); it != measured.end();) {
+    if (it->scenario != name) {
+      ++it;
+      continue;
+    }
+    found.push_back(*it);
+    if (alsoAScenario) break;
+    it = measured.erase(it);
+  }
+  if (found.empty()) return std::nullopt;
+  ScenarioMeasurement control = found.front();
+  for (size_t k = 1; k < found.size(); ++k) {
+    if (found[k].error) control.error = found[k].error;
+    const size_t n = std::min(control.samples.size(), found[k].samples.size());
+    control.samples.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      control.samples[i].processingTime = (control.samples[i].processingTime + found[k].samples[i].processingTime) / 2;
+      control.samples[i].cpuUser = (control.samples[i].cpuUser + found[k].samples[i].cpuUser) / 2;
+      control.samples[i].cpuSystem = (control.samples[i].cpuSystem + found[k].samples[i].cpuSystem) / 2;
+      control.samples[i].memoryUsage = std::max(control.samples[i].memoryUsage, found[k].samples[i].memoryUsage);
+    }
+  }
   return control;
+}
+
+// The share of a scenario's wall time that its processes spent on a CPU.
+double cpuShare(const ScenarioMeasurement& m) {
+  double cpu = 0, wall = 0;
+  for (const auto& r : m.samples) cpu += r.cpuUser + r.cpuSystem, wall += r.processingTime;
+  return wall > 0 ? cpu / wall : 0;
 }
 
 }  // namespace
@@ -309,15 +339,20 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     std::vector<MetricComparison*> raw;
     for (auto& e : entries) raw.push_back(&e.time), raw.push_back(&e.memory);
     decide(raw, policy);
-    // Where the machine moved, time is judged relative to it (its own family);
-    // a raw regression the machine explains becomes Environment.
+    // Where the control was measured on both sides, the time of a scenario
+    // that computes (not one that mostly waits, which a busier CPU does not
+    // slow) is judged relative to it, in its own family; a raw regression
+    // the machine explains becomes Environment. "Computes" is measured
+    // against the control, which only computes: on a shared CPU both spend
+    // the same fraction of their wall time on it.
+    const double controlShare = controlRun && !controlRun->error ? cpuShare(*controlRun) : 1.0;
     std::vector<MetricComparison> corrected;
     std::vector<size_t> which;
     for (size_t i = 0; i < entries.size(); ++i)
-      if (entries[i].machine.moved) {
+      if (entries[i].machine.measured && cpuShare(*entries[i].m) >= kMinCpuShareForMachine * controlShare) {
         const Baseline& b = baselines.at(entries[i].m->scenario);
-        corrected.push_back(compareRelativeToMachine(entries[i].m->processingTimes(), b.processing_times,
-                                                     entries[i].machine, policy));
+        corrected.push_back(compareRelativeToMachine(entries[i].m->processingTimes(), b.processing_times, controlNow,
+                                                     b.control_times, entries[i].machine, policy));
         which.push_back(i);
       }
     std::vector<MetricComparison*> correctedFamily;

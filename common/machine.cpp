@@ -48,16 +48,31 @@ MachineFactor machineFactor(const std::vector<double>& controlNow, const std::ve
 }
 
 MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
+                                          const std::vector<double>& controlNow, const std::vector<double>& controlThen,
                                           const MachineFactor& machine, const DetectionPolicy& policy) {
-  MetricComparison c = compareMetric(kProcessingTime, dividedBy(current, machine.factor), baseline, policy);
-  // Significance after the largest slow-down (or the smallest speed-up) the
-  // control allows: the upper end of its interval.
-  const auto conservative = dividedBy(current, std::max(machine.high, machine.factor));
-  c.pValue = stats::mannWhitneyU(conservative, baseline, stats::Alternative::Greater).pValue;
-  c.pAdjusted = c.pValue;
+  const size_t pairsNow = std::min(current.size(), controlNow.size());
+  const size_t pairsThen = std::min(baseline.size(), controlThen.size());
+  MetricComparison c;
+  if (pairsNow >= 3 && pairsThen >= 3 && machine.baseline > 0) {
+    auto normalised = [&](const std::vector<double>& runs, const std::vector<double>& control, size_t n) {
+      std::vector<double> out(n);
+      for (size_t i = 0; i < n; ++i) out[i] = runs[i] / std::max(control[i], 1e-12) * machine.baseline;
+      return out;
+    };
+    c = compareMetric(kProcessingTime, normalised(current, controlNow, pairsNow),
+                      normalised(baseline, controlThen, pairsThen), policy);
+  } else {
+    c = compareMetric(kProcessingTime, dividedBy(current, machine.factor), baseline, policy);
+    // Significance after the largest slow-down (or the smallest speed-up)
+    // the control allows: the upper end of its interval.
+    const auto conservative = dividedBy(current, std::max(machine.high, machine.factor));
+    c.pValue = stats::mannWhitneyU(conservative, baseline, stats::Alternative::Greater).pValue;
+    c.pAdjusted = c.pValue;
+  }
   c.machineFactor = machine.factor;
   c.rawCurrent = stats::median(current);
-  c.rawRelativeChange = c.baseline > 0 ? (c.rawCurrent - c.baseline) / c.baseline : 0;
+  const double rawBaseline = stats::median(baseline);
+  c.rawRelativeChange = rawBaseline > 0 ? (c.rawCurrent - rawBaseline) / rawBaseline : 0;
   return c;
 }
 

@@ -8,12 +8,10 @@
 // interval from the Hodges-Lehmann shift of the log times (so it is a ratio
 // interval). The machine "moved" when the control changed significantly
 // (two-sided Mann-Whitney at the check's confidence) by at least
-// kMinMachineShift. Then a scenario's time is judged relative to the control:
-// its current samples divided by f (a ratio of ratios). To carry the
-// control's own noise, significance is tested on the samples divided by the
-// end of f's interval that explains the most of a slow-down (the upper end),
-// so a change counts only if it survives the largest machine effect the
-// control allows.
+// kMinMachineShift: that is what is announced. Whenever the control was
+// measured on both sides, a CPU-bound scenario's time is judged relative to
+// it (a ratio of ratios, see compareRelativeToMachine), since a machine that
+// drifted by less than the announcement threshold still moves the times.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -26,6 +24,12 @@ namespace giflab {
 // Below this relative change the control is not said to have moved: smaller
 // machine effects are inside what the check's rule absorbs.
 inline constexpr double kMinMachineShift = 0.03;
+// A scenario is judged relative to the control only when its processes
+// spend at least this share of its wall time on a CPU, relative to the
+// control's own share (which a shared CPU lowers alike): one that mostly
+// waits (I/O, sleeps) is not slowed by a busier CPU, so dividing by the
+// control would invent changes.
+inline constexpr double kMinCpuShareForMachine = 0.5;
 
 struct MachineFactor {
   bool measured = false;  // both control sample sets present
@@ -38,11 +42,16 @@ struct MachineFactor {
 MachineFactor machineFactor(const std::vector<double>& controlNow, const std::vector<double>& controlThen,
                             double confidence);
 
-// A processing-time comparison judged relative to the machine: the samples
-// are divided by the factor (size) and by its upper end (significance), and
-// the result keeps the raw figures beside the corrected ones. Call decide()
-// on the returned comparison like on any other.
+// A processing-time comparison judged relative to the machine. The runs of
+// a scenario and of the control are interleaved round by round, so run i of
+// each saw the same machine: each scenario run is divided by its control
+// run (a ratio that carries the control's own noise) and scaled by the
+// baseline control's median, back to seconds. Fewer than 3 pairs on a side:
+// the samples are divided by the factor (size) and by its interval's upper
+// end (significance). The result keeps the raw figures beside the corrected
+// ones; call decide() on it like on any other comparison.
 MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
+                                          const std::vector<double>& controlNow, const std::vector<double>& controlThen,
                                           const MachineFactor& machine, const DetectionPolicy& policy);
 
 // The final verdict of a time comparison given its raw and its corrected
