@@ -1,5 +1,6 @@
 #include "client/bus_backend.hpp"
 
+#include "common/alert_state.hpp"
 #include "common/machine.hpp"
 
 #include <poll.h>
@@ -192,20 +193,24 @@ class BusBackend final : public Backend {
           auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
           const std::string unit = details.count("unit") ? details.at("unit").get<std::string>() : "";
           const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
+          AlertEntry alert{scenario, metric, severity, regression, d("current"), d("baseline"), ts, ""};
+          alert.shiftLow = d("shift_low");
+          alert.shiftHigh = d("shift_high");
+          alert.threshold = d("threshold");
           if (asJson) {
-            std::printf("%s\n", json{{"signal", "RegressionDetected"}, {"scenario", scenario}, {"metric", metric},
-                                     {"severity", severity}, {"regression", regression}, {"current", d("current")},
-                                     {"baseline", d("baseline")}, {"unit", unit}, {"timestamp", ts}}
-                                    .dump(-1, ' ', false, json::error_handler_t::replace)
-                                    .c_str());
+            json line{{"signal", "RegressionDetected"}, {"scenario", scenario}, {"metric", metric},
+                      {"severity", severity}, {"regression", regression}, {"current", d("current")},
+                      {"baseline", d("baseline")}, {"unit", unit}, {"timestamp", ts}};
+            if (alert.threshold > 0) line.update({{"shift_ci", {alert.shiftLow, alert.shiftHigh}}, {"threshold", alert.threshold}});
+            std::printf("%s\n", line.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
           } else {
             const Color c = severity == "critical" ? Color::Red : severity == "warning" ? Color::Yellow : Color::Bold;
-            std::printf("%s %s %s %s %s (%g %s -> %g %s)\n", ts.c_str(), Style::paint("RegressionDetected", c).c_str(),
-                        scenario.c_str(), metric.c_str(), (severity + " +" + formatPercent(regression)).c_str(),
+            std::printf("%s %s %s %s %s +%s (%g %s -> %g %s)\n", ts.c_str(), Style::paint("RegressionDetected", c).c_str(),
+                        scenario.c_str(), metric.c_str(), severity.c_str(), describeRegression(alert).c_str(),
                         d("baseline"), unit.c_str(), d("current"), unit.c_str());
           }
           std::fflush(stdout);
-          if (notifier) sendNotification(*notifier, scenario, metric, severity, regression, d("baseline"), d("current"), unit);
+          if (notifier) sendNotification(*notifier, alert, unit);
         });
     proxy_->uponSignal("RegressionResolved").onInterface(kManager).call([&](const std::string& scenario, const std::string& metric) {
       if (asJson)
@@ -249,16 +254,16 @@ class BusBackend final : public Backend {
   }
 
  private:
-  static void sendNotification(sdbus::IProxy& n, const std::string& scenario, const std::string& metric,
-                               const std::string& severity, double regression, double baseline, double current,
-                               const std::string& unit) {
+  static void sendNotification(sdbus::IProxy& n, const AlertEntry& alert, const std::string& unit) {
+    const std::string& severity = alert.severity;
+    const std::string& metric = alert.metric;
     const uint8_t urgency = severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
     const std::string what = metric == "memory_usage" ? "uses more memory" : "got slower";
-    const std::string summary = "GIF pipeline " + what + ": " + scenario;
+    const std::string summary = "GIF pipeline " + what + ": " + alert.scenario;
     char body[512];
-    std::snprintf(body, sizeof body, "%s is %.1f %% worse than its baseline (%g %s, now %g %s). Severity: %s.",
-                  metric == "memory_usage" ? "Peak memory" : "Processing time", regression * 100, baseline, unit.c_str(),
-                  current, unit.c_str(), severity.c_str());
+    std::snprintf(body, sizeof body, "%s is %s worse than its baseline (%g %s, now %g %s). Severity: %s.",
+                  metric == "memory_usage" ? "Peak memory" : "Processing time", describeRegression(alert).c_str(),
+                  alert.baseline, unit.c_str(), alert.current, unit.c_str(), severity.c_str());
     std::map<std::string, sdbus::Variant> hints{{"urgency", sdbus::Variant(urgency)},
                                                 {"category", sdbus::Variant(std::string("giflab.regression"))}};
     uint32_t id = 0;

@@ -107,8 +107,8 @@ class LocalBackend final : public Backend {
         j.update({{"severity", e.severity}, {"regression", e.regression}, {"current", e.current}, {"baseline", e.baseline}});
       std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     } else if (ev.kind == AlertEvent::Kind::Detected) {
-      std::printf("RegressionDetected %s %s %s %.1f %% (%g -> %g)\n", e.scenario.c_str(), e.metric.c_str(),
-                  e.severity.c_str(), e.regression * 100, e.baseline, e.current);
+      std::printf("RegressionDetected %s %s %s %s (%g -> %g)\n", e.scenario.c_str(), e.metric.c_str(),
+                  e.severity.c_str(), describeRegression(e).c_str(), e.baseline, e.current);
     } else {
       std::printf("RegressionResolved %s %s\n", e.scenario.c_str(), e.metric.c_str());
     }

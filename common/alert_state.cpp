@@ -1,5 +1,8 @@
 #include "common/alert_state.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +16,21 @@ void to_json(json& j, const AlertEntry& a) {
   j = {{"scenario", a.scenario}, {"metric", a.metric},   {"severity", a.severity}, {"regression", a.regression},
        {"current", a.current},   {"baseline", a.baseline}, {"since", a.since}};
   if (!a.began.empty()) j["began"] = a.began;
+  if (a.threshold > 0) {
+    j["shift_ci"] = {a.shiftLow, a.shiftHigh};
+    j["threshold"] = a.threshold;
+  }
+  if (a.calmCycles > 0) j["calm_cycles"] = a.calmCycles;
+}
+
+std::string describeRegression(const AlertEntry& a) {
+  char text[128];
+  if (a.threshold > 0 && a.regression < a.threshold)
+    std::snprintf(text, sizeof text, "about the threshold (%.0f-%.0f %%)", std::max(0.0, a.shiftLow) * 100,
+                  a.shiftHigh * 100);
+  else
+    std::snprintf(text, sizeof text, "%.1f %%", a.regression * 100);
+  return text;
 }
 
 void from_json(const json& j, AlertEntry& a) {
@@ -24,6 +42,12 @@ void from_json(const json& j, AlertEntry& a) {
   a.baseline = j.value("baseline", 0.0);
   a.since = j.value("since", "");
   a.began = j.value("began", "");
+  if (j.contains("shift_ci") && j["shift_ci"].is_array() && j["shift_ci"].size() == 2) {
+    a.shiftLow = j["shift_ci"][0].get<double>();
+    a.shiftHigh = j["shift_ci"][1].get<double>();
+  }
+  a.threshold = j.value("threshold", 0.0);
+  a.calmCycles = j.value("calm_cycles", 0);
 }
 
 AlertState AlertStore::load() const {

@@ -18,7 +18,15 @@ struct AlertEntry {
   double baseline = 0;
   std::string since;  // when it was first seen (ISO-8601 UTC)
   std::string began;  // when the history's change point says it began; "" when unknown
+  double shiftLow = 0, shiftHigh = 0;  // the change's confidence interval (relative)
+  double threshold = 0;                // the threshold it was judged against
+  int calmCycles = 0;                  // open: cycles in a row that found the metric back
 };
+
+// "12.3 %", or "about the threshold (7-13 %)" when the measured change is
+// below the threshold it was opened against: what a user reads must not
+// contradict what they configured.
+std::string describeRegression(const AlertEntry& alert);
 
 // The machine's speed as last announced (EnvironmentChanged): factor 1 is
 // as fast as when the baselines were taken.

@@ -144,7 +144,8 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   ObjectReader r(top.raw("performance"), "performance", file,
                  {"enabled", "regression_threshold", "confidence_level", "monitoring_interval",
                   "max_history_days", "fail_ci_on_regression", "ci_regression_threshold", "validate_phase6",
-                  "phase6_baseline_speedup", "phase6_regression_alert", "admin_group", "control"});
+                  "phase6_baseline_speedup", "phase6_regression_alert", "admin_group", "control",
+                  "close_after_cycles"});
   r.boolean("enabled", p.enabled);
   r.number("regression_threshold", p.regression_threshold, 0.0, 10.0, true);
   if (r.has("confidence_level")) {
@@ -155,6 +156,7 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   }
   r.integer("monitoring_interval", p.monitoring_interval, 1, 31L * 24 * 3600);
   r.integer("max_history_days", p.max_history_days, 1, 3650);
+  r.integer("close_after_cycles", p.close_after_cycles, 1, 100);
   r.boolean("fail_ci_on_regression", p.fail_ci_on_regression);
   r.number("ci_regression_threshold", p.ci_regression_threshold, 0.0, 10.0, true);
   r.boolean("validate_phase6", p.validate_phase6);

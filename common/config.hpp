@@ -29,6 +29,9 @@ struct PerformanceSettings {
   // performance.control.scenario: a scenario of this config measured as the
   // control instead of the built-in giflab-perf-control; empty: built-in.
   std::string control_scenario;
+  // An open regression closes after this many cycles in a row find the
+  // metric back: a regression that flaps around the threshold stays open.
+  int close_after_cycles = 2;
 };
 
 struct Scenario {

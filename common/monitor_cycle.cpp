@@ -54,7 +54,8 @@ Confirmations confirmedBy(const json& rerun, const Confirmations& candidates) {
   return out;
 }
 
-std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const Confirmations& confirmed) {
+std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const Confirmations& confirmed,
+                                   int closeAfterCycles) {
   std::vector<AlertEvent> events;
   const std::string now = check.value("timestamp", nowIso8601());
   for (const auto& s : check.value("scenarios_tested", json::array())) {
@@ -68,10 +69,16 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
       auto pending = findEntry(state.pending, scenario, metric);
       AlertEntry entry{scenario, metric, m.value("severity", "info"), m.value("regression", 0.0),
                        m.value("current", 0.0), m.value("baseline", 0.0), now, ""};
+      if (m.contains("shift_ci") && m["shift_ci"].is_array() && m["shift_ci"].size() == 2) {
+        entry.shiftLow = m["shift_ci"][0].get<double>();
+        entry.shiftHigh = m["shift_ci"][1].get<double>();
+      }
+      entry.threshold = check.value("threshold", 0.0);
       if (regressed) {
         if (open != state.open.end()) {
           entry.since = open->since;
-          *open = entry;  // still open: no new alert
+          entry.began = open->began;
+          *open = entry;  // still open: no new alert (and the calm count starts again)
           continue;
         }
         const double lower = m.contains("shift_ci") ? m["shift_ci"][0].get<double>() : 0.0;
@@ -87,7 +94,7 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
           state.pending.push_back(entry);
         }
       } else if (!inconclusive) {
-        if (open != state.open.end()) {
+        if (open != state.open.end() && ++open->calmCycles >= closeAfterCycles) {
           events.push_back({AlertEvent::Kind::Resolved, *open, now});
           state.open.erase(open);
         }
@@ -184,7 +191,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
     confirmed = confirmedBy(rerun, candidates);
     r.check["confirmation_rerun"] = rerun;
   }
-  r.events = applyCheck(r.check, r.state, confirmed);
+  r.events = applyCheck(r.check, r.state, confirmed, engine.config().performance.close_after_cycles);
   r.environment = applyMachine(r.check, r.state.machine);
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.

@@ -51,8 +51,11 @@ using Confirmations = std::set<std::string>;
 std::string alertKey(const std::string& scenario, const std::string& metric);
 
 // Applies one check document to the alert state (pure: no I/O).
+// An open regression closes after closeAfterCycles cycles in a row find the
+// metric back (performance.close_after_cycles): one that flaps around the
+// threshold stays one episode instead of opening and closing again.
 std::vector<AlertEvent> applyCheck(const nlohmann::json& check, AlertState& state,
-                                   const Confirmations& confirmed = {});
+                                   const Confirmations& confirmed = {}, int closeAfterCycles = 1);
 // The metrics of a check that are regressed but neither open nor pending:
 // the ones a re-run should confirm.
 Confirmations newRegressions(const nlohmann::json& check, const AlertState& state);

@@ -21,8 +21,8 @@ void journalAlert(const AlertEvent& event) {
   std::snprintf(regression, sizeof regression, "%.4f", e.regression);
   if (event.kind == AlertEvent::Kind::Detected) {
     char message[512];
-    std::snprintf(message, sizeof message, "Performance regression in %s: %s %.1f %% worse than baseline (%s)",
-                  e.scenario.c_str(), e.metric.c_str(), e.regression * 100, e.severity.c_str());
+    std::snprintf(message, sizeof message, "Performance regression in %s: %s %s worse than baseline (%s)",
+                  e.scenario.c_str(), e.metric.c_str(), describeRegression(e).c_str(), e.severity.c_str());
     sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", kRegressionDetectedMessageId, "PRIORITY=%d",
                     priorityForSeverity(e.severity), "SYSLOG_IDENTIFIER=giflab-perfd", "GIFLAB_SCENARIO=%s",
                     e.scenario.c_str(), "GIFLAB_METRIC=%s", e.metric.c_str(), "GIFLAB_SEVERITY=%s",

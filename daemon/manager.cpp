@@ -474,11 +474,14 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
                                                     {"baseline", sdbus::Variant(e.baseline)},
                                                     {"unit", sdbus::Variant(std::string(unitOf(e.metric)))},
                                                     {"timestamp", sdbus::Variant(ev.timestamp)},
-                                                    {"since", sdbus::Variant(e.since)}};
+                                                    {"since", sdbus::Variant(e.since)},
+                                                    {"shift_low", sdbus::Variant(e.shiftLow)},
+                                                    {"shift_high", sdbus::Variant(e.shiftHigh)},
+                                                    {"threshold", sdbus::Variant(e.threshold)}};
       if (!e.began.empty()) details.emplace("began", sdbus::Variant(e.began));
       emitSafely("RegressionDetected",
                  [&] { emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details); });
-      spdlog::warn("Regression detected: {} {} {:.1f} % ({})", e.scenario, e.metric, e.regression * 100, e.severity);
+      spdlog::warn("Regression detected: {} {} {} ({})", e.scenario, e.metric, describeRegression(e), e.severity);
     } else {
       emitSafely("RegressionResolved", [&] { emitRegressionResolved(e.scenario, e.metric); });
       spdlog::info("Regression resolved: {} {}", e.scenario, e.metric);

@@ -346,6 +346,9 @@ TEST_F(Cli, LocalMonitorOpensAndResolvesARegression) {
   ASSERT_EQ(status["open_regressions"].size(), 1u);
   EXPECT_EQ(status["open_regressions"][0]["scenario"], "mon");
   writeFile(sleepFile, "0.03");
+  // Closed once two cycles in a row find it back (performance.close_after_cycles).
+  r = ctl({"monitor", "start", "--cycles", "1"});
+  EXPECT_EQ(r.out.find("RegressionResolved"), std::string::npos) << r.out;
   r = ctl({"monitor", "start", "--cycles", "1"});
   EXPECT_NE(r.out.find("RegressionResolved mon processing_time"), std::string::npos) << r.out;
   EXPECT_TRUE(parseJsonOutput(ctl({"status", "--json"}))["open_regressions"].empty());

@@ -140,3 +140,33 @@ TEST(MonitorCycle, TheAnnouncedMachineStateSurvivesARestart) {
   EXPECT_EQ(loaded.machine.since, "2026-12-02T10:00:00Z");
   EXPECT_DOUBLE_EQ(loaded.machine.controlCurrent, 0.042);
 }
+
+TEST(MonitorCycle, ARegressionThatFlapsStaysOneEpisode) {
+  AlertState st;
+  applyCheck(check("regressed"), st, {}, 2);
+  ASSERT_EQ(applyCheck(check("regressed"), st, {}, 2).size(), 1u);  // opened
+  EXPECT_TRUE(applyCheck(check("passed"), st, {}, 2).empty());       // back once: still open
+  EXPECT_EQ(st.open.size(), 1u);
+  EXPECT_EQ(st.open[0].calmCycles, 1);
+  EXPECT_TRUE(applyCheck(check("regressed"), st, {}, 2).empty());    // over again: same episode, no new alert
+  EXPECT_EQ(st.open[0].calmCycles, 0);
+  EXPECT_TRUE(applyCheck(check("passed"), st, {}, 2).empty());
+  const auto ev = applyCheck(check("passed"), st, {}, 2);            // back twice in a row: closed
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
+  EXPECT_TRUE(st.open.empty());
+}
+
+TEST(MonitorCycle, ASizeBelowTheThresholdIsReportedAsAboutTheThreshold) {
+  AlertEntry a;
+  a.regression = 0.073;
+  a.shiftLow = 0.071;
+  a.shiftHigh = 0.128;
+  a.threshold = 0.10;
+  EXPECT_EQ(describeRegression(a), "about the threshold (7-13 %)");
+  a.regression = 0.30;
+  EXPECT_EQ(describeRegression(a), "30.0 %");
+  a.threshold = 0;  // an alert from before thresholds were kept
+  a.regression = 0.073;
+  EXPECT_EQ(describeRegression(a), "7.3 %");
+}
