@@ -102,13 +102,18 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   if (pts.size() <= 400)
     for (const auto& p : pts) s << "<circle cx='" << fmt(X(p.t), 1) << "' cy='" << fmt(Y(p.v), 1) << "' r='2' class='pt'/>";
   if (trend.is_object() && trend.value("points", 0) >= 3) {
+    // The trend covers the stretch since the last change point, as it was measured: a line drawn across a step
+    // would show a creep that is not there.
+    size_t from = 0;
+    for (const auto& cp : changePoints) from = std::max<size_t>(from, cp.value("index", 0u));
+    if (from >= pts.size()) from = 0;
     const double slope = trend.value("theil_sen_slope_per_day", 0.0);
     std::vector<double> vs;
-    for (const auto& p : pts) vs.push_back(p.v);
-    const double mid = stats::median(vs), tmid = (tmin + tmax) / 2;
-    const double y0 = mid + slope * (tmin - tmid) / 86400.0, y1 = mid + slope * (tmax - tmid) / 86400.0;
-    s << "<line x1='" << X(tmin) << "' x2='" << X(tmax) << "' y1='" << Y(y0) << "' y2='" << Y(y1) << "' class='trend'><title>trend: "
-      << esc(trend.value("direction", "")) << "</title></line>";
+    for (size_t i = from; i < pts.size(); ++i) vs.push_back(pts[i].v);
+    const double t0 = pts[from].t, mid = stats::median(vs), tmid = (t0 + tmax) / 2;
+    const double y0 = mid + slope * (t0 - tmid) / 86400.0, y1 = mid + slope * (tmax - tmid) / 86400.0;
+    s << "<line x1='" << X(t0) << "' x2='" << X(tmax) << "' y1='" << Y(y0) << "' y2='" << Y(y1) << "' class='trend'><title>trend since "
+      << esc(pts[from].stamp) << ": " << esc(trend.value("direction", "")) << "</title></line>";
   }
   if (open) {
     const auto& p = pts.back();
@@ -172,6 +177,10 @@ int writeReport(Backend& backend, const std::string& output) {
        << "Green band: baseline mean ± z·sd at " << fmt(confidence * 100, 0)
        << " % confidence; dashed lines: change points (red regression, purple improvement); amber: Theil–Sen trend; "
           "red ring: open regression.</p>\n";
+  if (status.contains("machine") && status["machine"].is_object())
+    html << "<p class='regressed'>" << esc(status["machine"].value("message", "")) << " (since "
+         << esc(status["machine"].value("since", "")) << "): times that moved with the machine are not regressions; "
+         << "a regression's size is measured relative to the machine.</p>\n";
   html << "<table><tr><th>Scenario</th><th>Baseline time</th><th>Latest time</th><th>Time trend</th><th>Baseline memory</th>"
           "<th>Latest memory</th><th>Memory trend</th><th>Change points</th><th>Open regressions</th></tr>\n";
   std::map<std::string, json> baselineBy;

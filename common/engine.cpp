@@ -573,6 +573,13 @@ json Engine::status(bool verbose) const {
   const AlertState alerts = AlertStore(stateDir_).load();
   out["open_regressions"] = alerts.open;
   if (verbose) out["pending_regressions"] = alerts.pending;
+  if (alerts.machine.factor != 1.0)
+    out["machine"] = {{"factor", alerts.machine.factor},
+                      {"since", alerts.machine.since},
+                      {"control_current", alerts.machine.controlCurrent},
+                      {"control_baseline", alerts.machine.controlBaseline},
+                      {"message", describeMachine(alerts.machine.factor, alerts.machine.controlCurrent,
+                                                  alerts.machine.controlBaseline)}};
   if (!config_.performance.enabled)
     out["messages"].push_back(
         "Performance monitoring is disabled; enable it with performance.enabled = true in the config or "

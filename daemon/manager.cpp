@@ -541,13 +541,7 @@ std::string Manager::GetStatus(const bool& verbose) {
     if (failing_)
       s["monitor"]["failing"] = {{"since", failing_->since}, {"failures", failing_->count}, {"error", failing_->error}};
     s["open_regressions"] = alerts_.open;
-    if (alerts_.machine.factor != 1.0)
-      s["machine"] = {{"factor", alerts_.machine.factor},
-                      {"since", alerts_.machine.since},
-                      {"control_current", alerts_.machine.controlCurrent},
-                      {"control_baseline", alerts_.machine.controlBaseline},
-                      {"message", describeMachine(alerts_.machine.factor, alerts_.machine.controlCurrent,
-                                                  alerts_.machine.controlBaseline)}};
+    // engine_->status read "machine" from alerts.json, which the cycle saved with the state in alerts_.
     if (verbose) s["pending_regressions"] = alerts_.pending;
     json jobs = json::array();
     for (const auto& [id, j] : jobs_)

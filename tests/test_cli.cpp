@@ -449,4 +449,16 @@ TEST_F(Cli, TrendsStartAtTheLastChangePointAndChangePointsCarryTheirSize) {
   r = ctl({"history", "--changes", "--min-change", "-1"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("--min-change must be from 0 to 10"), std::string::npos) << r.err;
+
+  // The report draws the trend from the change point on, and says when the machine changed.
+  writeFile(state() / "alerts.json", R"({"open": [], "pending": [], "machine": {"factor": 1.18,
+    "since": "2026-12-01T10:00:00Z", "control_current": 0.0354, "control_baseline": 0.03}})");
+  r = ctl({"status"});
+  EXPECT_NE(r.out.find("this machine runs 18 % slower than when the baselines were taken: control 0.030 s -> 0.035 s"),
+            std::string::npos) << r.out;
+  r = ctl({"report", "--output", (dir / "report.html").string()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::string html = readFile(dir / "report.html");
+  EXPECT_NE(html.find("trend since " + stamps[30]), std::string::npos);
+  EXPECT_NE(html.find("this machine runs 18 % slower"), std::string::npos);
 }
