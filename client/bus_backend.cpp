@@ -4,9 +4,14 @@
 #include "common/machine.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <sdbus-c++/sdbus-c++.h>
 #include <thread>
 
@@ -45,9 +50,42 @@ ErrorKind kindFromBusName(const std::string& name) {
   return ErrorKind::Internal;
 }
 
+// The socket of a "unix:path=..." bus address (the first such entry), or ""
+// for any other kind of address.
+std::string unixSocketOf(const std::string& address) {
+  const std::string key = "unix:path=";
+  const auto at = address.find(key);
+  if (at == std::string::npos) return "";
+  const auto end = address.find_first_of(",;", at + key.size());
+  return address.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
+}
+
+// Whether something listens on the bus's unix socket. Checked before
+// sdbus-c++ opens it: sdbus-c++ 1.2.0 leaks its sd_bus when the connection
+// fails, and "no bus there" is the common case worth a clear answer.
+bool busSocketAnswers(BusTarget target, const std::string& address) {
+  std::string where = address;
+  if (target != BusTarget::Address) {
+    const char* env = std::getenv(target == BusTarget::Session ? "DBUS_SESSION_BUS_ADDRESS" : "DBUS_SYSTEM_BUS_ADDRESS");
+    where = env && *env ? env : target == BusTarget::System ? "unix:path=/run/dbus/system_bus_socket" : "";
+  }
+  const std::string path = unixSocketOf(where);
+  if (path.empty() || path.size() >= sizeof(sockaddr_un{}.sun_path)) return true;  // sdbus-c++ decides
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
+  ::close(fd);
+  return ok;
+}
+
 class BusBackend final : public Backend {
  public:
   BusBackend(BusTarget target, const std::string& address) : target_(target) {
+    if (!busSocketAnswers(target, address))
+      throw Error(ErrorKind::Internal, notRunning(target, "no bus listens at " + (target == BusTarget::Address ? address : busName(target))));
     try {
       connection_ = target == BusTarget::Session   ? sdbus::createSessionBusConnection()
                     : target == BusTarget::Address ? sdbus::createSessionBusConnectionWithAddress(address)

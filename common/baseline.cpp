@@ -55,7 +55,7 @@ class BaselineChecker {
       fail("sample_count", count.dump() + " does not match the " + std::to_string(n) + " samples");
     const json& updated = field("last_updated");
     const auto t = updated.is_string() ? parseIso8601(updated.get<std::string>()) : std::nullopt;
-    if (!t) fail("last_updated", "expected an ISO-8601 time, got " + shortened(updated.dump()));
+    if (!t) fail("last_updated", "expected an ISO-8601 time from 2000 to 2200, got " + shortened(updated.dump()));
     if (!plausibleTimestamp(*t))
       fail("last_updated", updated.get<std::string>() + " is not a time this program could have written (2000 to 2200)");
   }

@@ -44,6 +44,8 @@ std::optional<SysTime> parseIso8601(std::string_view s) {
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
+  if (y < 1678 || y > 2261) return std::nullopt;
   size_t pos = 19;
   long long micros = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -442,7 +442,8 @@ TEST_F(Cli, TrendsStartAtTheLastChangePointAndChangePointsCarryTheirSize) {
   // The same file offline: a 30 % minimum hides the step; a sensitivity out of range is refused.
   r = run({perfctl().string(), "analyze", (state() / "history.jsonl").string(), "--min-change", "0.3", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  for (const auto& res : parseJsonOutput(r)["results"]) EXPECT_TRUE(res["change_points"].empty()) << res.dump();
+  const json offline = parseJsonOutput(r);
+  for (const auto& res : offline["results"]) EXPECT_TRUE(res["change_points"].empty()) << res.dump();
   r = run({perfctl().string(), "analyze", (state() / "history.jsonl").string(), "--sensitivity", "0"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("--sensitivity must be above 0"), std::string::npos) << r.err;

@@ -76,9 +76,11 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   EXPECT_EQ(detected, 1u);
   EXPECT_EQ(signal["scenario"], scenario);
   EXPECT_EQ(signal["metric"], "processing_time");
-  EXPECT_NEAR(signal["regression"].get<double>(), 0.30, 0.1);
+  // 0.039 / 0.03 - 1 = 30 % at most; the same start-up cost in both makes it smaller.
+  EXPECT_GT(signal["regression"].get<double>(), 0.10);
+  EXPECT_LE(signal["regression"].get<double>(), 0.35);
   EXPECT_EQ(signal["unit"], "s");
-  EXPECT_NEAR(signal["baseline"].get<double>(), 0.031, 0.01);  // a 0.03 s sleep plus process start-up
+  EXPECT_GE(signal["baseline"].get<double>(), 0.03);  // a 0.03 s sleep plus process start-up
   EXPECT_EQ(signal["timestamp"].get<std::string>().back(), 'Z');
 
   json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
@@ -211,7 +213,9 @@ TEST_F(Daemon, EveryMethodThroughTheClient) {
   EXPECT_EQ(ci["scenarios_tested"].size(), 1u);
   json v = parseJsonOutput(perfctlOnBus(bus, {"validate", "--json"}));
   EXPECT_EQ(v["overall_result"], "passed");
-  EXPECT_NEAR(v["validations"][0]["speedup"].get<double>(), 2.0, 0.4);
+  // 0.02 s against 0.01 s: at most 2, less by the same start-up cost in both, above 1.
+  EXPECT_GT(v["validations"][0]["speedup"].get<double>(), 1.0);
+  EXPECT_LE(v["validations"][0]["speedup"].get<double>(), 2.1);
   json h = parseJsonOutput(perfctlOnBus(bus, {"history", "--trend", "--changes", "--json"}));
   EXPECT_GE(h["total_records"].get<int>(), 3);
   EXPECT_TRUE(h.contains("trends"));
