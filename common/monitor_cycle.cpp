@@ -65,6 +65,9 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
       const std::string metric = m.at("metric");
       const bool regressed = m.value("verdict", "") == "regressed";
       const bool inconclusive = m.value("verdict", "") == "inconclusive";
+      // "environment": as measured it is still over the threshold, the machine explains it. That
+      // closes nothing: an open regression closes only on cycles that find the metric back.
+      const bool environment = m.value("verdict", "") == "environment";
       auto open = findEntry(state.open, scenario, metric);
       auto pending = findEntry(state.pending, scenario, metric);
       AlertEntry entry{scenario, metric, m.value("severity", "info"), m.value("regression", 0.0),
@@ -94,7 +97,7 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
           state.pending.push_back(entry);
         }
       } else if (!inconclusive) {
-        if (open != state.open.end() && ++open->calmCycles >= closeAfterCycles) {
+        if (open != state.open.end() && !environment && ++open->calmCycles >= closeAfterCycles) {
           events.push_back({AlertEvent::Kind::Resolved, *open, now});
           state.open.erase(open);
         }

@@ -151,7 +151,9 @@ TEST(MonitorCycle, ARegressionThatFlapsStaysOneEpisode) {
   EXPECT_TRUE(applyCheck(check("regressed"), st, {}, 2).empty());    // over again: same episode, no new alert
   EXPECT_EQ(st.open[0].calmCycles, 0);
   EXPECT_TRUE(applyCheck(check("passed"), st, {}, 2).empty());
-  const auto ev = applyCheck(check("passed"), st, {}, 2);            // back twice in a row: closed
+  EXPECT_TRUE(applyCheck(check("environment"), st, {}, 2).empty());  // over, but the machine's: neither back nor new
+  EXPECT_EQ(st.open.size(), 1u);
+  const auto ev = applyCheck(check("passed"), st, {}, 2);            // back twice: closed
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
   EXPECT_TRUE(st.open.empty());
