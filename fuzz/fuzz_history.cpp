@@ -1,5 +1,6 @@
 // libFuzzer: history lines and `analyze` input. Whatever is in the file, the
-// reader skips what is not a record and `analyze` reports on the rest.
+// reader skips what is not a record and `analyze` reports on the rest, or,
+// when nothing is left, refuses the file with InvalidArgument (exit 2).
 #include <unistd.h>
 
 #include <cstdint>
@@ -19,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t seen = 0;
   const auto stats = giflab::readHistoryFile(path, {}, [&](const giflab::HistoryPoint&) { ++seen; });
   if (stats.records != seen) __builtin_trap();
-  giflab::Engine::analyzeFile(path, std::nullopt);
+  try {
+    giflab::Engine::analyzeFile(path, std::nullopt);
+    if (seen == 0) __builtin_trap();  // a file without records must be refused
+  } catch (const giflab::Error& e) {
+    if (e.kind() != giflab::ErrorKind::InvalidArgument || seen != 0) __builtin_trap();
+  }
   return 0;
 }
