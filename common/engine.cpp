@@ -204,8 +204,12 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
       } else {
         times.insert(times.begin(), old.processing_times.begin(), old.processing_times.end());
         memory.insert(memory.begin(), old.memory_usages.begin(), old.memory_usages.end());
+        // Run i of the scenario pairs with run i of the control: merged only
+        // when both sides have one, else the pairs would cross.
         if (!controlTimes.empty() && !old.control_times.empty())
           controlTimes.insert(controlTimes.begin(), old.control_times.begin(), old.control_times.end());
+        else
+          controlTimes = old.control_times;
         how = "updated";
       }
     }
