@@ -128,7 +128,6 @@ class Detector {
     y_.resize(n_);
     for (size_t i = 0; i < n_; ++i)
       y_[i] = std::clamp(x_[i], med[i] - kClipSigmas * white_, med[i] + kClipSigmas * white_);
-    white_ = whiteScale(x_);
     sigma_ = longRunScale(y_, white_);
     // Prefix sums around the median, in long double: a million points with
     // a large offset and little noise keep their differences.

@@ -39,16 +39,15 @@ int defaultBaselineIterations(const Scenario& s) { return std::max(2 * s.iterati
 // every round holds its runs (a disturbance that starts mid-check reaches
 // the control's runs and the scenarios' alike) and each scenario run is
 // compared with the mean of two control runs next to it, which halves the
-// control's own noise in every ratio. Returns the control's name.
-std::string planControl(std::vector<RunPlan>& plans, const Scenario& control) {
+// control's own noise in every ratio.
+void planControl(std::vector<RunPlan>& plans, const Scenario& control) {
   int most = 0;
   for (const auto& p : plans) {
-    if (p.scenario->name == control.name) return control.name;
+    if (p.scenario->name == control.name) return;
     most = std::max(most, p.iterations);
   }
   if (most > 0)
     for (int copy = 0; copy < 2; ++copy) plans.push_back({&control, std::max(most, kMinBaselineSamples)});
-  return control.name;
 }
 
 // Takes the control's measurement out of what was measured: one run per
