@@ -32,8 +32,8 @@ void forEachMetric(const json& check, F&& f) {
 
 std::string alertKey(const std::string& scenario, const std::string& metric) { return scenario + "/" + metric; }
 
-Confirmations newRegressions(const json& check, const AlertState& state) {
-  Confirmations out;
+Candidates newRegressions(const json& check, const AlertState& state) {
+  Candidates out;
   forEachMetric(check, [&](const std::string& scenario, const json& m) {
     const std::string metric = m.at("metric");
     if (m.value("verdict", "") != "regressed") return;
@@ -45,14 +45,27 @@ Confirmations newRegressions(const json& check, const AlertState& state) {
   return out;
 }
 
-Confirmations confirmedBy(const json& rerun, const Confirmations& candidates) {
+Confirmations confirmedBy(const json& rerun, const Candidates& candidates) {
   Confirmations out;
   forEachMetric(rerun, [&](const std::string& scenario, const json& m) {
     const auto key = alertKey(scenario, m.at("metric").get<std::string>());
-    if (candidates.count(key) && m.value("verdict", "") == "regressed") out.insert(key);
+    if (candidates.count(key) && m.value("verdict", "") == "regressed") out.emplace(key, m);
   });
   return out;
 }
+
+namespace {
+AlertEntry entryFor(const std::string& scenario, const json& m, double threshold, const std::string& now) {
+  AlertEntry entry{scenario, m.at("metric"), m.value("severity", "info"), m.value("regression", 0.0),
+                   m.value("current", 0.0), m.value("baseline", 0.0), now, ""};
+  if (m.contains("shift_ci") && m["shift_ci"].is_array() && m["shift_ci"].size() == 2) {
+    entry.shiftLow = m["shift_ci"][0].get<double>();
+    entry.shiftHigh = m["shift_ci"][1].get<double>();
+  }
+  entry.threshold = threshold;
+  return entry;
+}
+}  // namespace
 
 std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const Confirmations& confirmed,
                                    int closeAfterCycles) {
@@ -70,13 +83,8 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
       const bool environment = m.value("verdict", "") == "environment";
       auto open = findEntry(state.open, scenario, metric);
       auto pending = findEntry(state.pending, scenario, metric);
-      AlertEntry entry{scenario, metric, m.value("severity", "info"), m.value("regression", 0.0),
-                       m.value("current", 0.0), m.value("baseline", 0.0), now, ""};
-      if (m.contains("shift_ci") && m["shift_ci"].is_array() && m["shift_ci"].size() == 2) {
-        entry.shiftLow = m["shift_ci"][0].get<double>();
-        entry.shiftHigh = m["shift_ci"][1].get<double>();
-      }
-      entry.threshold = check.value("threshold", 0.0);
+      const double threshold = check.value("threshold", 0.0);
+      AlertEntry entry = entryFor(scenario, m, threshold, now);
       if (regressed) {
         if (open != state.open.end()) {
           entry.since = open->since;
@@ -84,9 +92,12 @@ std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const C
           *open = entry;  // still open: no new alert (and the calm count starts again)
           continue;
         }
-        const double lower = m.contains("shift_ci") ? m["shift_ci"][0].get<double>() : 0.0;
-        if (pending != state.pending.end() || confirmed.count(alertKey(scenario, metric)) ||
-            lower >= kOpenAtOnceLowerBound) {
+        const double lower = entry.shiftLow;
+        const auto confirmation = confirmed.find(alertKey(scenario, metric));
+        // Confirmed by a re-run: the alert reports the re-run, which a change
+        // that began during the first measurement did not cut in two.
+        if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, threshold, now);
+        if (pending != state.pending.end() || confirmation != confirmed.end() || lower >= kOpenAtOnceLowerBound) {
           if (pending != state.pending.end()) {
             entry.since = pending->since;
             state.pending.erase(pending);
@@ -183,7 +194,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   // A first sighting is measured again at once: if the re-run agrees, the
   // regression is confirmed within this cycle.
   Confirmations confirmed;
-  if (const auto candidates = newRegressions(r.check, r.state); !candidates.empty()) {
+  if (const Candidates candidates = newRegressions(r.check, r.state); !candidates.empty()) {
     CheckOptions again = o;
     for (const auto& key : candidates) {
       const std::string scenario = key.substr(0, key.rfind('/'));

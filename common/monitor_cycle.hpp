@@ -10,6 +10,7 @@
 // interval is 50 % or worse (critical beyond doubt).
 #include <asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -46,8 +47,10 @@ inline constexpr int kMachineCalmCycles = 2;
 // Applies a check's "machine" summary to the announced machine state (pure).
 std::optional<EnvironmentEvent> applyMachine(const nlohmann::json& check, MachineState& state);
 
-// "scenario/metric" keys whose regression a re-run within the cycle confirmed.
-using Confirmations = std::set<std::string>;
+// "scenario/metric" keys of regressions a re-run should confirm.
+using Candidates = std::set<std::string>;
+// The candidates a re-run within the cycle confirmed, with the re-run's metric.
+using Confirmations = std::map<std::string, nlohmann::json>;
 std::string alertKey(const std::string& scenario, const std::string& metric);
 
 // Applies one check document to the alert state (pure: no I/O).
@@ -58,9 +61,9 @@ std::vector<AlertEvent> applyCheck(const nlohmann::json& check, AlertState& stat
                                    const Confirmations& confirmed = {}, int closeAfterCycles = 1);
 // The metrics of a check that are regressed but neither open nor pending:
 // the ones a re-run should confirm.
-Confirmations newRegressions(const nlohmann::json& check, const AlertState& state);
+Candidates newRegressions(const nlohmann::json& check, const AlertState& state);
 // The keys a re-run's check found regressed too.
-Confirmations confirmedBy(const nlohmann::json& rerun, const Confirmations& candidates);
+Confirmations confirmedBy(const nlohmann::json& rerun, const Candidates& candidates);
 
 // When the regression of scenario/metric began, by the last upward change
 // point of its history; "" when the history shows none (too short).

@@ -648,8 +648,9 @@ TEST_F(Daemon, ASlowerMachineIsAnEnvironmentChangeAndAScenarioSlowerThanItARegre
   ASSERT_TRUE(st.contains("machine")) << st.dump();
   EXPECT_NE(st["machine"]["message"].get<std::string>().find("slower than when the baselines were taken"), std::string::npos);
   EXPECT_TRUE(st["open_regressions"].empty());
-  if (haveJournal())
+  if (haveJournal()) {
     EXPECT_FALSE(journalEntries("MESSAGE_ID=5c3e8a1f6b2d4e9a8c7b0d1e2f3a4b5c", 1, 10s).empty());
+  }
 
   // One scenario 30 % slower on top of the slower machine.
   writeFile(workFile, "39");

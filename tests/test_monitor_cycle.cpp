@@ -50,7 +50,7 @@ TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
 TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
   AlertState st;
   const auto candidates = newRegressions(check("regressed"), st);
-  ASSERT_EQ(candidates, (Confirmations{"s/processing_time"}));
+  ASSERT_EQ(candidates, (Candidates{"s/processing_time"}));
   // The re-run disagrees: pending only.
   EXPECT_TRUE(confirmedBy(check("passed"), candidates).empty());
   // The re-run agrees: open in this cycle.
@@ -59,6 +59,22 @@ TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
   EXPECT_TRUE(newRegressions(check("regressed"), st).empty());  // already open: nothing to confirm
+}
+
+TEST(MonitorCycle, AConfirmedAlertReportsTheReRun) {
+  // The change began during the first measurement: half its runs were slow,
+  // so the first check saw a small, uncertain shift; the re-run sees it whole.
+  AlertState st;
+  json rerun = check("regressed", 0.9);
+  rerun["scenarios_tested"][0]["metrics"][0]["severity"] = "critical";
+  rerun["scenarios_tested"][0]["metrics"][0]["regression"] = 3.6;
+  const auto confirmed = confirmedBy(rerun, newRegressions(check("regressed"), st));
+  const auto ev = applyCheck(check("regressed"), st, confirmed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].entry.severity, "critical");
+  EXPECT_DOUBLE_EQ(ev[0].entry.regression, 3.6);
+  EXPECT_DOUBLE_EQ(ev[0].entry.shiftLow, 0.9);
+  EXPECT_EQ(st.open.at(0).severity, "critical");
 }
 
 TEST(MonitorCycle, CriticalBeyondDoubtOpensAtOnce) {
