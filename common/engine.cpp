@@ -325,8 +325,10 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     const ScenarioMeasurement* m;
     MetricComparison time, memory;
     MachineFactor machine;
+    std::vector<double> times;
   };
   std::vector<Entry> entries;
+  double residual = 1;
   auto compareAll = [&] {
     entries.clear();
     const std::vector<double> controlNow =
@@ -336,7 +338,7 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
       const Baseline& b = baselines.at(m.scenario);
       entries.push_back({&m, compareMetric(kProcessingTime, m.processingTimes(), b.processing_times, policy),
                          compareMetric(kMemoryUsage, m.memoryUsages(), b.memory_usages, policy),
-                         machineFactor(controlNow, b.control_times, policy.confidence)});
+                         machineFactor(controlNow, b.control_times, policy.confidence), m.processingTimes()});
     }
     // Raw verdicts for every metric, one false-discovery family.
     std::vector<MetricComparison*> raw;
@@ -344,30 +346,17 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     decide(raw, policy);
     // Where the control was measured on both sides, the time of a scenario
     // that computes (not one that mostly waits, which a busier CPU does not
-    // slow) is judged relative to it, in its own family; a raw regression
-    // the machine explains becomes Environment. "Computes" is measured
-    // against the control, which only computes: on a shared CPU both spend
-    // the same fraction of their wall time on it.
+    // slow) is judged relative to it. "Computes" is measured against the
+    // control, which only computes: on a shared CPU both spend the same
+    // fraction of their wall time on it.
     const double controlShare = controlRun && !controlRun->error ? cpuShare(*controlRun) : 1.0;
-    std::vector<MetricComparison> corrected;
-    std::vector<size_t> which;
-    for (size_t i = 0; i < entries.size(); ++i)
-      if (entries[i].machine.measured && cpuShare(*entries[i].m) >= kMinCpuShareForMachine * controlShare) {
-        const Baseline& b = baselines.at(entries[i].m->scenario);
-        corrected.push_back(compareRelativeToMachine(entries[i].m->processingTimes(), b.processing_times, controlNow,
-                                                     b.control_times, entries[i].machine, policy));
-        which.push_back(i);
-      }
-    std::vector<MetricComparison*> correctedFamily;
-    for (auto& c : corrected) correctedFamily.push_back(&c);
-    decide(correctedFamily, policy);
-    for (size_t k = 0; k < which.size(); ++k) {
-      MetricComparison& time = entries[which[k]].time;
-      const Verdict rawVerdict = time.verdict;
-      time = corrected[k];
-      time.verdict = machineVerdict(rawVerdict, corrected[k].verdict);
-      if (time.verdict != Verdict::Regressed) time.severity.clear();
+    std::vector<TimedScenario> timed;
+    for (auto& e : entries) {
+      const Baseline& b = baselines.at(e.m->scenario);
+      timed.push_back({&e.times, &b.processing_times, &b.control_times, e.machine,
+                       cpuShare(*e.m) >= kMinCpuShareForMachine * controlShare, &e.time});
     }
+    residual = judgeAgainstMachine(timed, controlNow, policy);
   };
   compareAll();
 
@@ -448,6 +437,9 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     const auto moved = std::count_if(machines.begin(), machines.end(), [](const auto& m) { return m.moved; });
     typical.moved = 2 * static_cast<size_t>(moved) > machines.size();
     out["machine"] = typical;
+    // The scenarios slowed together beyond the control: the machine's load
+    // weighs on them more than on the control (see commonResidualFactor).
+    if (residual != 1) out["machine"]["scenarios_factor"] = residual;
   }
   if (controlRun && controlRun->error)
     out["control_error"] = "the control " + control.name + " could not be measured; times are judged without it: " +

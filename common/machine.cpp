@@ -49,7 +49,8 @@ MachineFactor machineFactor(const std::vector<double>& controlNow, const std::ve
 
 MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
                                           const std::vector<double>& controlNow, const std::vector<double>& controlThen,
-                                          const MachineFactor& machine, const DetectionPolicy& policy) {
+                                          const MachineFactor& machine, const DetectionPolicy& policy,
+                                          double residual) {
   const size_t pairsNow = std::min(current.size(), controlNow.size());
   const size_t pairsThen = std::min(baseline.size(), controlThen.size());
   MetricComparison c;
@@ -59,27 +60,68 @@ MetricComparison compareRelativeToMachine(const std::vector<double>& current, co
       for (size_t i = 0; i < n; ++i) out[i] = runs[i] / std::max(control[i], 1e-12) * machine.baseline;
       return out;
     };
-    c = compareMetric(kProcessingTime, normalised(current, controlNow, pairsNow),
+    c = compareMetric(kProcessingTime, dividedBy(normalised(current, controlNow, pairsNow), residual),
                       normalised(baseline, controlThen, pairsThen), policy);
   } else {
-    c = compareMetric(kProcessingTime, dividedBy(current, machine.factor), baseline, policy);
+    c = compareMetric(kProcessingTime, dividedBy(current, machine.factor * residual), baseline, policy);
     // Significance after the largest slow-down (or the smallest speed-up)
     // the control allows: the upper end of its interval.
-    const auto conservative = dividedBy(current, std::max(machine.high, machine.factor));
+    const auto conservative = dividedBy(current, std::max(machine.high, machine.factor) * residual);
     c.pValue = stats::mannWhitneyU(conservative, baseline, stats::Alternative::Greater).pValue;
     c.pAdjusted = c.pValue;
   }
-  c.machineFactor = machine.factor;
+  c.machineFactor = machine.factor * residual;
   c.rawCurrent = stats::median(current);
   const double rawBaseline = stats::median(baseline);
   c.rawRelativeChange = rawBaseline > 0 ? (c.rawCurrent - rawBaseline) / rawBaseline : 0;
   return c;
 }
 
+double commonResidualFactor(const std::vector<double>& ratios, bool controlMoved, double threshold) {
+  if (!controlMoved || ratios.size() < kMinScenariosForCommonShift) return 1;
+  const double common = stats::median(ratios);
+  if (!(common >= 1 + kMinMachineShift)) return 1;
+  const auto together = std::count_if(ratios.begin(), ratios.end(),
+                                      [&](double r) { return std::fabs(r / common - 1) <= threshold; });
+  return 2 * static_cast<size_t>(together) > ratios.size() ? common : 1;
+}
+
 Verdict machineVerdict(Verdict raw, Verdict corrected) {
   if (corrected == Verdict::Regressed || corrected == Verdict::Inconclusive) return corrected;  // more samples decide
   if (raw == Verdict::Regressed || raw == Verdict::Inconclusive) return Verdict::Environment;
   return corrected;
+}
+
+double judgeAgainstMachine(std::vector<TimedScenario>& scenarios, const std::vector<double>& controlNow,
+                           const DetectionPolicy& policy) {
+  std::vector<TimedScenario*> judged;
+  for (auto& s : scenarios)
+    if (s.machine.measured && s.computes) judged.push_back(&s);
+  auto corrected = [&](double residual) {
+    std::vector<MetricComparison> out;
+    for (const auto* s : judged)
+      out.push_back(compareRelativeToMachine(*s->current, *s->baseline, controlNow, *s->controlThen, s->machine,
+                                             policy, residual));
+    std::vector<MetricComparison*> family;
+    for (auto& c : out) family.push_back(&c);
+    decide(family, policy);
+    return out;
+  };
+  auto times = corrected(1);
+  std::vector<double> ratios;
+  for (const auto& c : times)
+    if (c.baseline > 0) ratios.push_back(c.current / c.baseline);
+  const auto moved = std::count_if(judged.begin(), judged.end(), [](const auto* s) { return s->machine.moved; });
+  const double residual = commonResidualFactor(ratios, 2 * static_cast<size_t>(moved) > judged.size(), policy.threshold);
+  if (residual != 1) times = corrected(residual);
+  for (size_t k = 0; k < judged.size(); ++k) {
+    MetricComparison& time = *judged[k]->time;
+    const Verdict raw = time.verdict;
+    time = times[k];
+    time.verdict = machineVerdict(raw, times[k].verdict);
+    if (time.verdict != Verdict::Regressed) time.severity.clear();
+  }
+  return residual;
 }
 
 Scenario builtinControl() {

@@ -50,9 +50,41 @@ MachineFactor machineFactor(const std::vector<double>& controlNow, const std::ve
 // the samples are divided by the factor (size) and by its interval's upper
 // end (significance). The result keeps the raw figures beside the corrected
 // ones; call decide() on it like on any other comparison.
+// residual > 1 is a further slow-down that the scenarios showed together
+// (commonResidualFactor): the current side is divided by it as well.
 MetricComparison compareRelativeToMachine(const std::vector<double>& current, const std::vector<double>& baseline,
                                           const std::vector<double>& controlNow, const std::vector<double>& controlThen,
-                                          const MachineFactor& machine, const DetectionPolicy& policy);
+                                          const MachineFactor& machine, const DetectionPolicy& policy,
+                                          double residual = 1);
+
+// Load can slow the scenarios more than the control: a compiler build
+// competes for memory bandwidth and caches, which gifsicle on big frames
+// feels more than the control's short loops. When the control moved and
+// most of (at least kMinScenariosForCommonShift) scenarios, judged relative
+// to it, are still slower by a similar factor (within the threshold of
+// their median), that median is the machine's too; 1 otherwise. Only while
+// the control shows a busy machine: on a quiet one, every scenario slower
+// together is what a slower pipeline looks like (they share gifsicle), and
+// stays a regression. ratios: each scenario's corrected current / baseline.
+inline constexpr size_t kMinScenariosForCommonShift = 3;
+double commonResidualFactor(const std::vector<double>& ratios, bool controlMoved, double threshold);
+
+// One scenario's processing time as the check compares it with the machine.
+struct TimedScenario {
+  const std::vector<double>* current;
+  const std::vector<double>* baseline;
+  const std::vector<double>* controlThen;  // the control's runs beside the baseline
+  MachineFactor machine;                   // the control now against controlThen
+  bool computes = true;  // spends enough of its time on a CPU for a busier CPU to slow it
+  MetricComparison* time;  // the raw comparison, decided; becomes the final one
+};
+// Judges every scenario that computes and whose control was measured on
+// both sides relative to the machine, in one false-discovery family, and
+// with the scenarios' common residual (commonResidualFactor) when there is
+// one; a raw regression that the machine explains becomes Environment.
+// Returns the residual factor applied (1: none).
+double judgeAgainstMachine(std::vector<TimedScenario>& scenarios, const std::vector<double>& controlNow,
+                           const DetectionPolicy& policy);
 
 // The final verdict of a time comparison given its raw and its corrected
 // verdict: the corrected one, except that a raw regression (or an

@@ -111,3 +111,81 @@ TEST(Machine, OnAnUnmovedMachineTheRatioStillFindsARegressionAndNoFalseOne) {
   EXPECT_GE(regressed, 396);
   EXPECT_LE(falseOnes, 8);  // at most 2 % of single checks (an alert also needs a confirmation)
 }
+
+TEST(Machine, TheCommonResidualNeedsABusyMachineAndMostScenariosTogether) {
+  // Exact: the median of the ratios, when more than half lie within the threshold of it.
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.18, 1.20, 1.45}, true, 0.10), 1.20);
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.12, 1.20, 1.25, 1.60}, true, 0.10), (1.20 + 1.25) / 2);
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.18, 1.20, 1.45}, false, 0.10), 1) << "a quiet machine explains nothing";
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.18, 1.45}, true, 0.10), 1) << "two scenarios cannot outvote one";
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.00, 1.20, 1.45}, true, 0.10), 1) << "no majority near the median";
+  EXPECT_DOUBLE_EQ(commonResidualFactor({1.01, 1.02, 1.00}, true, 0.10), 1) << "below the least machine shift";
+  EXPECT_DOUBLE_EQ(commonResidualFactor({0.80, 0.82, 0.81}, true, 0.10), 1) << "only slow-downs are explained";
+}
+
+namespace {
+// Three scenarios at 1.0, 0.5 and 0.2 s and a control at 0.03 s, interleaved;
+// now the control is `control` times slower, every scenario `load` times on
+// top (load that weighs more on them than on the control) and the first
+// `own` times on top of that.
+std::vector<Verdict> threeScenarios(uint64_t seed, double control, double load, double own,
+                                    std::vector<MetricComparison>* times = nullptr) {
+  std::mt19937_64 rng(seed);
+  const DetectionPolicy policy{0.10, 0.95};
+  const double cv = 0.02;
+  const auto controlThen = samples(rng, 0.03, cv, 5), controlNow = samples(rng, 0.03 * control, cv, 5);
+  std::vector<std::vector<double>> then, now;
+  std::vector<MetricComparison> t(3);
+  for (int i = 0; i < 3; ++i) {
+    const double base = std::vector<double>{1.0, 0.5, 0.2}[static_cast<size_t>(i)];
+    then.push_back(samples(rng, base, cv, 5));
+    now.push_back(samples(rng, base * control * load * (i == 0 ? own : 1.0), cv, 5));
+  }
+  const auto machine = machineFactor(controlNow, controlThen, policy.confidence);
+  std::vector<MetricComparison*> raw;
+  for (int i = 0; i < 3; ++i) t[size_t(i)] = compareMetric(kProcessingTime, now[size_t(i)], then[size_t(i)], policy);
+  for (auto& c : t) raw.push_back(&c);
+  decide(raw, policy);
+  std::vector<TimedScenario> timed;
+  for (size_t i = 0; i < 3; ++i) timed.push_back({&now[i], &then[i], &controlThen, machine, true, &t[i]});
+  judgeAgainstMachine(timed, controlNow, policy);
+  if (times) *times = t;
+  return {t[0].verdict, t[1].verdict, t[2].verdict};
+}
+}  // namespace
+
+TEST(Machine, LoadThatSlowsTheScenariosMoreThanTheControlIsStillTheMachine) {
+  // The control 1.5 times slower, the scenarios 1.5 x 1.2: relative to the
+  // control alone each is 20 % slower; together they are the machine.
+  int regressed = 0, environment = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed)
+    for (Verdict v : threeScenarios(seed, 1.5, 1.2, 1.0)) {
+      regressed += v == Verdict::Regressed;
+      environment += v == Verdict::Environment;
+    }
+  EXPECT_LE(regressed, 9) << "false regressions in 900 scenario checks";
+  EXPECT_GE(environment, 880);
+}
+
+TEST(Machine, OneScenarioSlowerThanTheOthersOnABusyMachineIsARegressionOfItsOwnSize) {
+  int found = 0, others = 0;
+  double sizes = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    std::vector<MetricComparison> times;
+    const auto v = threeScenarios(seed, 1.5, 1.2, 1.3, &times);
+    if (v[0] == Verdict::Regressed) ++found, sizes += times[0].regression;
+    others += (v[1] == Verdict::Regressed) + (v[2] == Verdict::Regressed);
+  }
+  EXPECT_GE(found, 294);
+  EXPECT_NEAR(sizes / found, 0.30, 0.03) << "relative to the machine and the scenarios' common load";
+  EXPECT_LE(others, 6);
+}
+
+TEST(Machine, EveryScenarioSlowerOnAQuietMachineIsARegression) {
+  // The pipeline's shared tool got slower (every scenario runs gifsicle): the
+  // control did not move, so nothing explains it away.
+  int regressed = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed)
+    for (Verdict v : threeScenarios(seed, 1.0, 1.2, 1.0)) regressed += v == Verdict::Regressed;
+  EXPECT_GE(regressed, 880);
+}
