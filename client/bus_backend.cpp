@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "client/terminal.hpp"
+#include "common/alert_view.hpp"
 #include "common/error.hpp"
 #include "common/timeutil.hpp"
 
@@ -228,38 +229,15 @@ class BusBackend final : public Backend {
         .onInterface(kManager)
         .call([&](const std::string& scenario, const std::string& metric, const std::string& severity, double regression,
                   const std::map<std::string, sdbus::Variant>& details) {
-          auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
-          const std::string unit = details.count("unit") ? details.at("unit").get<std::string>() : "";
-          const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
-          AlertEntry alert{scenario, metric, severity, regression, d("current"), d("baseline"), ts, ""};
-          alert.shiftLow = d("shift_low");
-          alert.shiftHigh = d("shift_high");
-          alert.threshold = d("threshold");
-          if (asJson) {
-            json line{{"signal", "RegressionDetected"}, {"scenario", scenario}, {"metric", metric},
-                      {"severity", severity}, {"regression", regression}, {"current", d("current")},
-                      {"baseline", d("baseline")}, {"unit", unit}, {"timestamp", ts}};
-            if (alert.threshold > 0) line.update({{"shift_ci", {alert.shiftLow, alert.shiftHigh}}, {"threshold", alert.threshold}});
-            std::printf("%s\n", line.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
-          } else {
-            const Color c = severity == "critical" ? Color::Red : severity == "warning" ? Color::Yellow : Color::Bold;
-            std::printf("%s %s %s %s %s +%s (%g %s -> %g %s)\n", ts.c_str(), Style::paint("RegressionDetected", c).c_str(),
-                        scenario.c_str(), metric.c_str(), severity.c_str(), describeRegression(alert).c_str(),
-                        d("baseline"), unit.c_str(), d("current"), unit.c_str());
-          }
-          std::fflush(stdout);
-          if (notifier) sendNotification(*notifier, alert, unit);
+          const AlertEvent event = detectedFromSignal(scenario, metric, severity, regression, details);
+          show(event, asJson);
+          if (notifier) sendNotification(*notifier, alertNotification(event.entry));
         });
     proxy_->uponSignal("RegressionResolved").onInterface(kManager).call([&](const std::string& scenario, const std::string& metric) {
-      if (asJson)
-        std::printf("%s\n", json{{"signal", "RegressionResolved"}, {"scenario", scenario}, {"metric", metric},
-                                 {"timestamp", nowIso8601()}}
-                                .dump(-1, ' ', false, json::error_handler_t::replace)
-                                .c_str());
-      else
-        std::printf("%s %s %s %s\n", nowIso8601().c_str(), Style::paint("RegressionResolved", Color::Green).c_str(),
-                    scenario.c_str(), metric.c_str());
-      std::fflush(stdout);
+      AlertEvent event{AlertEvent::Kind::Resolved, {}, nowIso8601()};
+      event.entry.scenario = scenario;
+      event.entry.metric = metric;
+      show(event, asJson);
     });
     proxy_->uponSignal("EnvironmentChanged")
         .onInterface(kManager)
@@ -292,23 +270,50 @@ class BusBackend final : public Backend {
   }
 
  private:
-  static void sendNotification(sdbus::IProxy& n, const AlertEntry& alert, const std::string& unit) {
-    const std::string& severity = alert.severity;
-    const std::string& metric = alert.metric;
-    const uint8_t urgency = severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
-    const std::string what = metric == "memory_usage" ? "uses more memory" : "got slower";
-    const std::string summary = "GIF pipeline " + what + ": " + alert.scenario;
-    char body[512];
-    std::snprintf(body, sizeof body, "%s is %s worse than its baseline (%g %s, now %g %s). Severity: %s.",
-                  metric == "memory_usage" ? "Peak memory" : "Processing time", describeRegression(alert).c_str(),
-                  alert.baseline, unit.c_str(), alert.current, unit.c_str(), severity.c_str());
-    std::map<std::string, sdbus::Variant> hints{{"urgency", sdbus::Variant(urgency)},
+  // RegressionDetected's arguments as the alert the daemon sent.
+  static AlertEvent detectedFromSignal(const std::string& scenario, const std::string& metric,
+                                       const std::string& severity, double regression,
+                                       const std::map<std::string, sdbus::Variant>& details) {
+    auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
+    auto text = [&](const char* k) { return details.count(k) ? details.at(k).get<std::string>() : std::string(); };
+    AlertEvent event{AlertEvent::Kind::Detected, {}, text("timestamp").empty() ? nowIso8601() : text("timestamp")};
+    AlertEntry& a = event.entry;
+    a.scenario = scenario;
+    a.metric = metric;
+    a.severity = kSeverityNames.parse(severity).value_or(Severity::Info);
+    a.regression = regression;
+    a.current = d("current");
+    a.baseline = d("baseline");
+    a.since = text("since");
+    a.began = text("began");
+    a.shiftLow = d("shift_low");
+    a.shiftHigh = d("shift_high");
+    a.threshold = d("threshold");
+    return event;
+  }
+
+  static void show(const AlertEvent& event, bool asJson) {
+    if (asJson) {
+      std::printf("%s\n", alertJson(event).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+    } else {
+      const Color c = event.kind == AlertEvent::Kind::Resolved      ? Color::Green
+                      : event.entry.severity == Severity::Critical ? Color::Red
+                      : event.entry.severity == Severity::Warning  ? Color::Yellow
+                                                                    : Color::Bold;
+      std::printf("%s %s %s\n", event.timestamp.c_str(),
+                  Style::paint(std::string(kAlertSignalNames.name(event.kind)), c).c_str(), alertText(event).c_str());
+    }
+    std::fflush(stdout);
+  }
+
+  static void sendNotification(sdbus::IProxy& n, const Notification& note) {
+    std::map<std::string, sdbus::Variant> hints{{"urgency", sdbus::Variant(note.urgency)},
                                                 {"category", sdbus::Variant(std::string("giflab.regression"))}};
     uint32_t id = 0;
     try {
       n.callMethod("Notify")
           .onInterface("org.freedesktop.Notifications")
-          .withArguments(std::string("giflab-perfd"), uint32_t{0}, std::string("dialog-warning"), summary, std::string(body),
+          .withArguments(std::string("giflab-perfd"), uint32_t{0}, std::string("dialog-warning"), note.summary, note.body,
                          std::vector<std::string>{}, hints, int32_t{-1})
           .storeResultsTo(id);
     } catch (const sdbus::Error& e) {

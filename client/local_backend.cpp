@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/alert_view.hpp"
 #include "common/blocking.hpp"
 #include "common/error.hpp"
 #include "common/monitor_cycle.hpp"
@@ -39,7 +40,7 @@ class LocalBackend final : public Backend {
     return runBlocking([&](Cancellation c) { return engine_.validate(c, p); }, &interruptFlag());
   }
   json ci(const CheckOptions& o, const ProgressFn& p) override {
-    return runBlocking([&](Cancellation c) { return engine_.runCheck(o, c, p); }, &interruptFlag());
+    return runBlocking([&](Cancellation c) { return engine_.runCheck(o, c, p); }, &interruptFlag());  // as JSON
   }
   json deps() override { return engine_.depsCheck(); }
 
@@ -69,11 +70,11 @@ class LocalBackend final : public Backend {
         throw;
       }
       ++done;
-      last = r.check;
+      last = r;
       for (const auto& ev : r.events) printEvent(ev);
       if (r.environment) printEnvironment(*r.environment);
       if (!json_)
-        std::printf("cycle %d: %s\n", done, r.check.value("overall_result", "").c_str());
+        std::printf("cycle %d: %s\n", done, std::string(kCheckResultNames.name(r.check.result())).c_str());
       std::fflush(stdout);
       if (cycles_ > 0 && done >= cycles_) break;
       const auto next = started + std::chrono::seconds(perf.monitoring_interval);
@@ -97,21 +98,10 @@ class LocalBackend final : public Backend {
   }
 
   void printEvent(const AlertEvent& ev) {
-    const auto& e = ev.entry;
-    if (json_) {
-      json j = {{"signal", ev.kind == AlertEvent::Kind::Detected ? "RegressionDetected" : "RegressionResolved"},
-                {"scenario", e.scenario},
-                {"metric", e.metric},
-                {"timestamp", ev.timestamp}};
-      if (ev.kind == AlertEvent::Kind::Detected)
-        j.update({{"severity", e.severity}, {"regression", e.regression}, {"current", e.current}, {"baseline", e.baseline}});
-      std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
-    } else if (ev.kind == AlertEvent::Kind::Detected) {
-      std::printf("RegressionDetected %s %s %s %s (%g -> %g)\n", e.scenario.c_str(), e.metric.c_str(),
-                  e.severity.c_str(), describeRegression(e).c_str(), e.baseline, e.current);
-    } else {
-      std::printf("RegressionResolved %s %s\n", e.scenario.c_str(), e.metric.c_str());
-    }
+    if (json_)
+      std::printf("%s\n", alertJson(ev).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+    else
+      std::printf("%s %s\n", std::string(kAlertSignalNames.name(ev.kind)).c_str(), alertText(ev).c_str());
   }
 
   Engine engine_;

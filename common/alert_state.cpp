@@ -13,7 +13,7 @@ namespace giflab {
 using nlohmann::json;
 
 void to_json(json& j, const AlertEntry& a) {
-  j = {{"scenario", a.scenario}, {"metric", a.metric},   {"severity", a.severity}, {"regression", a.regression},
+  j = {{"scenario", a.scenario}, {"metric", a.metric},   {"severity", kSeverityNames.name(a.severity)}, {"regression", a.regression},
        {"current", a.current},   {"baseline", a.baseline}, {"since", a.since}};
   if (!a.began.empty()) j["began"] = a.began;
   if (a.threshold > 0) {
@@ -36,7 +36,7 @@ std::string describeRegression(const AlertEntry& a) {
 void from_json(const json& j, AlertEntry& a) {
   a.scenario = j.at("scenario").get<std::string>();
   a.metric = j.at("metric").get<std::string>();
-  a.severity = j.value("severity", "info");
+  a.severity = kSeverityNames.parse(j.value("severity", "info")).value_or(Severity::Info);
   a.regression = j.value("regression", 0.0);
   a.current = j.value("current", 0.0);
   a.baseline = j.value("baseline", 0.0);

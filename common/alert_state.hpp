@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "common/detection.hpp"
+
 namespace giflab {
 
 struct AlertEntry {
   std::string scenario;
   std::string metric;
-  std::string severity;
+  Severity severity = Severity::Info;
   double regression = 0;
   double current = 0;
   double baseline = 0;

@@ -13,22 +13,12 @@ constexpr double kShiftFractionOfThreshold = 0.7;
 
 const char* unitOf(const std::string& metric) { return metric == kMemoryUsage ? "MB" : "s"; }
 
-const char* verdictName(Verdict v) {
-  switch (v) {
-    case Verdict::Regressed: return "regressed";
-    case Verdict::Inconclusive: return "inconclusive";
-    case Verdict::Environment: return "environment";
-    case Verdict::NotRegressed: break;
-  }
-  return "passed";
-}
-
 double sizeConfidence(double confidence) { return 1.0 - (1.0 - confidence) / 5.0; }
 
-std::string severityFor(double regression) {
-  if (regression >= 0.50) return "critical";
-  if (regression >= 0.25) return "warning";
-  return "info";
+Severity severityFor(double regression) {
+  if (regression >= 0.50) return Severity::Critical;
+  if (regression >= 0.25) return Severity::Warning;
+  return Severity::Info;
 }
 
 MetricComparison compareMetric(const std::string& metric, const std::vector<double>& current,
@@ -63,7 +53,7 @@ void decide(std::vector<MetricComparison*>& comparisons, const DetectionPolicy& 
   for (size_t i = 0; i < comparisons.size(); ++i) {
     MetricComparison& c = *comparisons[i];
     c.pAdjusted = adjusted[i];
-    c.severity.clear();
+    c.severity = Severity::None;
     // Size: the change must be of threshold size as far as the data can
     // tell. It is ruled out only when even a wide interval of the shift stays
     // below the threshold (sizeUpper): dismissing a real threshold-size change
@@ -97,8 +87,8 @@ void to_json(nlohmann::json& j, const MetricComparison& c) {
        {"shift_ci", {c.shiftLow, c.shiftHigh}},
        {"size_upper", c.sizeUpper},
        {"samples", {{"current", c.currentCount}, {"baseline", c.baselineCount}}},
-       {"verdict", verdictName(c.verdict)}};
-  if (!c.severity.empty()) j["severity"] = c.severity;
+       {"verdict", kVerdictNames.name(c.verdict)}};
+  if (c.severity != Severity::None) j["severity"] = kSeverityNames.name(c.severity);
   if (c.machineFactor > 0) {
     j["machine_factor"] = c.machineFactor;
     j["measured"] = c.rawCurrent;

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
+
 namespace giflab {
 
 inline constexpr const char* kProcessingTime = "processing_time";
@@ -29,6 +31,16 @@ struct DetectionPolicy {
 // Environment: regressed as measured, but the control moved as much, so the
 // machine explains it (see machine.hpp).
 enum class Verdict { NotRegressed, Regressed, Inconclusive, Environment };
+inline constexpr EnumNames<Verdict, 4> kVerdictNames{{{{Verdict::NotRegressed, "passed"},
+                                                       {Verdict::Regressed, "regressed"},
+                                                       {Verdict::Inconclusive, "inconclusive"},
+                                                       {Verdict::Environment, "environment"}}}};
+
+// How bad a regression is, from the lower bound of its interval: info below
+// 25 %, warning below 50 %, critical. None: not a regression.
+enum class Severity { None, Info, Warning, Critical };
+inline constexpr EnumNames<Severity, 3> kSeverityNames{
+    {{{Severity::Info, "info"}, {Severity::Warning, "warning"}, {Severity::Critical, "critical"}}}};
 
 struct MetricComparison {
   std::string metric;
@@ -43,7 +55,7 @@ struct MetricComparison {
   double pAdjusted = 1;        // after Benjamini-Hochberg
   size_t currentCount = 0, baselineCount = 0;
   Verdict verdict = Verdict::NotRegressed;
-  std::string severity;        // info / warning / critical when regressed
+  Severity severity = Severity::None;  // set when regressed
   // Set when judged relative to the machine: the control's factor, and the
   // median and change as measured, before dividing by it.
   double machineFactor = 0;
@@ -51,8 +63,7 @@ struct MetricComparison {
 };
 
 const char* unitOf(const std::string& metric);  // "s" or "MB"
-const char* verdictName(Verdict v);
-std::string severityFor(double regression);  // info <25 %, warning <50 %, critical
+Severity severityFor(double regression);
 // The level of the interval that may rule a change out as below the
 // threshold: five times surer than the check (0.99 for 0.95).
 double sizeConfidence(double confidence);

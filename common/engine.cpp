@@ -12,6 +12,7 @@
 #include "common/analysis.hpp"
 #include "common/atomic_file.hpp"
 #include "common/baseline.hpp"
+#include "common/compare_check.hpp"
 #include "common/detection.hpp"
 #include "common/error.hpp"
 #include "common/fingerprint.hpp"
@@ -81,11 +82,10 @@ std::optional<ScenarioMeasurement> takeControl(std::vector<ScenarioMeasurement>&
   return control;
 }
 
-// The share of a scenario's wall time that its processes spent on a CPU.
-double cpuShare(const ScenarioMeasurement& m) {
-  double cpu = 0, wall = 0;
-  for (const auto& r : m.samples) cpu += r.cpuUser + r.cpuSystem, wall += r.processingTime;
-  return wall > 0 ? cpu / wall : 0;
+// More runs of the same scenario: a failure among them fails it.
+void appendRuns(ScenarioMeasurement& into, const ScenarioMeasurement& more) {
+  if (more.error) into.error = more.error;
+  into.samples.insert(into.samples.end(), more.samples.begin(), more.samples.end());
 }
 
 }  // namespace
@@ -289,7 +289,7 @@ json Engine::clearBaselines(const std::vector<std::string>& names) {
   return {{"cleared", cleared}};
 }
 
-asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel, ProgressFn progress) {
+asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation cancel, ProgressFn progress) {
   const bool monitor = options.action == "monitor";
   const double threshold = options.threshold.value_or(monitor ? config_.performance.regression_threshold
                                                               : config_.performance.ci_regression_threshold);
@@ -301,7 +301,6 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     throw Error(ErrorKind::NoBaselines,
                 "No performance baselines available; create them with 'giflab-perfctl baseline create'");
   const DetectionPolicy policy{threshold, config_.performance.confidence_level};
-  const Fingerprint fp = Fingerprint::current();
 
   std::vector<RunPlan> plans;
   std::vector<const Scenario*> withoutBaseline;
@@ -320,115 +319,63 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
   std::vector<ScenarioMeasurement> measured;
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
-
-  struct Entry {
-    const ScenarioMeasurement* m;
-    MetricComparison time, memory;
-    MachineFactor machine;
-    std::vector<double> times;
+  auto compare = [&] {
+    return compareWithBaselines(measured, controlRun && !controlRun->error ? controlRun : std::nullopt, baselines,
+                                policy);
   };
-  std::vector<Entry> entries;
-  double residual = 1;
-  auto compareAll = [&] {
-    entries.clear();
-    const std::vector<double> controlNow =
-        controlRun && !controlRun->error ? controlRun->processingTimes() : std::vector<double>{};
-    for (const auto& m : measured) {
-      if (m.error) continue;
-      const Baseline& b = baselines.at(m.scenario);
-      entries.push_back({&m, compareMetric(kProcessingTime, m.processingTimes(), b.processing_times, policy),
-                         compareMetric(kMemoryUsage, m.memoryUsages(), b.memory_usages, policy),
-                         machineFactor(controlNow, b.control_times, policy.confidence), m.processingTimes()});
-    }
-    // Raw verdicts for every metric, one false-discovery family.
-    std::vector<MetricComparison*> raw;
-    for (auto& e : entries) raw.push_back(&e.time), raw.push_back(&e.memory);
-    decide(raw, policy);
-    // Where the control was measured on both sides, the time of a scenario
-    // that computes (not one that mostly waits, which a busier CPU does not
-    // slow) is judged relative to it. "Computes" is measured against the
-    // control, which only computes: on a shared CPU both spend the same
-    // fraction of their wall time on it.
-    const double controlShare = controlRun && !controlRun->error ? cpuShare(*controlRun) : 1.0;
-    std::vector<TimedScenario> timed;
-    for (auto& e : entries) {
-      const Baseline& b = baselines.at(e.m->scenario);
-      timed.push_back({&e.times, &b.processing_times, &b.control_times, e.machine,
-                       cpuShare(*e.m) >= kMinCpuShareForMachine * controlShare, &e.time});
-    }
-    residual = judgeAgainstMachine(timed, controlNow, policy);
-  };
-  compareAll();
-
+  Comparison comparison = compare();
   // Above the threshold but not yet significant: measure those scenarios as
   // many times again, once, and decide on all the samples.
   if (options.remeasureInconclusive) {
     std::vector<RunPlan> again;
-    for (const auto& e : entries)
-      if (e.time.verdict == Verdict::Inconclusive || e.memory.verdict == Verdict::Inconclusive)
-        again.push_back({config_.findScenario(e.m->scenario), config_.findScenario(e.m->scenario)->iterations});
+    for (const auto& r : comparison.scenarios)
+      if (r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive)
+        again.push_back({config_.findScenario(r.scenario), config_.findScenario(r.scenario)->iterations});
     if (!again.empty()) {
       if (controlRun && !controlIsAScenario) planControl(again, control);
       auto extras = co_await runInterleaved(again, cancel, progress);
-      if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario) {
-        if (more->error) controlRun->error = more->error;
-        controlRun->samples.insert(controlRun->samples.end(), more->samples.begin(), more->samples.end());
-      }
-      for (const auto& extra : extras) {
-        auto it = std::find_if(measured.begin(), measured.end(),
-                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; });
-        if (extra.error) it->error = extra.error;
-        it->samples.insert(it->samples.end(), extra.samples.begin(), extra.samples.end());
-      }
-      compareAll();
+      if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
+        appendRuns(*controlRun, *more);
+      for (const auto& extra : extras)
+        appendRuns(*std::find_if(measured.begin(), measured.end(),
+                                 [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
+                   extra);
+      comparison = compare();
     }
   }
+  CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action);
+  for (const auto* s : withoutBaseline)
+    report.scenarios.push_back(ScenarioReport::failed(
+        s->name, "no baseline for scenario " + s->name + "; run 'giflab-perfctl baseline create --scenario " + s->name + "'"));
+  report.threshold = threshold;
+  report.confidence = policy.confidence;
+  report.failCiOnRegression = config_.performance.fail_ci_on_regression;
+  if (controlRun && controlRun->error)
+    report.controlError = "the control " + control.name + " could not be measured; times are judged without it: " +
+                          *controlRun->error;
+  co_return report;
+}
 
-  json tested = json::array();
+CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
+                                   const std::map<std::string, Baseline>& baselines, const std::string& action) {
+  const Fingerprint fp = Fingerprint::current();
+  CheckReport report;
+  report.action = action;
+  report.timestamp = nowIso8601();
+  report.scenariosFactor = comparison.scenariosFactor;
   std::vector<MachineFactor> machines;
-  bool anyError = false, anyRegressed = false;
+  auto compared = comparison.scenarios.begin();
   for (const auto& m : measured) {
     if (m.error) {
-      anyError = true;
-      tested.push_back({{"scenario", m.scenario}, {"status", "error"}, {"error", *m.error}, {"regressions", json::array()}});
+      report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
-    recordHistory(m, monitor ? "monitor" : "ci");
-    const auto& e = *std::find_if(entries.begin(), entries.end(), [&](const Entry& x) { return x.m == &m; });
-    json regressions = json::array();
-    for (const auto* c : {&e.time, &e.memory})
-      if (c->verdict == Verdict::Regressed) regressions.push_back(*c);
-    json item = {{"scenario", m.scenario},
-                 {"status", regressions.empty() ? "passed" : "regressed"},
-                 {"processing_time", e.time.current},
-                 {"memory_usage", e.memory.current},
-                 {"iterations", m.samples.size()},
-                 {"regressions", regressions},
-                 {"metrics", {e.time, e.memory}}};
-    const auto diffs = baselines.at(m.scenario).fingerprint.differences(fp);
-    if (!diffs.empty()) item["environment_changed"] = diffs;
-    if (e.machine.measured) {
-      item["machine"] = e.machine;
-      machines.push_back(e.machine);
-    }
-    if (!regressions.empty()) anyRegressed = true;
-    tested.push_back(item);
+    recordHistory(m, action == "monitor" ? "monitor" : "ci");
+    ScenarioReport r = std::move(*compared++);
+    r.fingerprintChanges = baselines.at(m.scenario).fingerprint.differences(fp);
+    if (r.machine) machines.push_back(*r.machine);
+    report.scenarios.push_back(std::move(r));
   }
-  for (const auto* s : withoutBaseline) {
-    anyError = true;
-    tested.push_back({{"scenario", s->name},
-                      {"status", "error"},
-                      {"error", "no baseline for scenario " + s->name + "; run 'giflab-perfctl baseline create --scenario " +
-                                    s->name + "'"},
-                      {"regressions", json::array()}});
-  }
-  json out{{"action", options.action},
-          {"threshold", threshold},
-          {"confidence_level", policy.confidence},
-          {"scenarios_tested", tested},
-          {"overall_result", anyError ? "error" : anyRegressed ? "regressed" : "passed"},
-          {"fail_ci_on_regression", config_.performance.fail_ci_on_regression},
-          {"timestamp", nowIso8601()}};
   // The machine as a whole: the median factor over the scenarios' baselines
   // (taken at different times), moved when most of them say so.
   if (!machines.empty()) {
@@ -436,42 +383,32 @@ asio::awaitable<json> Engine::runCheck(CheckOptions options, Cancellation cancel
     MachineFactor typical = machines[machines.size() / 2];
     const auto moved = std::count_if(machines.begin(), machines.end(), [](const auto& m) { return m.moved; });
     typical.moved = 2 * static_cast<size_t>(moved) > machines.size();
-    out["machine"] = typical;
-    // The scenarios slowed together beyond the control: the machine's load
-    // weighs on them more than on the control (see commonResidualFactor).
-    if (residual != 1) out["machine"]["scenarios_factor"] = residual;
+    report.machine = typical;
   }
-  if (controlRun && controlRun->error)
-    out["control_error"] = "the control " + control.name + " could not be measured; times are judged without it: " +
-                           *controlRun->error;
-  co_return out;
+  return report;
 }
 
-asio::awaitable<json> Engine::measureAndRecord(std::vector<std::string> names, std::string source,
-                                               Cancellation cancel, ProgressFn progress) {
+asio::awaitable<CheckReport> Engine::measureAndRecord(std::vector<std::string> names, std::string source,
+                                                      Cancellation cancel, ProgressFn progress) {
   std::vector<RunPlan> plans;
   for (const auto* s : selectScenarios(names, names.empty())) plans.push_back({s, s->iterations});
-  json tested = json::array();
-  bool anyError = false;
-  const auto measured = co_await runInterleaved(plans, cancel, progress);
-  for (const auto& m : measured) {
+  CheckReport report;
+  report.action = source;
+  for (const auto& m : co_await runInterleaved(plans, cancel, progress)) {
     if (m.error) {
-      anyError = true;
-      tested.push_back({{"scenario", m.scenario}, {"status", "error"}, {"error", *m.error}, {"regressions", json::array()}});
+      report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
     recordHistory(m, source);
-    tested.push_back({{"scenario", m.scenario},
-                      {"status", "measured"},
-                      {"processing_time", stats::median(m.processingTimes())},
-                      {"memory_usage", stats::median(m.memoryUsages())},
-                      {"iterations", m.samples.size()},
-                      {"regressions", json::array()}});
+    ScenarioReport r;
+    r.scenario = m.scenario;
+    r.processingTime = stats::median(m.processingTimes());
+    r.memoryUsage = stats::median(m.memoryUsages());
+    r.iterations = m.samples.size();
+    report.scenarios.push_back(std::move(r));
   }
-  co_return json{{"action", source},
-                 {"scenarios_tested", tested},
-                 {"overall_result", anyError ? "error" : "measured"},
-                 {"timestamp", nowIso8601()}};
+  report.timestamp = nowIso8601();
+  co_return report;
 }
 
 asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress) {

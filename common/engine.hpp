@@ -1,7 +1,8 @@
 #pragma once
 // The engine: every operation of giflab-perfctl and giflab-perfd on one
-// config and one state folder. Results are JSON documents, the same ones the
-// daemon hands out over D-Bus and the client prints.
+// config and one state folder. A check's result is a typed CheckReport; the
+// other results are JSON documents, the same ones the daemon hands out over
+// D-Bus and the client prints.
 //
 // What measures is a coroutine: it runs on the caller's io_context, which
 // watches the benchmark children while it goes on serving (the daemon's bus);
@@ -15,6 +16,8 @@
 
 #include "common/cancellation.hpp"
 #include "common/analysis.hpp"
+#include "common/check_report.hpp"
+#include "common/compare_check.hpp"
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/scenario_runner.hpp"
@@ -52,10 +55,10 @@ class Engine {
   nlohmann::json listBaselines() const;
   nlohmann::json clearBaselines(const std::vector<std::string>& scenarios);
 
-  // Measures, compares with the baselines, records history; the contract's `ci --json` document.
-  asio::awaitable<nlohmann::json> runCheck(CheckOptions options, Cancellation cancel = {}, ProgressFn progress = {});
+  // Measures, compares with the baselines, records history; as JSON, the contract's `ci --json` document.
+  asio::awaitable<CheckReport> runCheck(CheckOptions options, Cancellation cancel = {}, ProgressFn progress = {});
   // Runs scenarios and records them in the history without comparing.
-  asio::awaitable<nlohmann::json> measureAndRecord(std::vector<std::string> scenarios, std::string source,
+  asio::awaitable<CheckReport> measureAndRecord(std::vector<std::string> scenarios, std::string source,
                                                    Cancellation cancel = {}, ProgressFn progress = {});
   asio::awaitable<nlohmann::json> validate(Cancellation cancel = {}, ProgressFn progress = {});
   nlohmann::json status(bool verbose) const;
@@ -71,6 +74,8 @@ class Engine {
  private:
   asio::awaitable<nlohmann::json> measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
                                                    bool update, Cancellation cancel, ProgressFn progress);
+  CheckReport assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
+                             const std::map<std::string, Baseline>& baselines, const std::string& action);
   void recordHistory(const ScenarioMeasurement& m, const std::string& source);
   Error unknownScenario(const std::string& name) const;
 

@@ -119,7 +119,7 @@ double judgeAgainstMachine(std::vector<TimedScenario>& scenarios, const std::vec
     const Verdict raw = time.verdict;
     time = times[k];
     time.verdict = machineVerdict(raw, times[k].verdict);
-    if (time.verdict != Verdict::Regressed) time.severity.clear();
+    if (time.verdict != Verdict::Regressed) time.severity = Severity::None;
   }
   return residual;
 }

@@ -21,102 +21,92 @@ auto findEntry(std::vector<AlertEntry>& v, const std::string& scenario, const st
   return std::find_if(v.begin(), v.end(),
                       [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == metric; });
 }
+// Every comparison of the scenarios that ran: a failed run says nothing about regressions.
 template <typename F>
-void forEachMetric(const json& check, F&& f) {
-  for (const auto& s : check.value("scenarios_tested", json::array())) {
-    if (s.value("status", "") == "error") continue;
-    for (const auto& m : s.value("metrics", json::array())) f(s.at("scenario").get<std::string>(), m);
-  }
-}
-}  // namespace
-
-std::string alertKey(const std::string& scenario, const std::string& metric) { return scenario + "/" + metric; }
-
-Candidates newRegressions(const json& check, const AlertState& state) {
-  Candidates out;
-  forEachMetric(check, [&](const std::string& scenario, const json& m) {
-    const std::string metric = m.at("metric");
-    if (m.value("verdict", "") != "regressed") return;
-    auto same = [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == metric; };
-    if (std::none_of(state.open.begin(), state.open.end(), same) &&
-        std::none_of(state.pending.begin(), state.pending.end(), same))
-      out.insert(alertKey(scenario, metric));
-  });
-  return out;
+void forEachMetric(const CheckReport& check, F&& f) {
+  for (const auto& s : check.scenarios)
+    for (const auto* m : s.metrics()) f(s.scenario, *m);
 }
 
-Confirmations confirmedBy(const json& rerun, const Candidates& candidates) {
-  Confirmations out;
-  forEachMetric(rerun, [&](const std::string& scenario, const json& m) {
-    const auto key = alertKey(scenario, m.at("metric").get<std::string>());
-    if (candidates.count(key) && m.value("verdict", "") == "regressed") out.emplace(key, m);
-  });
-  return out;
-}
-
-namespace {
-AlertEntry entryFor(const std::string& scenario, const json& m, double threshold, const std::string& now) {
-  AlertEntry entry{scenario, m.at("metric"), m.value("severity", "info"), m.value("regression", 0.0),
-                   m.value("current", 0.0), m.value("baseline", 0.0), now, ""};
-  if (m.contains("shift_ci") && m["shift_ci"].is_array() && m["shift_ci"].size() == 2) {
-    entry.shiftLow = m["shift_ci"][0].get<double>();
-    entry.shiftHigh = m["shift_ci"][1].get<double>();
-  }
+AlertEntry entryFor(const std::string& scenario, const MetricComparison& m, double threshold, const std::string& now) {
+  AlertEntry entry{scenario, m.metric, m.severity == Severity::None ? Severity::Info : m.severity, m.regression,
+                   m.current, m.baseline, now, ""};
+  entry.shiftLow = m.shiftLow;
+  entry.shiftHigh = m.shiftHigh;
   entry.threshold = threshold;
   return entry;
 }
 }  // namespace
 
-std::vector<AlertEvent> applyCheck(const json& check, AlertState& state, const Confirmations& confirmed,
+Candidates newRegressions(const CheckReport& check, const AlertState& state) {
+  Candidates out;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    if (m.verdict != Verdict::Regressed) return;
+    auto same = [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == m.metric; };
+    if (std::none_of(state.open.begin(), state.open.end(), same) &&
+        std::none_of(state.pending.begin(), state.pending.end(), same))
+      out.insert({scenario, m.metric});
+  });
+  return out;
+}
+
+Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates) {
+  Confirmations out;
+  forEachMetric(rerun, [&](const std::string& scenario, const MetricComparison& m) {
+    const AlertKey key{scenario, m.metric};
+    if (candidates.count(key) && m.verdict == Verdict::Regressed) out.emplace(key, m);
+  });
+  return out;
+}
+
+std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, const Confirmations& confirmed,
                                    int closeAfterCycles) {
   std::vector<AlertEvent> events;
-  const std::string now = check.value("timestamp", nowIso8601());
-  for (const auto& s : check.value("scenarios_tested", json::array())) {
-    if (s.value("status", "") == "error") continue;  // a failed run says nothing about regressions
-    const std::string scenario = s.at("scenario");
-    for (const auto& m : s.value("metrics", json::array())) {
-      const std::string metric = m.at("metric");
-      const bool regressed = m.value("verdict", "") == "regressed";
-      const bool inconclusive = m.value("verdict", "") == "inconclusive";
-      // "environment": as measured it is still over the threshold, the machine explains it. That
-      // closes nothing: an open regression closes only on cycles that find the metric back.
-      const bool environment = m.value("verdict", "") == "environment";
-      auto open = findEntry(state.open, scenario, metric);
-      auto pending = findEntry(state.pending, scenario, metric);
-      const double threshold = check.value("threshold", 0.0);
-      AlertEntry entry = entryFor(scenario, m, threshold, now);
-      if (regressed) {
+  const std::string now = check.timestamp.empty() ? nowIso8601() : check.timestamp;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    auto open = findEntry(state.open, scenario, m.metric);
+    auto pending = findEntry(state.pending, scenario, m.metric);
+    AlertEntry entry = entryFor(scenario, m, check.threshold, now);
+    switch (m.verdict) {
+      case Verdict::Regressed: {
         if (open != state.open.end()) {
           entry.since = open->since;
           entry.began = open->began;
           *open = entry;  // still open: no new alert (and the calm count starts again)
-          continue;
+          return;
         }
         const double lower = entry.shiftLow;
-        const auto confirmation = confirmed.find(alertKey(scenario, metric));
+        const auto confirmation = confirmed.find({scenario, m.metric});
         // Confirmed by a re-run: the alert reports the re-run, which a change
         // that began during the first measurement did not cut in two.
-        if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, threshold, now);
-        if (pending != state.pending.end() || confirmation != confirmed.end() || lower >= kOpenAtOnceLowerBound) {
-          if (pending != state.pending.end()) {
-            entry.since = pending->since;
-            state.pending.erase(pending);
-          }
-          state.open.push_back(entry);
-          events.push_back({AlertEvent::Kind::Detected, entry, now});
-        } else {
+        if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, check.threshold, now);
+        if (pending == state.pending.end() && confirmation == confirmed.end() && lower < kOpenAtOnceLowerBound) {
           state.pending.push_back(entry);
+          return;
         }
-      } else if (!inconclusive) {
-        if (open != state.open.end() && !environment && ++open->calmCycles >= closeAfterCycles) {
+        if (pending != state.pending.end()) {
+          entry.since = pending->since;
+          state.pending.erase(pending);
+        }
+        state.open.push_back(entry);
+        events.push_back({AlertEvent::Kind::Detected, entry, now});
+        return;
+      }
+      case Verdict::Inconclusive:  // leaves everything as it was until a cycle decides
+        return;
+      case Verdict::Environment:
+      case Verdict::NotRegressed:
+        // Environment: as measured it is still over the threshold, the machine
+        // explains it. That closes nothing: an open regression closes only on
+        // cycles that find the metric back.
+        if (open != state.open.end() && m.verdict == Verdict::NotRegressed && ++open->calmCycles >= closeAfterCycles) {
           events.push_back({AlertEvent::Kind::Resolved, *open, now});
           state.open.erase(open);
         }
-        if (auto p = findEntry(state.pending, scenario, metric); p != state.pending.end()) state.pending.erase(p);
-      }
-      // Inconclusive leaves everything as it was until a cycle decides.
+        if (pending != state.pending.end()) state.pending.erase(pending);
+        return;
     }
-  }
+  });
   return events;
 }
 
@@ -136,11 +126,10 @@ std::string regressionStart(const Engine& engine, const std::string& scenario, c
   return began;
 }
 
-std::optional<EnvironmentEvent> applyMachine(const json& check, MachineState& state) {
-  if (!check.contains("machine") || !check["machine"].is_object()) return std::nullopt;
-  const json& m = check["machine"];
-  const double factor = m.value("factor", 1.0);
-  const json control = m.value("control", json::object());
+std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state) {
+  if (!check.machine) return std::nullopt;
+  const MachineFactor& m = *check.machine;
+  const double factor = m.factor;
   // A machine under load wanders: 1.9 then 2.1 is the same shift. Two
   // factors are the same shift when they differ by less than a quarter of
   // the first one's distance from 1, and less than kMachineAnnounceStep.
@@ -150,13 +139,13 @@ std::optional<EnvironmentEvent> applyMachine(const json& check, MachineState& st
   auto announce = [&](double f) {
     state.factor = f;
     state.pendingFactor = 0;
-    state.since = check.value("timestamp", "");
-    state.controlCurrent = control.value("current", 0.0);
-    state.controlBaseline = control.value("baseline", 0.0);
+    state.since = check.timestamp;
+    state.controlCurrent = m.current;
+    state.controlBaseline = m.baseline;
     state.calmCycles = 0;
     return EnvironmentEvent{f, state.controlCurrent, state.controlBaseline, state.since};
   };
-  if (m.value("moved", false)) {
+  if (m.moved) {
     state.calmCycles = 0;
     if (state.factor != 1.0 && sameShift(state.factor, factor)) {
       state.pendingFactor = 0;
@@ -184,8 +173,8 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
     // Without baselines there is nothing to compare with, but the history
     // still grows, so that a baseline can later be judged against it.
     r.check = co_await engine.measureAndRecord({}, "monitor", cancel, progress);
-    r.check["overall_result"] = "no_baselines";
-    r.check["message"] = "No performance baselines available; create them with 'giflab-perfctl baseline create'";
+    r.check.noBaselines = true;
+    r.check.message = "No performance baselines available; create them with 'giflab-perfctl baseline create'";
     co_return r;
   }
   CheckOptions o;
@@ -196,14 +185,11 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   Confirmations confirmed;
   if (const Candidates candidates = newRegressions(r.check, r.state); !candidates.empty()) {
     CheckOptions again = o;
-    for (const auto& key : candidates) {
-      const std::string scenario = key.substr(0, key.rfind('/'));
+    for (const auto& [scenario, metric] : candidates)
       if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())
         again.scenarios.push_back(scenario);
-    }
-    const json rerun = co_await engine.runCheck(again, cancel, progress);
-    confirmed = confirmedBy(rerun, candidates);
-    r.check["confirmation_rerun"] = rerun;
+    r.rerun = co_await engine.runCheck(again, cancel, progress);
+    confirmed = confirmedBy(*r.rerun, candidates);
   }
   r.events = applyCheck(r.check, r.state, confirmed, engine.config().performance.close_after_cycles);
   r.environment = applyMachine(r.check, r.state.machine);
@@ -217,6 +203,11 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
         ev.entry.began = open.began;
   store.save(r.state);
   co_return r;
+}
+
+void to_json(json& j, const CycleResult& r) {
+  j = r.check;
+  if (r.rerun) j["confirmation_rerun"] = *r.rerun;
 }
 
 }  // namespace giflab

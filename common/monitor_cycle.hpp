@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/alert_state.hpp"
+#include "common/check_report.hpp"
 #include "common/engine.hpp"
 
 namespace giflab {
@@ -34,7 +35,8 @@ struct EnvironmentEvent {
 };
 
 struct CycleResult {
-  nlohmann::json check;  // the runCheck document, or a measure-only summary
+  CheckReport check;                 // the check, or what was measured when there are no baselines
+  std::optional<CheckReport> rerun;  // the re-run that looked at new regressions again
   std::vector<AlertEvent> events;
   std::optional<EnvironmentEvent> environment;
   AlertState state;
@@ -44,26 +46,30 @@ struct CycleResult {
 // by less than this, or than a quarter of the first one's distance from 1); the machine is announced back (factor 1) after this many calm cycles.
 inline constexpr double kMachineAnnounceStep = 0.10;
 inline constexpr int kMachineCalmCycles = 2;
-// Applies a check's "machine" summary to the announced machine state (pure).
-std::optional<EnvironmentEvent> applyMachine(const nlohmann::json& check, MachineState& state);
+// The cycle's document: the check, and the re-run as "confirmation_rerun".
+void to_json(nlohmann::json& j, const CycleResult& r);
 
-// "scenario/metric" keys of regressions a re-run should confirm.
-using Candidates = std::set<std::string>;
-// The candidates a re-run within the cycle confirmed, with the re-run's metric.
-using Confirmations = std::map<std::string, nlohmann::json>;
-std::string alertKey(const std::string& scenario, const std::string& metric);
+// Applies a check's machine summary to the announced machine state (pure).
+std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state);
+
+// scenario and metric
+using AlertKey = std::pair<std::string, std::string>;
+// Regressions a re-run should confirm.
+using Candidates = std::set<AlertKey>;
+// The candidates a re-run within the cycle confirmed, with the re-run's comparison.
+using Confirmations = std::map<AlertKey, MetricComparison>;
 
 // Applies one check document to the alert state (pure: no I/O).
 // An open regression closes after closeAfterCycles cycles in a row find the
 // metric back (performance.close_after_cycles): one that flaps around the
 // threshold stays one episode instead of opening and closing again.
-std::vector<AlertEvent> applyCheck(const nlohmann::json& check, AlertState& state,
+std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state,
                                    const Confirmations& confirmed = {}, int closeAfterCycles = 1);
 // The metrics of a check that are regressed but neither open nor pending:
 // the ones a re-run should confirm.
-Candidates newRegressions(const nlohmann::json& check, const AlertState& state);
+Candidates newRegressions(const CheckReport& check, const AlertState& state);
 // The keys a re-run's check found regressed too.
-Confirmations confirmedBy(const nlohmann::json& rerun, const Candidates& candidates);
+Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
 
 // When the regression of scenario/metric began, by the last upward change
 // point of its history; "" when the history shows none (too short).

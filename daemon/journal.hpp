@@ -9,7 +9,6 @@ inline constexpr const char* kRegressionDetectedMessageId = "9d6a4c1e7f2b4b3a8e5
 inline constexpr const char* kRegressionResolvedMessageId = "2f8e1b7c4a5d4e6f9b0a3c2d1e4f5a6b";
 inline constexpr const char* kEnvironmentChangedMessageId = "5c3e8a1f6b2d4e9a8c7b0d1e2f3a4b5c";
 
-int priorityForSeverity(const std::string& severity);  // info 6, warning 4, critical 2
 void journalAlert(const AlertEvent& event);
 void journalEnvironment(const EnvironmentEvent& event);
 

@@ -75,7 +75,7 @@ asio::awaitable<JobOutcome> baselineWork(std::shared_ptr<Engine> engine, bool up
 asio::awaitable<JobOutcome> ciWork(std::shared_ptr<Engine> engine, CheckOptions options, Cancellation cancel,
                                    ProgressFn progress) {
   JobOutcome outcome;
-  outcome.result = co_await engine->runCheck(std::move(options), cancel, progress);
+  outcome.result = co_await engine->runCheck(std::move(options), cancel, progress);  // as the `ci --json` document
   co_return outcome;
 }
 
@@ -87,7 +87,7 @@ asio::awaitable<JobOutcome> validateWork(std::shared_ptr<Engine> engine, Cancell
 
 asio::awaitable<JobOutcome> cycleWork(std::shared_ptr<Engine> engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r = co_await runMonitorCycle(*engine, cancel, progress);
-  co_return JobOutcome{r.check, r.events, r.state, r.environment};
+  co_return JobOutcome{json(r), std::move(r)};
 }
 
 }  // namespace
@@ -416,20 +416,21 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
   JobWork work = cycleWork;
   auto onSuccess = [this, started](const JobOutcome& o) {
     ++cycles_;
+    const CycleResult& cycle = *o.cycle;
     if (metrics_)
-      metrics_->recordCycle(o.result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    if (o.result.value("overall_result", "") == "no_baselines")
+      metrics_->recordCycle(cycle.check, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (cycle.check.noBaselines)
       spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
     cycleScenarioErrors_.clear();
-    for (const auto& s : o.result.value("scenarios_tested", json::array()))
-      if (s.value("status", "") == "error") {
-        spdlog::error("{}", s.value("error", ""));
-        cycleScenarioErrors_ += (cycleScenarioErrors_.empty() ? "" : "\n") + s.value("error", "");
+    for (const auto& s : cycle.check.scenarios)
+      if (s.error) {
+        spdlog::error("{}", *s.error);
+        cycleScenarioErrors_ += (cycleScenarioErrors_.empty() ? "" : "\n") + *s.error;
       }
-    if (o.alerts) alerts_ = *o.alerts;
+    alerts_ = cycle.state;
     if (metrics_) metrics_->setOpenRegressions(alerts_.open);
-    publish(o.events);
-    if (o.environment) announceEnvironment(*o.environment);
+    publish(cycle.events);
+    if (cycle.environment) announceEnvironment(*cycle.environment);
     propertiesChanged({"OpenRegressions"});
   };
   auto onEnd = [this, started](const std::string& failure) {
@@ -479,14 +480,13 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
                                                     {"shift_high", sdbus::Variant(e.shiftHigh)},
                                                     {"threshold", sdbus::Variant(e.threshold)}};
       if (!e.began.empty()) details.emplace("began", sdbus::Variant(e.began));
-      emitSafely("RegressionDetected",
-                 [&] { emitRegressionDetected(e.scenario, e.metric, e.severity, e.regression, details); });
-      spdlog::warn("Regression detected: {} {} {} ({})", e.scenario, e.metric, describeRegression(e), e.severity);
+      emitSafely("RegressionDetected", [&] {
+        emitRegressionDetected(e.scenario, e.metric, std::string(kSeverityNames.name(e.severity)), e.regression, details);
+      });
     } else {
       emitSafely("RegressionResolved", [&] { emitRegressionResolved(e.scenario, e.metric); });
-      spdlog::info("Regression resolved: {} {}", e.scenario, e.metric);
     }
-    journalAlert(ev);
+    journalAlert(ev);  // the one log entry of the event
   }
   loop_.kick();
 }
@@ -703,7 +703,8 @@ std::vector<std::string> Manager::Scenarios() {
 
 std::vector<sdbus::Struct<std::string, std::string, std::string, double>> Manager::OpenRegressions() {
   std::vector<sdbus::Struct<std::string, std::string, std::string, double>> out;
-  for (const auto& a : alerts_.open) out.emplace_back(a.scenario, a.metric, a.severity, a.regression);
+  for (const auto& a : alerts_.open)
+    out.emplace_back(a.scenario, a.metric, std::string(kSeverityNames.name(a.severity)), a.regression);
   return out;
 }
 

@@ -30,9 +30,7 @@ inline constexpr const char* kManagerPath = "/org/giflab/Perf1";
 // cycle, the alerts to publish and the new alert state.
 struct JobOutcome {
   nlohmann::json result;
-  std::vector<AlertEvent> events;
-  std::optional<AlertState> alerts;
-  std::optional<EnvironmentEvent> environment;
+  std::optional<CycleResult> cycle;
 };
 // A job's work: a coroutine on the engine the job was started with.
 using JobWork = std::function<asio::awaitable<JobOutcome>(std::shared_ptr<Engine>, Cancellation, ProgressFn)>;

@@ -53,7 +53,7 @@ Metrics::Metrics(const std::string& listen) : listen_(listen), registry_(std::ma
   jobs_ = &BuildCounter().Name("giflab_jobs_total").Help("Jobs ended, by kind and outcome").Register(r);
   failures_ = &BuildCounter().Name("giflab_scenario_failures_total")
                    .Help("Scenario runs that failed (non-zero exit, signal, timeout, missing program or data)").Register(r);
-  for (const char* s : {"info", "warning", "critical"}) openBySeverity_->Add({{"severity", s}}).Set(0);
+  for (const auto& [severity, name] : kSeverityNames.table) openBySeverity_->Add({{"severity", std::string(name)}}).Set(0);
   cycles_->Add({});
   exposer_->RegisterCollectable(registry_);
 }
@@ -64,23 +64,20 @@ void Metrics::setInterval(double seconds) { interval_->Add({}).Set(seconds); }
 
 void Metrics::setMachineFactor(double factor) { machineFactor_->Add({}).Set(factor); }
 
-void Metrics::recordCycle(const json& check, double seconds) {
+void Metrics::recordCycle(const CheckReport& check, double seconds) {
   cycles_->Add({}).Increment();
   cycleDuration_->Add({}, Histogram::BucketBoundaries{0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600}).Observe(seconds);
   lastCycle_->Add({}).Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
                                                   std::chrono::system_clock::now().time_since_epoch())
                                                   .count()));
-  for (const auto& s : check.value("scenarios_tested", json::array())) {
-    const std::string name = s.value("scenario", "");
-    if (s.value("status", "") == "error") {
-      failures_->Add({{"scenario", name}}).Increment();
+  for (const auto& s : check.scenarios) {
+    if (s.error) {
+      failures_->Add({{"scenario", s.scenario}}).Increment();
       continue;
     }
-    if (s.contains("processing_time")) lastTime_->Add({{"scenario", name}}).Set(s["processing_time"].get<double>());
-    if (s.contains("memory_usage"))
-      lastMemory_->Add({{"scenario", name}}).Set(s["memory_usage"].get<double>() * kBytesPerMb);
-    for (const auto& m : s.value("metrics", json::array()))
-      regression_->Add({{"scenario", name}, {"metric", m.value("metric", "")}}).Set(m.value("regression", 0.0));
+    lastTime_->Add({{"scenario", s.scenario}}).Set(s.processingTime);
+    lastMemory_->Add({{"scenario", s.scenario}}).Set(s.memoryUsage * kBytesPerMb);
+    for (const auto* m : s.metrics()) regression_->Add({{"scenario", s.scenario}, {"metric", m->metric}}).Set(m->regression);
   }
 }
 
@@ -97,21 +94,24 @@ void Metrics::setBaselines(const json& list) {
 }
 
 void Metrics::setOpenRegressions(const std::vector<AlertEntry>& open) {
-  std::map<std::string, int> bySeverity{{"info", 0}, {"warning", 0}, {"critical", 0}};
+  std::map<Severity, int> bySeverity;
+  for (const auto& [severity, name] : kSeverityNames.table) bySeverity[severity] = 0;
   std::map<std::string, Gauge*> still;
   for (const auto& a : open) {
     ++bySeverity[a.severity];
-    const std::string key = a.scenario + "/" + a.metric + "/" + a.severity;
+    const std::string severity(kSeverityNames.name(a.severity));
+    const std::string key = a.scenario + "/" + a.metric + "/" + severity;
     auto it = openGauges_.find(key);
     Gauge* g = it != openGauges_.end() ? it->second
-                                       : &open_->Add({{"scenario", a.scenario}, {"metric", a.metric}, {"severity", a.severity}});
+                                       : &open_->Add({{"scenario", a.scenario}, {"metric", a.metric}, {"severity", severity}});
     g->Set(1);
     still[key] = g;
   }
   for (const auto& [key, g] : openGauges_)
     if (!still.count(key)) open_->Remove(g);  // resolved: the series ends
   openGauges_ = std::move(still);
-  for (const auto& [sev, n] : bySeverity) openBySeverity_->Add({{"severity", sev}}).Set(n);
+  for (const auto& [severity, n] : bySeverity)
+    openBySeverity_->Add({{"severity", std::string(kSeverityNames.name(severity))}}).Set(n);
 }
 
 }  // namespace giflab::daemon

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/alert_state.hpp"
+#include "common/check_report.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -31,7 +32,7 @@ class Metrics {
 
   void setInterval(double seconds);
   // A cycle's check document (the monitor's runCheck result) and how long it took.
-  void recordCycle(const nlohmann::json& check, double seconds);
+  void recordCycle(const CheckReport& check, double seconds);
   void recordJob(const std::string& kind, const std::string& outcome);
   void setBaselines(const nlohmann::json& list);  // ListBaselines document
   void setOpenRegressions(const std::vector<AlertEntry>& open);

@@ -31,11 +31,15 @@ Verdict verdictOf(const std::vector<double>& cur, const std::vector<double>& bas
 }  // namespace
 
 TEST(Detection, SeverityBands) {
-  EXPECT_EQ(severityFor(0.11), "info");
-  EXPECT_EQ(severityFor(0.249), "info");
-  EXPECT_EQ(severityFor(0.25), "warning");
-  EXPECT_EQ(severityFor(0.49), "warning");
-  EXPECT_EQ(severityFor(0.50), "critical");
+  EXPECT_EQ(severityFor(0.11), Severity::Info);
+  EXPECT_EQ(severityFor(0.249), Severity::Info);
+  EXPECT_EQ(severityFor(0.25), Severity::Warning);
+  EXPECT_EQ(severityFor(0.49), Severity::Warning);
+  EXPECT_EQ(severityFor(0.50), Severity::Critical);
+  // One table, both ways.
+  for (const auto& [severity, name] : kSeverityNames.table) EXPECT_EQ(kSeverityNames.parse(name), severity);
+  EXPECT_EQ(kSeverityNames.parse("fatal"), std::nullopt);
+  EXPECT_EQ(kVerdictNames.name(Verdict::NotRegressed), "passed");
 }
 
 TEST(Detection, ThirtyPercentSlowerIsARegression) {
@@ -50,7 +54,7 @@ TEST(Detection, ThirtyPercentSlowerIsARegression) {
   // interval is [0.028, 0.032] and the 99 % one [0.027, 0.033]. Over the
   // baseline median 0.1005: a lower end of 27.9 %.
   EXPECT_NEAR(c.shiftLow, 0.028 / 0.1005, 1e-9);
-  EXPECT_EQ(c.severity, "warning");
+  EXPECT_EQ(c.severity, Severity::Warning);
   // The size rule's wider (99 %) interval ends at 0.033.
   EXPECT_NEAR(c.sizeUpper, 0.033 / 0.1005, 1e-9);
   const nlohmann::json j = c;
@@ -67,7 +71,7 @@ TEST(Detection, SeverityFollowsTheLowerBoundNotThePointEstimate) {
   ASSERT_EQ(c.verdict, Verdict::Regressed);
   EXPECT_GT(c.regression, 0.5);
   EXPECT_LT(c.shiftLow, 0.5);
-  EXPECT_NE(c.severity, "critical");
+  EXPECT_NE(c.severity, Severity::Critical);
 }
 
 TEST(Detection, SmallChangesAndImprovementsAreNotRegressions) {

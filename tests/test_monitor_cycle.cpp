@@ -9,31 +9,46 @@ using namespace giflab;
 using nlohmann::json;
 
 namespace {
-json check(const std::string& verdict, double lower = 0.2) {
-  json m = {{"metric", "processing_time"}, {"verdict", verdict}, {"regression", 0.3}, {"current", 1.3},
-            {"baseline", 1.0}, {"shift_ci", {lower, 0.4}}};
-  if (verdict == "regressed") m["severity"] = "info";
-  json mem = {{"metric", "memory_usage"}, {"verdict", "passed"}};
-  return {{"timestamp", "2026-01-01T00:00:00Z"},
-          {"scenarios_tested", {{{"scenario", "s"}, {"status", "x"}, {"metrics", {m, mem}}}}}};
+CheckReport check(Verdict verdict, double lower = 0.2) {
+  MetricComparison m;
+  m.metric = kProcessingTime;
+  m.verdict = verdict;
+  m.regression = 0.3;
+  m.current = 1.3;
+  m.baseline = 1.0;
+  m.shiftLow = lower;
+  m.shiftHigh = 0.4;
+  if (verdict == Verdict::Regressed) m.severity = Severity::Info;
+  MetricComparison mem;
+  mem.metric = kMemoryUsage;
+  ScenarioReport s;
+  s.scenario = "s";
+  s.time = m;
+  s.memory = mem;
+  CheckReport c;
+  c.timestamp = "2026-01-01T00:00:00Z";
+  c.threshold = 0.1;
+  c.scenarios = {s};
+  return c;
 }
+constexpr Verdict kRegressed = Verdict::Regressed, kPassed = Verdict::NotRegressed;
 }  // namespace
 
 TEST(MonitorCycle, ARegressionOpensOnceConfirmedAndAlertsOnce) {
   AlertState st;
-  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());  // first sighting: pending
+  EXPECT_TRUE(applyCheck(check(kRegressed), st).empty());  // first sighting: pending
   EXPECT_EQ(st.pending.size(), 1u);
-  auto ev = applyCheck(check("regressed"), st);  // confirmed
+  auto ev = applyCheck(check(kRegressed), st);  // confirmed
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
   EXPECT_EQ(ev[0].entry.scenario, "s");
   EXPECT_EQ(ev[0].entry.metric, "processing_time");
   EXPECT_EQ(st.open.size(), 1u);
   EXPECT_TRUE(st.pending.empty());
-  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());  // still open: no repeat
-  EXPECT_TRUE(applyCheck(check("inconclusive"), st).empty());  // undecided: stays open
+  EXPECT_TRUE(applyCheck(check(kRegressed), st).empty());  // still open: no repeat
+  EXPECT_TRUE(applyCheck(check(Verdict::Inconclusive), st).empty());  // undecided: stays open
   EXPECT_EQ(st.open.size(), 1u);
-  ev = applyCheck(check("passed"), st);
+  ev = applyCheck(check(kPassed), st);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
   EXPECT_TRUE(st.open.empty());
@@ -41,53 +56,54 @@ TEST(MonitorCycle, ARegressionOpensOnceConfirmedAndAlertsOnce) {
 
 TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
   AlertState st;
-  EXPECT_TRUE(applyCheck(check("regressed"), st).empty());
-  EXPECT_TRUE(applyCheck(check("passed"), st).empty());
+  EXPECT_TRUE(applyCheck(check(kRegressed), st).empty());
+  EXPECT_TRUE(applyCheck(check(kPassed), st).empty());
   EXPECT_TRUE(st.pending.empty());
   EXPECT_TRUE(st.open.empty());
 }
 
 TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
   AlertState st;
-  const auto candidates = newRegressions(check("regressed"), st);
-  ASSERT_EQ(candidates, (Candidates{"s/processing_time"}));
+  const auto candidates = newRegressions(check(kRegressed), st);
+  ASSERT_EQ(candidates, (Candidates{{"s", "processing_time"}}));
   // The re-run disagrees: pending only.
-  EXPECT_TRUE(confirmedBy(check("passed"), candidates).empty());
+  EXPECT_TRUE(confirmedBy(check(kPassed), candidates).empty());
   // The re-run agrees: open in this cycle.
-  const auto confirmed = confirmedBy(check("regressed"), candidates);
-  const auto ev = applyCheck(check("regressed"), st, confirmed);
+  const auto confirmed = confirmedBy(check(kRegressed), candidates);
+  const auto ev = applyCheck(check(kRegressed), st, confirmed);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
-  EXPECT_TRUE(newRegressions(check("regressed"), st).empty());  // already open: nothing to confirm
+  EXPECT_TRUE(newRegressions(check(kRegressed), st).empty());  // already open: nothing to confirm
 }
 
 TEST(MonitorCycle, AConfirmedAlertReportsTheReRun) {
   // The change began during the first measurement: half its runs were slow,
   // so the first check saw a small, uncertain shift; the re-run sees it whole.
   AlertState st;
-  json rerun = check("regressed", 0.9);
-  rerun["scenarios_tested"][0]["metrics"][0]["severity"] = "critical";
-  rerun["scenarios_tested"][0]["metrics"][0]["regression"] = 3.6;
-  const auto confirmed = confirmedBy(rerun, newRegressions(check("regressed"), st));
-  const auto ev = applyCheck(check("regressed"), st, confirmed);
+  CheckReport rerun = check(kRegressed, 0.9);
+  rerun.scenarios[0].time->severity = Severity::Critical;
+  rerun.scenarios[0].time->regression = 3.6;
+  const auto confirmed = confirmedBy(rerun, newRegressions(check(kRegressed), st));
+  const auto ev = applyCheck(check(kRegressed), st, confirmed);
   ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0].entry.severity, "critical");
+  EXPECT_EQ(ev[0].entry.severity, Severity::Critical);
   EXPECT_DOUBLE_EQ(ev[0].entry.regression, 3.6);
   EXPECT_DOUBLE_EQ(ev[0].entry.shiftLow, 0.9);
-  EXPECT_EQ(st.open.at(0).severity, "critical");
+  EXPECT_EQ(st.open.at(0).severity, Severity::Critical);
 }
 
 TEST(MonitorCycle, CriticalBeyondDoubtOpensAtOnce) {
   AlertState st;
-  const auto ev = applyCheck(check("regressed", 0.6), st);
+  const auto ev = applyCheck(check(kRegressed, 0.6), st);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
 }
 
 TEST(MonitorCycle, AFailedScenarioChangesNothing) {
   AlertState st;
-  applyCheck(check("regressed", 0.6), st);
-  json failed = {{"scenarios_tested", {{{"scenario", "s"}, {"status", "error"}, {"error", "boom"}}}}};
+  applyCheck(check(kRegressed, 0.6), st);
+  CheckReport failed;
+  failed.scenarios = {ScenarioReport::failed("s", "boom")};
   EXPECT_TRUE(applyCheck(failed, st).empty());
   EXPECT_EQ(st.open.size(), 1u);
 }
@@ -95,8 +111,11 @@ TEST(MonitorCycle, AFailedScenarioChangesNothing) {
 TEST(MonitorCycle, StateSurvivesSaveAndLoad) {
   giflab::test::TempDir dir;
   AlertState st;
-  applyCheck(check("regressed", 0.6), st);
-  applyCheck(json{{"timestamp", "t"}, {"scenarios_tested", {{{"scenario", "q"}, {"metrics", {{{"metric", "memory_usage"}, {"verdict", "regressed"}}}}}}}}, st);
+  applyCheck(check(kRegressed, 0.6), st);
+  CheckReport memory = check(kPassed);
+  memory.scenarios[0].scenario = "q";
+  memory.scenarios[0].memory->verdict = Verdict::Regressed;
+  applyCheck(memory, st);
   AlertStore(dir.path()).save(st);
   const auto back = AlertStore(dir.path()).load();
   ASSERT_EQ(back.open.size(), 1u);
@@ -106,15 +125,23 @@ TEST(MonitorCycle, StateSurvivesSaveAndLoad) {
 }
 
 namespace {
-json checkWithMachine(bool moved, double factor, const std::string& ts) {
-  return {{"timestamp", ts},
-          {"machine", {{"moved", moved}, {"factor", factor}, {"control", {{"current", 0.03 * factor}, {"baseline", 0.03}}}}}};
+CheckReport checkWithMachine(bool moved, double factor, const std::string& ts) {
+  CheckReport c;
+  c.timestamp = ts;
+  MachineFactor m;
+  m.measured = true;
+  m.moved = moved;
+  m.factor = factor;
+  m.current = 0.03 * factor;
+  m.baseline = 0.03;
+  c.machine = m;
+  return c;
 }
 }  // namespace
 
 TEST(MonitorCycle, AMachineShiftIsAnnouncedOnceConfirmedAndItsEndAfterCalmCycles) {
   MachineState m;
-  EXPECT_FALSE(applyMachine(json{{"timestamp", "t0"}}, m));  // no control measured: nothing
+  EXPECT_FALSE(applyMachine(CheckReport{}, m));  // no control measured: nothing
   EXPECT_FALSE(applyMachine(checkWithMachine(false, 1.01, "t1"), m));
   // One cycle that saw a move, then none: a blip, never announced.
   EXPECT_FALSE(applyMachine(checkWithMachine(true, 1.5, "t2"), m));
@@ -159,17 +186,17 @@ TEST(MonitorCycle, TheAnnouncedMachineStateSurvivesARestart) {
 
 TEST(MonitorCycle, ARegressionThatFlapsStaysOneEpisode) {
   AlertState st;
-  applyCheck(check("regressed"), st, {}, 2);
-  ASSERT_EQ(applyCheck(check("regressed"), st, {}, 2).size(), 1u);  // opened
-  EXPECT_TRUE(applyCheck(check("passed"), st, {}, 2).empty());       // back once: still open
+  applyCheck(check(kRegressed), st, {}, 2);
+  ASSERT_EQ(applyCheck(check(kRegressed), st, {}, 2).size(), 1u);  // opened
+  EXPECT_TRUE(applyCheck(check(kPassed), st, {}, 2).empty());       // back once: still open
   EXPECT_EQ(st.open.size(), 1u);
   EXPECT_EQ(st.open[0].calmCycles, 1);
-  EXPECT_TRUE(applyCheck(check("regressed"), st, {}, 2).empty());    // over again: same episode, no new alert
+  EXPECT_TRUE(applyCheck(check(kRegressed), st, {}, 2).empty());    // over again: same episode, no new alert
   EXPECT_EQ(st.open[0].calmCycles, 0);
-  EXPECT_TRUE(applyCheck(check("passed"), st, {}, 2).empty());
-  EXPECT_TRUE(applyCheck(check("environment"), st, {}, 2).empty());  // over, but the machine's: neither back nor new
+  EXPECT_TRUE(applyCheck(check(kPassed), st, {}, 2).empty());
+  EXPECT_TRUE(applyCheck(check(Verdict::Environment), st, {}, 2).empty());  // over, but the machine's: neither back nor new
   EXPECT_EQ(st.open.size(), 1u);
-  const auto ev = applyCheck(check("passed"), st, {}, 2);            // back twice: closed
+  const auto ev = applyCheck(check(kPassed), st, {}, 2);            // back twice: closed
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
   EXPECT_TRUE(st.open.empty());
