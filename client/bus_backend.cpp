@@ -16,7 +16,10 @@
 #include <thread>
 
 #include "client/terminal.hpp"
+#include "org.giflab.Perf1.Job.proxy.h"
+#include "org.giflab.Perf1.Manager.proxy.h"
 #include "common/alert_view.hpp"
+#include "common/bus_names.hpp"
 #include "common/error.hpp"
 #include "common/timeutil.hpp"
 
@@ -25,11 +28,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kBusName = "org.giflab.Perf1";
-constexpr const char* kPath = "/org/giflab/Perf1";
-constexpr const char* kManager = "org.giflab.Perf1.Manager";
-constexpr const char* kJob = "org.giflab.Perf1.Job";
-constexpr const char* kOurErrors = "org.giflab.Perf1.Error.";
+using bus::JobState;
 
 std::string busName(BusTarget t) {
   return t == BusTarget::Session ? "session bus" : t == BusTarget::Address ? "given bus" : "system bus";
@@ -39,16 +38,6 @@ std::string notRunning(BusTarget t, const std::string& why) {
   const std::string start = t == BusTarget::Session ? "systemctl --user start giflab-perfd" : "systemctl start giflab-perfd";
   return "giflab-perfd is not running on the " + busName(t) + " (start it with " + start + ", or use --local)" +
          (why.empty() ? "" : " [" + why + "]");
-}
-
-ErrorKind kindFromBusName(const std::string& name) {
-  if (name.rfind(kOurErrors, 0) != 0) return ErrorKind::Internal;
-  const std::string kind = name.substr(std::string(kOurErrors).size());
-  for (ErrorKind k : {ErrorKind::InvalidArgument, ErrorKind::Config, ErrorKind::NoBaselines, ErrorKind::BaselineCorrupt,
-                      ErrorKind::InsufficientSamples, ErrorKind::ScenarioFailed, ErrorKind::UnknownScenario,
-                      ErrorKind::Storage, ErrorKind::Cancelled, ErrorKind::AccessDenied, ErrorKind::Busy})
-    if (kind == errorKindName(k)) return k;
-  return ErrorKind::Internal;
 }
 
 // The socket of a "unix:path=..." bus address (the first such entry), or ""
@@ -82,6 +71,79 @@ bool busSocketAnswers(BusTarget target, const std::string& address) {
   return ok;
 }
 
+// RegressionDetected's arguments as the alert the daemon sent.
+AlertEvent detectedFromSignal(const std::string& scenario, const std::string& metric, const std::string& severity,
+                              double regression, const std::map<std::string, sdbus::Variant>& details) {
+  auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
+  auto text = [&](const char* k) { return details.count(k) ? details.at(k).get<std::string>() : std::string(); };
+  AlertEvent event{AlertEvent::Kind::Detected, {}, text("timestamp").empty() ? nowIso8601() : text("timestamp")};
+  AlertEntry& a = event.entry;
+  a.scenario = scenario;
+  a.metric = metric;
+  a.severity = kSeverityNames.parse(severity).value_or(Severity::Info);
+  a.regression = regression;
+  a.current = d("current");
+  a.baseline = d("baseline");
+  a.since = text("since");
+  a.began = text("began");
+  a.shiftLow = d("shift_low");
+  a.shiftHigh = d("shift_high");
+  a.threshold = d("threshold");
+  return event;
+}
+
+// The manager through the proxy generated from dbus/org.giflab.Perf1.Manager.xml:
+// a changed signature fails to compile here as in the daemon. Its signals
+// arrive while the connection's pending messages are processed.
+class ManagerProxy final : public sdbus::ProxyInterfaces<org::giflab::Perf1::Manager_proxy> {
+ public:
+  explicit ManagerProxy(sdbus::IConnection& connection) : ProxyInterfaces(connection, bus::kName, bus::kManagerPath) {
+    registerProxy();
+  }
+  ~ManagerProxy() { unregisterProxy(); }
+
+  std::function<void(const AlertEvent&)> onAlert;
+  std::function<void(double factor, const std::map<std::string, sdbus::Variant>& details)> onEnvironment;
+  std::function<void(const std::string& job, const std::string& state)> onJobEnd;
+
+ private:
+  void onRegressionDetected(const std::string& scenario, const std::string& metric, const std::string& severity,
+                            const double& regression, const std::map<std::string, sdbus::Variant>& details) override {
+    if (onAlert) onAlert(detectedFromSignal(scenario, metric, severity, regression, details));
+  }
+  void onRegressionResolved(const std::string& scenario, const std::string& metric) override {
+    if (!onAlert) return;
+    AlertEvent event{AlertEvent::Kind::Resolved, {}, nowIso8601()};
+    event.entry.scenario = scenario;
+    event.entry.metric = metric;
+    onAlert(event);
+  }
+  void onEnvironmentChanged(const double& factor, const std::map<std::string, sdbus::Variant>& details) override {
+    if (onEnvironment) onEnvironment(factor, details);
+  }
+  void onJobFinished(const sdbus::ObjectPath& job, const std::string& state) override {
+    if (onJobEnd) onJobEnd(job, state);
+  }
+};
+
+// A job, followed by its PropertiesChanged.
+class JobProxy final : public sdbus::ProxyInterfaces<org::giflab::Perf1::Job_proxy, sdbus::Properties_proxy> {
+ public:
+  JobProxy(sdbus::IConnection& connection, const sdbus::ObjectPath& path)
+      : ProxyInterfaces(connection, bus::kName, path) {
+    registerProxy();
+  }
+  ~JobProxy() { unregisterProxy(); }
+
+  std::function<void(const std::map<std::string, sdbus::Variant>& changed)> onChange;
+
+ private:
+  void onPropertiesChanged(const std::string& interfaceName, const std::map<std::string, sdbus::Variant>& changed,
+                           const std::vector<std::string>&) override {
+    if (interfaceName == bus::kJobInterface && onChange) onChange(changed);
+  }
+};
+
 class BusBackend final : public Backend {
  public:
   BusBackend(BusTarget target, const std::string& address) : target_(target) {
@@ -91,7 +153,7 @@ class BusBackend final : public Backend {
       connection_ = target == BusTarget::Session   ? sdbus::createSessionBusConnection()
                     : target == BusTarget::Address ? sdbus::createSessionBusConnectionWithAddress(address)
                                                    : sdbus::createSystemBusConnection();
-      proxy_ = sdbus::createProxy(*connection_, kBusName, kPath);
+      manager_ = std::make_unique<ManagerProxy>(*connection_);
     } catch (const sdbus::Error& e) {
       throw Error(ErrorKind::Internal, notRunning(target, e.getMessage()));
     }
@@ -104,7 +166,7 @@ class BusBackend final : public Backend {
       return f();
     } catch (const sdbus::Error& e) {
       const std::string& n = e.getName();
-      if (n.rfind(kOurErrors, 0) == 0) throw Error(kindFromBusName(n), e.getMessage());
+      if (bus::isOurError(n)) throw Error(bus::errorKindOf(n), e.getMessage());
       if (n == "org.freedesktop.DBus.Error.ServiceUnknown" || n == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
           n == "org.freedesktop.DBus.Error.NoReply" || n == "org.freedesktop.DBus.Error.Disconnected")
         throw Error(ErrorKind::Internal, notRunning(target_, ""));
@@ -116,105 +178,136 @@ class BusBackend final : public Backend {
     }
   }
 
-  json callJson(const std::string& method, auto... args) {
-    return guarded(method, [&] {
-      std::string out;
-      proxy_->callMethod(method).onInterface(kManager).withArguments(args...).storeResultsTo(out);
-      return json::parse(out);
-    });
+  json callJson(const std::string& what, auto call) {
+    return guarded(what, [&] { return json::parse(call()); });
   }
 
-  json runJob(const std::string& method, const ProgressFn& progress, auto... args) {
-    const sdbus::ObjectPath path = guarded(method, [&] {
-      sdbus::ObjectPath p;
-      proxy_->callMethod(method).onInterface(kManager).withArguments(args...).storeResultsTo(p);
-      return p;
-    });
+  json runJob(const std::string& what, const ProgressFn& progress, auto start) {
+    const sdbus::ObjectPath path = guarded(what, start);
     return waitForJob(path, progress);
   }
 
+  // Handles what arrived on the connection (signals), waiting up to timeout for it.
+  void dispatch(std::chrono::milliseconds timeout) {
+    const auto pd = connection_->getEventLoopPollData();
+    pollfd p{pd.fd, pd.events, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    while (connection_->processPendingRequest()) {
+    }
+  }
+
+  // Follows a job by its signals: PropertiesChanged moves the progress bar,
+  // JobFinished (or a final State) ends the wait. Its properties are read
+  // once after subscribing (it may have moved on before), and once more only
+  // if its end came without its result.
   json waitForJob(const sdbus::ObjectPath& path, const ProgressFn& progress) {
-    auto job = sdbus::createProxy(*connection_, kBusName, path);
+    JobProxy job(*connection_, path);
+    std::map<std::string, sdbus::Variant> props;
+    bool endSignalled = false;
+    auto state = [&] {
+      return bus::kJobStateNames.parse(props.count("State") ? props.at("State").get<std::string>() : "")
+          .value_or(JobState::Queued);
+    };
+    auto show = [&] {
+      if (!progress || !props.count("Progress") || !props.count("Message")) return;
+      progress(props.at("Progress").get<double>(),
+               (state() == JobState::Queued ? "queued: " : "") + props.at("Message").get<std::string>());
+    };
+    job.onChange = [&](const std::map<std::string, sdbus::Variant>& changed) {
+      for (const auto& [k, v] : changed) props[k] = v;
+      show();
+    };
+    manager_->onJobEnd = [&](const std::string& p, const std::string&) { endSignalled |= p == path; };
+    auto readAll = [&] {
+      props = guarded("reading job " + path, [&] { return job.GetAll(bus::kJobInterface); });
+      show();
+    };
+    auto finished = [&] { return state() != JobState::Queued && state() != JobState::Running; };
+    readAll();
     bool cancelSent = false;
-    for (;;) {
-      std::map<std::string, sdbus::Variant> props;
-      guarded("reading job " + path, [&] {
-        job->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kJob)).storeResultsTo(props);
-        return 0;
-      });
-      const auto state = props.at("State").get<std::string>();
-      if (state == "succeeded") return json::parse(props.at("Result").get<std::string>());
-      if (state == "failed" || state == "cancelled") {
-        const auto name = props.at("ErrorName").get<std::string>();
-        throw Error(state == "cancelled" ? ErrorKind::Cancelled : kindFromBusName(name),
-                    props.at("ErrorMessage").get<std::string>());
-      }
-      if (progress)
-        progress(props.at("Progress").get<double>(),
-                 (state == "queued" ? "queued: " : "") + props.at("Message").get<std::string>());
+    while (!finished() && !endSignalled) {
       if (interruptFlag().load() && !cancelSent) {
         // Ctrl-C cancels the job this client started, then waits for it to end.
         guarded("cancelling job " + path, [&] {
-          job->callMethod("Cancel").onInterface(kJob);
+          job.Cancel();
           return 0;
         });
         cancelSent = true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      dispatch(std::chrono::milliseconds(200));
     }
+    manager_->onJobEnd = nullptr;
+    if (!finished() || !props.count(state() == JobState::Succeeded ? "Result" : "ErrorName")) readAll();
+    switch (state()) {
+      case JobState::Succeeded: return json::parse(props.at("Result").get<std::string>());
+      case JobState::Cancelled: throw Error(ErrorKind::Cancelled, props.at("ErrorMessage").get<std::string>());
+      case JobState::Failed:
+        throw Error(bus::errorKindOf(props.at("ErrorName").get<std::string>()),
+                    props.at("ErrorMessage").get<std::string>());
+      case JobState::Queued:
+      case JobState::Running: break;
+    }
+    throw Error(ErrorKind::Internal, "job " + std::string(path) + " ended without a final state");
   }
 
-  template <typename T>
-  T property(const std::string& name) {
-    return guarded("reading " + name, [&]() -> T {
-      const sdbus::Variant v = proxy_->getProperty(name).onInterface(kManager);
-      return v.template get<T>();
-    });
-  }
+  auto read(const std::string& property, auto get) { return guarded("reading " + property, get); }
 
-  json status(bool verbose) override { return callJson("GetStatus", verbose); }
+  json status(bool verbose) override {
+    return callJson("GetStatus", [&] { return manager_->GetStatus(verbose); });
+  }
   json baselineCreate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
-    return runJob("CreateBaselines", p, s, static_cast<uint32_t>(it.value_or(0)));
+    return runJob("CreateBaselines", p, [&] { return manager_->CreateBaselines(s, static_cast<uint32_t>(it.value_or(0))); });
   }
   json baselineUpdate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
-    return runJob("UpdateBaselines", p, s, static_cast<uint32_t>(it.value_or(0)));
+    return runJob("UpdateBaselines", p, [&] { return manager_->UpdateBaselines(s, static_cast<uint32_t>(it.value_or(0))); });
   }
-  json baselineList() override { return callJson("ListBaselines"); }
-  json baselineClear(const std::vector<std::string>& s) override { return callJson("ClearBaselines", s); }
+  json baselineList() override {
+    return callJson("ListBaselines", [&] { return manager_->ListBaselines(); });
+  }
+  json baselineClear(const std::vector<std::string>& s) override {
+    return callJson("ClearBaselines", [&] { return manager_->ClearBaselines(s); });
+  }
   json history(const HistoryQuery& q) override {
     const std::map<std::string, sdbus::Variant> options{{"min_change", sdbus::Variant(q.changeOptions.minRelativeChange)},
                                                         {"sensitivity", sdbus::Variant(q.changeOptions.alpha)}};
-    return callJson("GetHistoryEx", q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days),
-                    q.trend, q.changes, options);
+    return callJson("GetHistoryEx", [&] {
+      return manager_->GetHistoryEx(q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days),
+                                    q.trend, q.changes, options);
+    });
   }
-  json validate(const ProgressFn& p) override { return runJob("Validate", p); }
+  json validate(const ProgressFn& p) override {
+    return runJob("Validate", p, [&] { return manager_->Validate(); });
+  }
   json ci(const CheckOptions& o, const ProgressFn& p) override {
-    return runJob("RunCi", p, o.action, o.threshold.value_or(0.0), o.scenarios);
+    return runJob("RunCi", p, [&] { return manager_->RunCi(o.action, o.threshold.value_or(0.0), o.scenarios); });
   }
   json deps() override {
-    json d = callJson("CheckDependencies");
+    json d = callJson("CheckDependencies", [&] { return manager_->CheckDependencies(); });
     d["checks"].insert(d["checks"].begin(),
                        json{{"check", "daemon"}, {"ok", true},
-                            {"detail", "giflab-perfd " + property<std::string>("Version") + " on the " + busName(target_)}});
+                            {"detail", "giflab-perfd " + read("Version", [&] { return manager_->Version(); }) +
+                                           " on the " + busName(target_)}});
     return d;
   }
   json monitor(const std::string& action, const ProgressFn&) override {
     if (action == "start" || action == "stop")
       guarded(action == "start" ? "monitor start" : "monitor stop", [&] {
-        proxy_->callMethod(action == "start" ? "StartMonitor" : "StopMonitor").onInterface(kManager);
+        if (action == "start") manager_->StartMonitor();
+        else manager_->StopMonitor();
         return 0;
       });
-    json out = {{"state", property<std::string>("MonitorState")},
-                {"enabled", property<bool>("Enabled")},
-                {"interval", property<uint64_t>("MonitorInterval")}};
-    const auto last = property<std::string>("LastCycle"), next = property<std::string>("NextCycle");
+    json out = {{"state", read("MonitorState", [&] { return manager_->MonitorState(); })},
+                {"enabled", read("Enabled", [&] { return manager_->Enabled(); })},
+                {"interval", read("MonitorInterval", [&] { return manager_->MonitorInterval(); })}};
+    const auto last = read("LastCycle", [&] { return manager_->LastCycle(); });
+    const auto next = read("NextCycle", [&] { return manager_->NextCycle(); });
     if (!last.empty()) out["last_cycle"] = last;
     if (!next.empty()) out["next_cycle"] = next;
     return out;
   }
 
   int watch(bool notify, bool asJson) {
-    property<std::string>("Version");  // fails with the "not running" advice when it is not
+    read("Version", [&] { return manager_->Version(); });  // fails with the "not running" advice when it is not
     std::unique_ptr<sdbus::IConnection> session;
     std::unique_ptr<sdbus::IProxy> notifier;
     if (notify) {
@@ -225,73 +318,33 @@ class BusBackend final : public Backend {
         throw Error(ErrorKind::Internal, "--notify needs a session bus with a notification server: " + e.getMessage());
       }
     }
-    proxy_->uponSignal("RegressionDetected")
-        .onInterface(kManager)
-        .call([&](const std::string& scenario, const std::string& metric, const std::string& severity, double regression,
-                  const std::map<std::string, sdbus::Variant>& details) {
-          const AlertEvent event = detectedFromSignal(scenario, metric, severity, regression, details);
-          show(event, asJson);
-          if (notifier) sendNotification(*notifier, alertNotification(event.entry));
-        });
-    proxy_->uponSignal("RegressionResolved").onInterface(kManager).call([&](const std::string& scenario, const std::string& metric) {
-      AlertEvent event{AlertEvent::Kind::Resolved, {}, nowIso8601()};
-      event.entry.scenario = scenario;
-      event.entry.metric = metric;
+    manager_->onAlert = [&](const AlertEvent& event) {
       show(event, asJson);
-    });
-    proxy_->uponSignal("EnvironmentChanged")
-        .onInterface(kManager)
-        .call([&](double factor, const std::map<std::string, sdbus::Variant>& details) {
-          auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
-          const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
-          if (asJson)
-            std::printf("%s\n", json{{"signal", "EnvironmentChanged"}, {"factor", factor},
-                                     {"control_current", d("control_current")},
-                                     {"control_baseline", d("control_baseline")}, {"timestamp", ts}}
-                                    .dump(-1, ' ', false, json::error_handler_t::replace)
-                                    .c_str());
-          else
-            std::printf("%s %s %s\n", ts.c_str(), Style::paint("EnvironmentChanged", Color::Yellow).c_str(),
-                        describeMachine(factor, d("control_current"), d("control_baseline")).c_str());
-          std::fflush(stdout);
-        });
-    proxy_->finishRegistration();
+      if (notifier && event.kind == AlertEvent::Kind::Detected)
+        sendNotification(*notifier, alertNotification(event.entry));
+    };
+    manager_->onEnvironment = [&](double factor, const std::map<std::string, sdbus::Variant>& details) {
+      auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
+      const std::string ts = details.count("timestamp") ? details.at("timestamp").get<std::string>() : nowIso8601();
+      if (asJson)
+        std::printf("%s\n", json{{"signal", "EnvironmentChanged"}, {"factor", factor},
+                                 {"control_current", d("control_current")},
+                                 {"control_baseline", d("control_baseline")}, {"timestamp", ts}}
+                                .dump(-1, ' ', false, json::error_handler_t::replace)
+                                .c_str());
+      else
+        std::printf("%s %s %s\n", ts.c_str(), Style::paint("EnvironmentChanged", Color::Yellow).c_str(),
+                    describeMachine(factor, d("control_current"), d("control_baseline")).c_str());
+      std::fflush(stdout);
+    };
     // On stderr also with --json: the subscription is in place once it shows,
     // which scripts (and the tests) can wait for.
     std::fprintf(stderr, "Watching giflab-perfd on the %s for regression signals; Ctrl-C stops.\n", busName(target_).c_str());
-    while (!interruptFlag().load()) {
-      const auto pd = connection_->getEventLoopPollData();
-      pollfd p{pd.fd, pd.events, 0};
-      ::poll(&p, 1, 200);
-      while (connection_->processPendingRequest()) {
-      }
-    }
+    while (!interruptFlag().load()) dispatch(std::chrono::milliseconds(200));
     return 0;
   }
 
  private:
-  // RegressionDetected's arguments as the alert the daemon sent.
-  static AlertEvent detectedFromSignal(const std::string& scenario, const std::string& metric,
-                                       const std::string& severity, double regression,
-                                       const std::map<std::string, sdbus::Variant>& details) {
-    auto d = [&](const char* k) { return details.count(k) ? details.at(k).get<double>() : 0.0; };
-    auto text = [&](const char* k) { return details.count(k) ? details.at(k).get<std::string>() : std::string(); };
-    AlertEvent event{AlertEvent::Kind::Detected, {}, text("timestamp").empty() ? nowIso8601() : text("timestamp")};
-    AlertEntry& a = event.entry;
-    a.scenario = scenario;
-    a.metric = metric;
-    a.severity = kSeverityNames.parse(severity).value_or(Severity::Info);
-    a.regression = regression;
-    a.current = d("current");
-    a.baseline = d("baseline");
-    a.since = text("since");
-    a.began = text("began");
-    a.shiftLow = d("shift_low");
-    a.shiftHigh = d("shift_high");
-    a.threshold = d("threshold");
-    return event;
-  }
-
   static void show(const AlertEvent& event, bool asJson) {
     if (asJson) {
       std::printf("%s\n", alertJson(event).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
@@ -323,7 +376,7 @@ class BusBackend final : public Backend {
 
   BusTarget target_;
   std::unique_ptr<sdbus::IConnection> connection_;
-  std::unique_ptr<sdbus::IProxy> proxy_;
+  std::unique_ptr<ManagerProxy> manager_;
 };
 
 }  // namespace

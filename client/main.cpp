@@ -12,6 +12,7 @@
 #include "client/render.hpp"
 #include "client/terminal.hpp"
 #include "common/baseline.hpp"
+#include "common/bus_names.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
@@ -266,8 +267,8 @@ int main(int argc, char** argv) {
     if (e.kind() == ErrorKind::Cancelled) return fail("Cancelled", "interrupted; nothing was saved for the unfinished work");
     // A refusal names itself, as the bus error it is.
     if (e.kind() == ErrorKind::AccessDenied)
-      return fail("AccessDenied", std::string(e.what()) + " [org.giflab.Perf1.Error.AccessDenied]");
-    return fail(errorKindName(e.kind()), e.what());
+      return fail("AccessDenied", std::string(e.what()) + " [" + bus::errorName(e.kind()) + "]");
+    return fail(std::string(bus::kErrorNames.name(e.kind())), e.what());
   } catch (const std::exception& e) {
     return fail("Internal", e.what());
   }

@@ -1,6 +1,7 @@
 #pragma once
 // One exception type for the engine. Its kind maps to a CLI exit code and,
-// at the daemon's boundary, to a D-Bus error name org.giflab.Perf1.Error.<Kind>.
+// at the daemon's boundary, to a D-Bus error name org.giflab.Perf1.Error.<Kind>
+// (the names: common/bus_names.hpp).
 #include <stdexcept>
 #include <string>
 
@@ -22,9 +23,6 @@ enum class ErrorKind {
   Busy,
   Internal,
 };
-
-// The name used after "org.giflab.Perf1.Error." on the bus.
-const char* errorKindName(ErrorKind kind) noexcept;
 
 // Its message is always printable(): valid UTF-8 for D-Bus, JSON and the
 // journal, with no control character a terminal would act on, whatever

@@ -1,25 +1,13 @@
 #include "daemon/job.hpp"
 
 #include "common/text.hpp"
+#include "daemon/boundary.hpp"
 #include "daemon/emit.hpp"
 
 namespace giflab::daemon {
 
-const char* jobStateName(JobState s) {
-  switch (s) {
-    case JobState::Queued: return "queued";
-    case JobState::Running: return "running";
-    case JobState::Succeeded: return "succeeded";
-    case JobState::Failed: return "failed";
-    case JobState::Cancelled: return "cancelled";
-  }
-  return "failed";
-}
-
-std::string Job::pathFor(uint32_t id) { return "/org/giflab/Perf1/job/" + std::to_string(id); }
-
 Job::Job(sdbus::IConnection& connection, uint32_t id, std::string kind, uid_t owner, CancelHandler onCancel)
-    : AdaptorInterfaces(connection, pathFor(id)),
+    : AdaptorInterfaces(connection, bus::jobPath(id)),
       id_(id),
       kind_(std::move(kind)),
       owner_(owner),
@@ -41,7 +29,7 @@ void Job::changed(const std::vector<std::string>& properties) {
 
 void Job::Cancel() {
   const uid_t caller = getObject().getCurrentlyProcessedMessage()->getCredsUid();
-  onCancel_(*this, caller);
+  guarded([&] { onCancel_(*this, caller); });
 }
 
 void Job::markRunning() {
@@ -66,10 +54,10 @@ void Job::succeed(const std::string& resultJson) {
   changed({"State", "Progress", "Message", "Result"});
 }
 
-void Job::fail(JobState state, const std::string& errorName, const std::string& message) {
+void Job::fail(JobState state, ErrorKind error, const std::string& message) {
   state_ = state;
-  message_ = state == JobState::Cancelled ? "cancelled" : "failed";
-  errorName_ = errorName;
+  message_ = bus::kJobStateNames.name(state);
+  errorName_ = bus::errorName(error);
   errorMessage_ = printable(message);
   finishedAt_ = std::chrono::steady_clock::now();
   changed({"State", "Message", "ErrorName", "ErrorMessage"});

@@ -10,13 +10,13 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
+#include "common/bus_names.hpp"
 #include "common/cancellation.hpp"
 #include "org.giflab.Perf1.Job.adaptor.h"
 
 namespace giflab::daemon {
 
-enum class JobState { Queued, Running, Succeeded, Failed, Cancelled };
-const char* jobStateName(JobState s);
+using bus::JobState;
 
 class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adaptor, sdbus::ManagedObject_adaptor,
                                                   sdbus::Properties_adaptor> {
@@ -27,8 +27,7 @@ class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adapto
   Job(sdbus::IConnection& connection, uint32_t id, std::string kind, uid_t owner, CancelHandler onCancel);
   ~Job();
 
-  static std::string pathFor(uint32_t id);
-  sdbus::ObjectPath path() const { return sdbus::ObjectPath(pathFor(id_)); }
+  sdbus::ObjectPath path() const { return sdbus::ObjectPath(bus::jobPath(id_)); }
   uint32_t id() const { return id_; }
   uid_t owner() const { return owner_; }
   const std::string& kind() const { return kind_; }
@@ -41,13 +40,14 @@ class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adapto
   void markRunning();
   void setProgress(double fraction, const std::string& message);
   void succeed(const std::string& resultJson);
-  void fail(JobState state, const std::string& errorName, const std::string& message);
+  // state: Failed or Cancelled
+  void fail(JobState state, ErrorKind error, const std::string& message);
 
  private:
   void Cancel() override;
   uint32_t Id() override { return id_; }
   std::string Kind() override { return kind_; }
-  std::string State() override { return jobStateName(state_); }
+  std::string State() override { return std::string(bus::kJobStateNames.name(state_)); }
   double Progress() override { return progress_; }
   std::string Message() override { return message_; }
   std::string Result() override { return result_; }

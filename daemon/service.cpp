@@ -77,17 +77,17 @@ class Service {
     }
     manager_ = manager.get();
     try {
-      connection->requestName(kBusName);
+      connection->requestName(bus::kName);
     } catch (const sdbus::Error& e) {
       spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
                        "allow this user to own the name?)",
-                       kBusName, busDescription(options_), e.getMessage());
+                       bus::kName, busDescription(options_), e.getMessage());
       return 1;
     }
     loop.start();
     manager->startMonitoringIfEnabled();
     spdlog::info("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
-                 kBusName, configPath_.string(), stateDir_.string());
+                 bus::kName, configPath_.string(), stateDir_.string());
     sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
 
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
