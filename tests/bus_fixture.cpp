@@ -72,7 +72,10 @@ PrivateBus::PrivateBus(Policy policy) {
             "<allow send_destination='org.freedesktop.DBus' send_interface='org.freedesktop.DBus'/>"
             "<allow send_destination='org.freedesktop.DBus' send_interface='org.freedesktop.DBus.Introspectable'/>"
             "<allow send_destination='org.freedesktop.DBus' send_interface='org.freedesktop.DBus.Properties'/>"
-            "</policy><include>" + shipped + "</include>";
+            "</policy>"
+            // As Debian's system.conf: root may monitor the bus (dbus-monitor).
+            "<policy user='root'><allow send_destination='org.freedesktop.DBus' "
+            "send_interface='org.freedesktop.DBus.Monitoring'/></policy><include>" + shipped + "</include>";
   writeFile(dir_ / "bus.conf",
             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
             "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig><type>system</type>"

@@ -1,6 +1,9 @@
 // giflab-perfd against real parts: a private system-type dbus-daemon with
 // the shipped policy, the real daemon binary, journald, setpriv callers.
 #include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -95,7 +98,22 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   if (haveJournal()) {
     const auto entries = journalEntries("GIFLAB_SCENARIO=" + scenario, 1, 5s);
     ASSERT_GE(entries.size(), 1u);
+    // One entry per alert event: the structured one, no second log line for it.
+    size_t detectedEntries = 0, mentions = 0;
+    for (const auto& line : journalEntries("SYSLOG_IDENTIFIER=giflab-perfd", 1, 5s)) {
+      const json x = json::parse(line);
+      if (x.value("MESSAGE", "").find(scenario) == std::string::npos) continue;
+      if (x.value("MESSAGE", "").find("regression in") != std::string::npos ||
+          x.value("MESSAGE", "").find("egression detected") != std::string::npos)
+        ++mentions;
+      detectedEntries += x.value("MESSAGE_ID", "") == "9d6a4c1e7f2b4b3a8e5d0c7f1a2b3c4d";
+    }
+    EXPECT_EQ(detectedEntries, 1u);
+    EXPECT_EQ(mentions, 1u) << "the alert was logged more than once";
     const json e = json::parse(entries.front());
+    for (const char* field : {"MESSAGE", "PRIORITY", "GIFLAB_SCENARIO", "GIFLAB_METRIC", "GIFLAB_SEVERITY",
+                              "GIFLAB_REGRESSION", "GIFLAB_CURRENT", "GIFLAB_BASELINE", "GIFLAB_UNIT"})
+      EXPECT_TRUE(e.contains(field)) << field << " missing: " << e.dump();
     EXPECT_EQ(e["SYSLOG_IDENTIFIER"], "giflab-perfd");
     EXPECT_EQ(e["MESSAGE_ID"], "9d6a4c1e7f2b4b3a8e5d0c7f1a2b3c4d");
     EXPECT_EQ(e["GIFLAB_METRIC"], "processing_time");
@@ -124,6 +142,37 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
     for (const auto& l : resolved) ours = ours || json::parse(l).value("GIFLAB_SCENARIO", "") == scenario;
     EXPECT_TRUE(ours);
   }
+}
+
+TEST_F(Daemon, AJobIsFollowedBySignalsNotPolled) {
+  // The client follows a job by its PropertiesChanged and JobFinished: at
+  // most 5 method calls reach the job object however long it runs, and the
+  // progress bar (drawn on a terminal: `script` gives the client one) moves.
+  PrivateBus bus;
+  writeConfig(false, 3600);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  TempDir dir;
+  auto monitor = std::make_shared<ProcessResult>();
+  std::thread t([&] {
+    *monitor = run({"/usr/bin/timeout", "8", "/usr/bin/dbus-monitor", "--address", bus.address(),
+                    "type='method_call',path_namespace='/org/giflab/Perf1/job'"});
+  });
+  std::this_thread::sleep_for(500ms);
+  const std::string command = perfctl().string() + " baseline create --iterations 12";
+  const auto r = run({"/usr/bin/script", "-qec", command, "/dev/null"},
+                     {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address(), "NO_COLOR=1", "TERM=dumb"});
+  t.join();
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err << d.log();
+  size_t calls = 0;
+  for (size_t at = monitor->out.find("method call"); at != std::string::npos; at = monitor->out.find("method call", at + 1))
+    ++calls;
+  EXPECT_GE(calls, 1u) << "dbus-monitor saw no call to the job: " << monitor->out << monitor->err;
+  EXPECT_LE(calls, 5u) << monitor->out;
+  std::set<std::string> percents;
+  const std::regex percent("([0-9]+)% ");
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), percent), end; it != end; ++it) percents.insert((*it)[1]);
+  EXPECT_GE(percents.size(), 4u) << "the progress bar did not move: " << r.out;
 }
 
 TEST_F(Daemon, SlowedThroughConfigAndSighup) {
