@@ -13,6 +13,7 @@
 #include "client/terminal.hpp"
 #include "common/baseline.hpp"
 #include "common/bus_names.hpp"
+#include "common/check_report.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
@@ -241,8 +242,7 @@ int main(int argc, char** argv) {
       doc = backend->validate(progress);
       bar.finish();
       g.json ? printJson(doc) : renderValidate(doc);
-      const std::string r = doc.value("overall_result", "");
-      rc = r == "failed" ? kRegression : r == "error" ? kError : kOk;
+      rc = kValidationResultNames.parse(doc.value("overall_result", "")) == ValidationResult::Failed ? kRegression : kOk;
     } else if (*ciCheck || *ciGate) {
       co.action = *ciGate ? "gate" : "check";
       if (!thresholdText.empty()) threshold = parseThreshold(thresholdText);
@@ -250,9 +250,9 @@ int main(int argc, char** argv) {
       doc = backend->ci(co, progress);
       bar.finish();
       g.json ? printJson(doc) : renderCheck(doc);
-      const std::string r = doc.value("overall_result", "");
-      if (r == "error") rc = kError;
-      else if (r == "regressed" && *ciGate && doc.value("fail_ci_on_regression", true)) rc = kRegression;
+      const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
+      if (result == CheckResult::Error) rc = kError;
+      else if (result == CheckResult::Regressed && *ciGate && doc.value("fail_ci_on_regression", true)) rc = kRegression;
     } else if (*depsCheck) {
       doc = backend->deps();
       g.json ? printJson(doc) : renderDeps(doc, verbose);

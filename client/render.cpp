@@ -6,6 +6,8 @@
 #include <string>
 
 #include "client/terminal.hpp"
+#include "common/analysis.hpp"
+#include "common/check_report.hpp"
 
 namespace giflab::cli {
 using nlohmann::json;
@@ -17,10 +19,14 @@ std::string num(const json& j, const char* key, int decimals) {
   return formatDouble(j[key].get<double>(), decimals);
 }
 
+// A scenario's status, a check's result or a validation's, coloured.
 std::string statusWord(const std::string& s) {
-  if (s == "passed" || s == "measured") return Style::paint(s, Color::Green);
-  if (s == "regressed" || s == "failed") return Style::paint(s, Color::Red);
-  if (s == "error") return Style::paint(s, Color::Red);
+  const auto scenario = kScenarioStatusNames.parse(s);
+  const auto validation = kValidationResultNames.parse(s);
+  if (scenario == ScenarioStatus::Passed || scenario == ScenarioStatus::Measured) return Style::paint(s, Color::Green);
+  if (scenario == ScenarioStatus::Regressed || scenario == ScenarioStatus::Error ||
+      validation == ValidationResult::Failed)
+    return Style::paint(s, Color::Red);
   return Style::paint(s, Color::Yellow);
 }
 
@@ -203,8 +209,10 @@ void renderHistory(const json& doc) {
     Table t({"SCENARIO", "METRIC", "POINTS", "TREND", "SLOPE/DAY (LSQ)", "THEIL-SEN/DAY", "R²", "P"});
     for (const auto& tr : doc["trends"]) {
       const std::string dir = tr.value("direction", "");
-      const std::string shown = dir == "degrading" ? Style::paint(dir, Color::Red)
-                                : dir == "improving" ? Style::paint(dir, Color::Green) : dir;
+      const auto direction = kTrendDirectionNames.parse(dir);
+      const std::string shown = direction == TrendDirection::Degrading   ? Style::paint(dir, Color::Red)
+                                : direction == TrendDirection::Improving ? Style::paint(dir, Color::Green)
+                                                                         : dir;
       t.add({tr.value("scenario", ""), tr.value("metric", ""), std::to_string(tr.value("points", 0)), shown,
              num(tr, "slope_per_day", 6), num(tr, "theil_sen_slope_per_day", 6), num(tr, "r_squared", 3),
              num(tr, "mann_kendall_p", 4)});

@@ -35,7 +35,7 @@ TrendResult analyzeTrend(const std::vector<double>& times, const std::vector<dou
   TrendResult r;
   r.points = values.size();
   if (values.size() < 3) {
-    r.direction = "not enough data";
+    r.direction = TrendDirection::NotEnoughData;
     return r;
   }
   r.enoughData = true;
@@ -50,13 +50,15 @@ TrendResult analyzeTrend(const std::vector<double>& times, const std::vector<dou
   const double med = stats::median(v);
   r.relativePerDay = med != 0 ? r.theilSenPerDay / med : 0;
   r.mannKendallP = stats::mannKendall(v).pValue;
-  if (r.mannKendallP < 1 - confidence) r.direction = r.theilSenPerDay > 0 ? "degrading" : r.theilSenPerDay < 0 ? "improving" : "stable";
+  if (r.mannKendallP < 1 - confidence) r.direction = r.theilSenPerDay > 0   ? TrendDirection::Degrading
+                                             : r.theilSenPerDay < 0 ? TrendDirection::Improving
+                                                                    : TrendDirection::Stable;
   return r;
 }
 
 void to_json(nlohmann::json& j, const TrendResult& t) {
   j = {{"points", t.points},
-       {"direction", t.direction},
+       {"direction", kTrendDirectionNames.name(t.direction)},
        {"slope_per_day", t.slopePerDay},
        {"r_squared", t.r2},
        {"theil_sen_slope_per_day", t.theilSenPerDay},

@@ -4,7 +4,19 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
+
 namespace giflab {
+
+enum class TrendDirection { Stable, Degrading, Improving, NotEnoughData };
+inline constexpr EnumNames<TrendDirection, 4> kTrendDirectionNames{{{{TrendDirection::Stable, "stable"},
+                                                                     {TrendDirection::Degrading, "degrading"},
+                                                                     {TrendDirection::Improving, "improving"},
+                                                                     {TrendDirection::NotEnoughData, "not enough data"}}}};
+// A change point's: higher values are worse for every metric.
+enum class ChangeDirection { Regression, Improvement };
+inline constexpr EnumNames<ChangeDirection, 2> kChangeDirectionNames{
+    {{{ChangeDirection::Regression, "regression"}, {ChangeDirection::Improvement, "improvement"}}}};
 
 struct TrendResult {
   size_t points = 0;
@@ -14,7 +26,7 @@ struct TrendResult {
   double theilSenPerDay = 0;   // robust slope
   double relativePerDay = 0;   // Theil-Sen slope / median
   double mannKendallP = 1;
-  std::string direction = "stable";  // improving / degrading / stable / not enough data
+  TrendDirection direction = TrendDirection::Stable;
 };
 
 // times in seconds since the epoch. Higher values are worse for every metric.
@@ -34,7 +46,7 @@ struct ChangePoint {
   double pValue = 1;             // scan-adjusted
   double relativeChange = 0;     // (after - before) / |before|
   double shift = 0, shiftLow = 0, shiftHigh = 0;  // Hodges-Lehmann shift and its 95 % interval, in units
-  std::string direction;  // regression (higher) or improvement
+  ChangeDirection direction = ChangeDirection::Regression;
 };
 
 // Throws InvalidArgument unless min-change is in [0, 10] and the

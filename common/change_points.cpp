@@ -298,7 +298,7 @@ class Detector {
       cp.after = stats::median(std::span<const double>(x_.data() + c, r.b - c));
       cp.pValue = r.p;
       cp.relativeChange = cp.before != 0 ? (cp.after - cp.before) / std::fabs(cp.before) : 0;
-      cp.direction = cp.after > cp.before ? "regression" : "improvement";
+      cp.direction = cp.after > cp.before ? ChangeDirection::Regression : ChangeDirection::Improvement;
       const size_t la = std::max(r.a, c >= kShiftSidePoints ? c - kShiftSidePoints : 0);
       const size_t rb = std::min(r.b, c + kShiftSidePoints);
       const stats::PairwiseShifts shifts(std::span<const double>(x_.data() + c, rb - c),

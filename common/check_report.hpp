@@ -27,6 +27,12 @@ inline constexpr EnumNames<CheckResult, 5> kCheckResultNames{{{{CheckResult::Pas
                                                                {CheckResult::Measured, "measured"},
                                                                {CheckResult::NoBaselines, "no_baselines"}}}};
 
+// A speed-up validation (`validate`): each pair and the whole.
+enum class ValidationResult { Passed, Failed, Disabled };
+inline constexpr EnumNames<ValidationResult, 3> kValidationResultNames{{{{ValidationResult::Passed, "passed"},
+                                                                         {ValidationResult::Failed, "failed"},
+                                                                         {ValidationResult::Disabled, "disabled"}}}};
+
 struct ScenarioReport {
   std::string scenario;
   std::optional<std::string> error;  // the scenario failed: nothing else is said about it

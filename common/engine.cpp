@@ -415,7 +415,7 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
   const auto& perf = config_.performance;
   json result = {{"validate_phase6", perf.validate_phase6}, {"validations", json::array()}, {"timestamp", nowIso8601()}};
   if (!perf.validate_phase6) {
-    result["overall_result"] = "disabled";
+    result["overall_result"] = kValidationResultNames.name(ValidationResult::Disabled);
     result["message"] =
         "Phase 6 validation is disabled; set performance.validate_phase6 to true or "
         "GIFLAB_ENABLE_PHASE6_OPTIMIZATION=true";
@@ -437,7 +437,7 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
   const double candMedian = stats::median(m[1].processingTimes());
   const double speedup = candMedian > 0 ? refMedian / candMedian : 0;
   const double minimum = perf.phase6_baseline_speedup * (1 - perf.phase6_regression_alert);
-  const bool passed = speedup >= minimum;
+  const auto outcome = speedup >= minimum ? ValidationResult::Passed : ValidationResult::Failed;
   const double loss = perf.phase6_baseline_speedup > 0 ? std::max(0.0, 1 - speedup / perf.phase6_baseline_speedup) : 0;
   result["validations"].push_back({{"name", "phase6"},
                                    {"reference", pair.reference},
@@ -449,8 +449,8 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
                                    {"minimum_speedup", minimum},
                                    {"speedup_loss", loss},
                                    {"iterations", pair.iterations},
-                                   {"status", passed ? "passed" : "failed"}});
-  result["overall_result"] = passed ? "passed" : "failed";
+                                   {"status", kValidationResultNames.name(outcome)}});
+  result["overall_result"] = kValidationResultNames.name(outcome);
   co_return result;
 }
 
@@ -542,7 +542,7 @@ json changePointsOf(const SeriesAccumulator& s, const std::string& metric, const
                    {"shift", cp.shift},
                    {"shift_ci", {cp.shiftLow / scale, cp.shiftHigh / scale}},
                    {"p_value", cp.pValue},
-                   {"direction", cp.direction}});
+                   {"direction", kChangeDirectionNames.name(cp.direction)}});
   }
   json out = {{"metric", metric}, {"points", s.records()}, {"change_points", cps}};
   if (s.binWidth() > 1) out["bin_width"] = s.binWidth();  // long series are analysed in bins

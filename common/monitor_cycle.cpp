@@ -122,7 +122,7 @@ std::string regressionStart(const Engine& engine, const std::string& scenario, c
   });
   std::string began;
   for (const auto& cp : detectChangePoints(values))
-    if (cp.direction == "regression") began = stamps[cp.index];
+    if (cp.direction == ChangeDirection::Regression) began = stamps[cp.index];
   return began;
 }
 

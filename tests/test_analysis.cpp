@@ -20,11 +20,11 @@ TEST(ChangePoints, FindsStepsAndTheirDirection) {
   const auto cps = detectChangePoints(v);
   ASSERT_EQ(cps.size(), 2u);
   EXPECT_NEAR(static_cast<double>(cps[0].index), 40, 1);
-  EXPECT_EQ(cps[0].direction, "regression");
+  EXPECT_EQ(cps[0].direction, ChangeDirection::Regression);
   EXPECT_NEAR(cps[0].before, 1.0, 0.02);
   EXPECT_NEAR(cps[0].after, 1.3, 0.02);
   EXPECT_NEAR(static_cast<double>(cps[1].index), 80, 1);
-  EXPECT_EQ(cps[1].direction, "improvement");
+  EXPECT_EQ(cps[1].direction, ChangeDirection::Improvement);
 }
 
 TEST(ChangePoints, SpikesAndNoiseMakeNoChange) {
@@ -140,8 +140,8 @@ TEST(ChangePoints, ShortSeriesAndABriefRiseThatFallsBack) {
     const auto two = detectChangePoints(rise);
     ASSERT_EQ(two.size(), 2u) << "seed " << seed;
     EXPECT_TRUE(foundNear(two, 50) && foundNear(two, 61));
-    EXPECT_EQ(two[0].direction, "regression");
-    EXPECT_EQ(two[1].direction, "improvement");
+    EXPECT_EQ(two[0].direction, ChangeDirection::Regression);
+    EXPECT_EQ(two[1].direction, ChangeDirection::Improvement);
   }
 }
 
@@ -191,13 +191,13 @@ TEST(Trend, DegradingOnlyWhenSignificant) {
     v.push_back(1.0 + 0.01 * i + noise(rng));  // +1 % a day
   }
   const auto up = analyzeTrend(t, v);
-  EXPECT_EQ(up.direction, "degrading");
+  EXPECT_EQ(up.direction, TrendDirection::Degrading);
   EXPECT_NEAR(up.slopePerDay, 0.01, 0.002);
   EXPECT_NEAR(up.theilSenPerDay, 0.01, 0.002);
   EXPECT_GT(up.r2, 0.8);
   EXPECT_LT(up.mannKendallP, 0.001);
   std::vector<double> down(v.rbegin(), v.rend());
-  EXPECT_EQ(analyzeTrend(t, down).direction, "improving");
+  EXPECT_EQ(analyzeTrend(t, down).direction, TrendDirection::Improving);
 }
 
 TEST(Trend, FlatSeriesAreStableAtTheTestsLevel) {
@@ -208,7 +208,7 @@ TEST(Trend, FlatSeriesAreStableAtTheTestsLevel) {
   for (int s = 0; s < 1000; ++s) {
     std::vector<double> t, flat;
     for (int i = 0; i < 30; ++i) t.push_back(i * 86400.0), flat.push_back(1.0 + noise(rng));
-    if (analyzeTrend(t, flat).direction != "stable") ++trending;
+    if (analyzeTrend(t, flat).direction != TrendDirection::Stable) ++trending;
   }
   EXPECT_LE(trending, 65);
   EXPECT_GE(trending, 25);  // and the test is not blind either
@@ -217,7 +217,7 @@ TEST(Trend, FlatSeriesAreStableAtTheTestsLevel) {
 TEST(Trend, NotEnoughData) {
   const auto r = analyzeTrend({1, 2}, {1, 2});
   EXPECT_FALSE(r.enoughData);
-  EXPECT_EQ(r.direction, "not enough data");
+  EXPECT_EQ(r.direction, TrendDirection::NotEnoughData);
 }
 
 TEST(Trend, LongSeriesAreReducedButKeepTheSlope) {
@@ -226,7 +226,7 @@ TEST(Trend, LongSeriesAreReducedButKeepTheSlope) {
   const auto r = analyzeTrend(t, v);
   EXPECT_EQ(r.points, 20000u);
   EXPECT_NEAR(r.theilSenPerDay, 0.02, 1e-4);
-  EXPECT_EQ(r.direction, "degrading");
+  EXPECT_EQ(r.direction, TrendDirection::Degrading);
 }
 
 TEST(SeriesAccumulator, StaysBoundedAndKeepsAStepsPosition) {
