@@ -45,10 +45,48 @@ void installInterruptHandlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-struct GlobalOptions {
+// Everything the command line sets.
+struct Options {
   bool system = false, user = false, local = false, json = false, noColor = false;
   std::string address, config, stateDir;
+  bool verbose = false;
+  std::vector<std::string> scenarios;
+  std::optional<int> iterations;
+  int cycles = 0;
+  HistoryQuery history;
+  std::string historyScenario, historyMetric;
+  bool checkPhase6 = false;
+  CheckOptions check;
+  std::string threshold;
+  bool notify = false;
+  std::string analyzeFile, analyzeMetric;
+  ChangePointOptions analyzeOptions;
+  std::string reportOutput;
 };
+
+// Arguments from the command line may be any bytes: never let them stop the output.
+void printJson(const json& j) {
+  std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+}
+// What a subcommand does, given the backend (nullptr for one that needs none)
+// and the progress bar; returns the exit code.
+struct Run {
+  const Options& options;
+  ProgressBar& bar;
+  ProgressFn progress;
+  // JSON with --json, the human rendering otherwise.
+  void show(const json& doc, void (*render)(const json&)) const { options.json ? printJson(doc) : render(doc); }
+};
+using Action = std::function<int(Backend*, Run&)>;
+struct Command {
+  CLI::App* app;
+  Action action;
+  bool needsBackend = true;
+};
+
+const char* const kMinChangeHelp = "Smallest change point reported, as a fraction of the level before (default 0.02)";
+const char* const kSensitivityHelp =
+    "Chance of a false change point in a series of pure noise (default 0.001; higher finds more)";
 
 // "--threshold 0.2": a fraction above 0 and at most 10, said plainly otherwise.
 double parseThreshold(const std::string& text) {
@@ -68,208 +106,228 @@ double parseThreshold(const std::string& text) {
   return value;
 }
 
-// Arguments from the command line may be any bytes: never let them stop the output.
-void printJson(const json& j) {
-  std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+
+void addGlobalOptions(CLI::App& app, Options& o) {
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto* sys = app.add_flag("--system", o.system, "Talk to the daemon on the system bus (default)");
+  auto* usr = app.add_flag("--user", o.user, "Talk to the daemon on the session bus; with --local, use XDG paths");
+  auto* addr = app.add_option("--address", o.address, "Talk to the daemon on the bus at this D-Bus address");
+  sys->excludes(usr, addr);
+  usr->excludes(addr);
+  app.add_flag("--local", o.local, "No daemon: run the engine in this process");
+  app.add_option("--config", o.config, "Config file for --local (default /etc/giflab-perfd/config.json)");
+  app.add_option("--state-dir", o.stateDir, "State folder for --local (default /var/lib/giflab-perfd)");
+  app.add_flag("--json", o.json, "Print JSON on stdout (and nothing else)");
+  app.add_flag("--no-color", o.noColor, "No colours (also when NO_COLOR is set)");
+  app.set_version_flag("--version", std::string("giflab-perfctl ") + kVersion);
+}
+
+void addStatus(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* status = app.add_subcommand("status", "Daemon, monitor, scenarios, baselines and open regressions");
+  status->add_flag("--verbose,-v", o.verbose, "Show commands, paths and pending regressions");
+  commands.push_back({status, [](Backend* b, Run& r) {
+                        const json doc = b->status(r.options.verbose);
+                        r.options.json ? printJson(doc) : renderStatus(doc, r.options.verbose);
+                        return kOk;
+                      }});
+}
+
+void addBaseline(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* baseline = app.add_subcommand("baseline", "Create, update, list or clear baselines");
+  baseline->require_subcommand(1);
+  auto* create = baseline->add_subcommand("create", "Measure and store new baselines (replaces existing ones)");
+  auto* update = baseline->add_subcommand("update", "Add fresh samples to existing baselines");
+  for (auto* c : {create, update}) {
+    c->add_option("--scenario", o.scenarios, "Only this scenario (repeatable)");
+    c->add_option("--iterations", o.iterations, "Measured runs per scenario (at least 3)");
+    const bool isCreate = c == create;
+    commands.push_back({c, [isCreate](Backend* b, Run& r) {
+                          const auto& opt = r.options;
+                          // Refused here as --local refuses it: 0 would mean "the scenario's own count" on the bus.
+                          if (opt.iterations) requireBaselineIterations(*opt.iterations);
+                          const json doc = isCreate ? b->baselineCreate(opt.scenarios, opt.iterations, r.progress)
+                                                    : b->baselineUpdate(opt.scenarios, opt.iterations, r.progress);
+                          r.bar.finish();
+                          r.show(doc, renderBaselines);
+                          return doc.value("errors", json::array()).empty() ? kOk : kError;
+                        }});
+  }
+  auto* list = baseline->add_subcommand("list", "List stored baselines");
+  commands.push_back({list, [](Backend* b, Run& r) {
+                        r.show(b->baselineList(), renderBaselineList);
+                        return kOk;
+                      }});
+  auto* clear = baseline->add_subcommand("clear", "Remove baselines (all, or --scenario S)");
+  clear->add_option("--scenario", o.scenarios, "Only this scenario (repeatable)");
+  commands.push_back({clear, [](Backend* b, Run& r) {
+                        r.show(b->baselineClear(r.options.scenarios), renderCleared);
+                        return kOk;
+                      }});
+}
+
+void addMonitor(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* monitor = app.add_subcommand("monitor", "Start, stop or show the continuous monitoring loop");
+  monitor->require_subcommand(1);
+  auto* start = monitor->add_subcommand("start", "Start monitoring");
+  start->add_option("--cycles", o.cycles, "With --local: stop after this many cycles (default: until interrupted)");
+  auto* stop = monitor->add_subcommand("stop", "Stop monitoring");
+  auto* status = monitor->add_subcommand("status", "Show the monitor's state");
+  for (const auto& [c, action] : {std::pair{start, "start"}, std::pair{stop, "stop"}, std::pair{status, "status"}})
+    commands.push_back({c, [action = std::string(action)](Backend* b, Run& r) {
+                          const json doc = b->monitor(action, r.progress);
+                          r.bar.finish();
+                          // A local monitor printed its cycles as they went.
+                          if (!(r.options.local && action == "start" && !r.options.json)) r.show(doc, renderMonitor);
+                          return kOk;
+                        }});
+}
+
+void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* history = app.add_subcommand("history", "History records, trends and change points");
+  history->add_option("--scenario", o.historyScenario, "Only this scenario");
+  history->add_option("--metric", o.historyMetric, "processing_time or memory_usage")
+      ->check(CLI::IsMember({"processing_time", "memory_usage"}));
+  history->add_option("--days", o.history.days, "How many days back (default 7)")->check(CLI::Range(1, 3650));
+  history->add_flag("--trend", o.history.trend, "Trend per scenario and metric");
+  history->add_flag("--changes", o.history.changes, "Change points per scenario and metric");
+  history->add_option("--min-change", o.history.changeOptions.minRelativeChange, kMinChangeHelp);
+  history->add_option("--sensitivity", o.history.changeOptions.alpha, kSensitivityHelp);
+  commands.push_back({history, [](Backend* b, Run& r) {
+                        HistoryQuery q = r.options.history;
+                        if (!r.options.historyScenario.empty()) q.scenario = r.options.historyScenario;
+                        if (!r.options.historyMetric.empty()) q.metric = r.options.historyMetric;
+                        // Trends and change points replace the listing; the table shows the newest records.
+                        q.maxRecords = q.trend || q.changes ? 0 : r.options.json ? 100000 : 1000;
+                        r.show(b->history(q), renderHistory);
+                        return kOk;
+                      }});
+}
+
+void addChecks(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* validate = app.add_subcommand("validate", "Speedup validations (the Phase 6 pair)");
+  validate->add_flag("--check-phase6", o.checkPhase6, "Validate the Phase 6 speedup");
+  commands.push_back({validate, [](Backend* b, Run& r) {
+                        const json doc = b->validate(r.progress);
+                        r.bar.finish();
+                        r.show(doc, renderValidate);
+                        const auto result = kValidationResultNames.parse(doc.value("overall_result", ""));
+                        return result == ValidationResult::Failed ? kRegression : kOk;
+                      }});
+  auto* ci = app.add_subcommand("ci", "CI regression check; 'gate' fails the build on a regression");
+  ci->require_subcommand(1);
+  auto* check = ci->add_subcommand("check", "Measure and compare with the baselines; report only");
+  auto* gate = ci->add_subcommand("gate", "As check, exit 1 on a regression above the threshold");
+  for (auto* c : {check, gate}) {
+    c->add_option("--threshold", o.threshold, "Regression fraction that fails (default ci_regression_threshold)");
+    c->add_option("--scenario", o.check.scenarios, "Only this scenario (repeatable)");
+    const bool isGate = c == gate;
+    commands.push_back({c, [isGate](Backend* b, Run& r) {
+                          CheckOptions options = r.options.check;
+                          options.action = isGate ? "gate" : "check";
+                          if (!r.options.threshold.empty()) options.threshold = parseThreshold(r.options.threshold);
+                          const json doc = b->ci(options, r.progress);
+                          r.bar.finish();
+                          r.show(doc, renderCheck);
+                          const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
+                          if (result == CheckResult::Error) return kError;
+                          const bool fails = isGate && doc.value("fail_ci_on_regression", true);
+                          return result == CheckResult::Regressed && fails ? kRegression : kOk;
+                        }});
+  }
+}
+
+void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
+  auto* watch = app.add_subcommand("watch", "Print regression signals as they arrive, until interrupted");
+  watch->add_flag("--notify", o.notify, "Also show each RegressionDetected as a desktop notification");
+  commands.push_back({watch, [](Backend* b, Run& r) { return runWatch(*b, r.options.notify, r.options.json); }});
+
+  auto* analyze = app.add_subcommand("analyze", "Change detection on a JSONL file of history records (offline)");
+  analyze->add_option("FILE", o.analyzeFile, "JSON Lines file of history records")->required();
+  analyze->add_option("--metric", o.analyzeMetric, "processing_time or memory_usage")
+      ->check(CLI::IsMember({"processing_time", "memory_usage"}));
+  analyze->add_option("--min-change", o.analyzeOptions.minRelativeChange, kMinChangeHelp);
+  analyze->add_option("--sensitivity", o.analyzeOptions.alpha, kSensitivityHelp);
+  auto analyzeAction = [](Backend*, Run& r) {
+    const auto& opt = r.options;
+    const auto metric = opt.analyzeMetric.empty() ? std::nullopt : std::optional<std::string>(opt.analyzeMetric);
+    r.show(Engine::analyzeFile(opt.analyzeFile, metric, opt.analyzeOptions), renderAnalyze);
+    return kOk;
+  };
+  commands.push_back({analyze, analyzeAction, false});
+
+  auto* deps = app.add_subcommand("deps", "Diagnostics");
+  deps->require_subcommand(1);
+  auto* depsCheck = deps->add_subcommand("check", "Check bus, daemon, config, scenario commands and data");
+  depsCheck->add_flag("--verbose,-v", o.verbose, "Show the detail of every check");
+  commands.push_back({depsCheck, [](Backend* b, Run& r) {
+                        const json doc = b->deps();
+                        r.options.json ? printJson(doc) : renderDeps(doc, r.options.verbose);
+                        return doc.value("ok", false) ? kOk : kError;
+                      }});
+
+  auto* report = app.add_subcommand("report", "Write a self-contained HTML report");
+  report->add_option("--output", o.reportOutput, "The HTML file to write")->required();
+  commands.push_back({report, [](Backend* b, Run& r) { return writeReport(*b, r.options.reportOutput); }});
+}
+
+std::unique_ptr<Backend> makeBackend(const Options& o) {
+  if (o.local) {
+    const auto config = o.config.empty() ? defaultConfigPath(o.user) : std::filesystem::path(o.config);
+    const auto state = o.stateDir.empty() ? defaultStateDir(o.user) : std::filesystem::path(o.stateDir);
+    return makeLocalBackend(Engine(loadConfig(config), state), o.cycles, o.json);
+  }
+  if (!o.config.empty() || !o.stateDir.empty())
+    throw Error(ErrorKind::InvalidArgument, "--config and --state-dir go with --local; the daemon uses its own");
+  const BusTarget target = o.user ? BusTarget::Session : !o.address.empty() ? BusTarget::Address : BusTarget::System;
+  return makeBusBackend(target, o.address);
+}
+
+// The error on stderr (and as JSON on stdout with --json); exit code 2.
+int fail(const Options& o, const std::string& kind, const std::string& message) {
+  if (o.json) printJson({{"error", {{"name", bus::kErrorPrefix + kind}, {"message", message}}}});
+  std::fprintf(stderr, "%s %s\n", Style::paint("error:", Color::Red, stderr).c_str(), message.c_str());
+  return kError;
+}
+
+int runCommand(const Command& command, const Options& o) {
+  try {
+    std::unique_ptr<Backend> backend = command.needsBackend ? makeBackend(o) : nullptr;
+    ProgressBar bar;
+    Run run{o, bar, [&](double f, const std::string& m) { bar.update(f, m); }};
+    return command.action(backend.get(), run);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Cancelled) return fail(o, "Cancelled", "interrupted; nothing was saved for the unfinished work");
+    // A refusal names itself, as the bus error it is.
+    if (e.kind() == ErrorKind::AccessDenied)
+      return fail(o, "AccessDenied", std::string(e.what()) + " [" + bus::errorName(e.kind()) + "]");
+    return fail(o, std::string(bus::kErrorNames.name(e.kind())), e.what());
+  } catch (const std::exception& e) {
+    return fail(o, "Internal", e.what());
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"giflab-perfctl: control giflab-perfd, the GIF pipeline performance monitor"};
-  app.require_subcommand(1);
-  app.fallthrough();
-  GlobalOptions g;
-  auto* sys = app.add_flag("--system", g.system, "Talk to the daemon on the system bus (default)");
-  auto* usr = app.add_flag("--user", g.user, "Talk to the daemon on the session bus; with --local, use XDG paths");
-  auto* addr = app.add_option("--address", g.address, "Talk to the daemon on the bus at this D-Bus address");
-  sys->excludes(usr, addr);
-  usr->excludes(addr);
-  app.add_flag("--local", g.local, "No daemon: run the engine in this process");
-  app.add_option("--config", g.config, "Config file for --local (default /etc/giflab-perfd/config.json)");
-  app.add_option("--state-dir", g.stateDir, "State folder for --local (default /var/lib/giflab-perfd)");
-  app.add_flag("--json", g.json, "Print JSON on stdout (and nothing else)");
-  app.add_flag("--no-color", g.noColor, "No colours (also when NO_COLOR is set)");
-  app.set_version_flag("--version", std::string("giflab-perfctl ") + kVersion);
-
-  bool verbose = false;
-  auto* status = app.add_subcommand("status", "Daemon, monitor, scenarios, baselines and open regressions");
-  status->add_flag("--verbose,-v", verbose, "Show commands, paths and pending regressions");
-
-  std::vector<std::string> scenarios;
-  std::optional<int> iterations;
-  auto* baseline = app.add_subcommand("baseline", "Create, update, list or clear baselines");
-  baseline->require_subcommand(1);
-  auto* bCreate = baseline->add_subcommand("create", "Measure and store new baselines (replaces existing ones)");
-  auto* bUpdate = baseline->add_subcommand("update", "Add fresh samples to existing baselines");
-  for (auto* c : {bCreate, bUpdate}) {
-    c->add_option("--scenario", scenarios, "Only this scenario (repeatable)");
-    c->add_option("--iterations", iterations, "Measured runs per scenario (at least 3)");
-  }
-  auto* bList = baseline->add_subcommand("list", "List stored baselines");
-  auto* bClear = baseline->add_subcommand("clear", "Remove baselines (all, or --scenario S)");
-  bClear->add_option("--scenario", scenarios, "Only this scenario (repeatable)");
-
-  int cycles = 0;
-  auto* monitor = app.add_subcommand("monitor", "Start, stop or show the continuous monitoring loop");
-  monitor->require_subcommand(1);
-  auto* mStart = monitor->add_subcommand("start", "Start monitoring");
-  mStart->add_option("--cycles", cycles, "With --local: stop after this many cycles (default: until interrupted)");
-  auto* mStop = monitor->add_subcommand("stop", "Stop monitoring");
-  auto* mStatus = monitor->add_subcommand("status", "Show the monitor's state");
-
-  HistoryQuery hq;
-  std::string hScenario, hMetric;
-  auto* history = app.add_subcommand("history", "History records, trends and change points");
-  history->add_option("--scenario", hScenario, "Only this scenario");
-  history->add_option("--metric", hMetric, "processing_time or memory_usage")
-      ->check(CLI::IsMember({"processing_time", "memory_usage"}));
-  history->add_option("--days", hq.days, "How many days back (default 7)")->check(CLI::Range(1, 3650));
-  history->add_flag("--trend", hq.trend, "Trend per scenario and metric");
-  history->add_flag("--changes", hq.changes, "Change points per scenario and metric");
-  const std::string minChangeHelp = "Smallest change point reported, as a fraction of the level before (default 0.02)";
-  const std::string sensitivityHelp =
-      "Chance of a false change point in a series of pure noise (default 0.001; higher finds more)";
-  history->add_option("--min-change", hq.changeOptions.minRelativeChange, minChangeHelp);
-  history->add_option("--sensitivity", hq.changeOptions.alpha, sensitivityHelp);
-
-  bool checkPhase6 = false;
-  auto* validate = app.add_subcommand("validate", "Speedup validations (the Phase 6 pair)");
-  validate->add_flag("--check-phase6", checkPhase6, "Validate the Phase 6 speedup");
-
-  CheckOptions co;
-  std::optional<double> threshold;
-  std::string thresholdText;
-  auto* ci = app.add_subcommand("ci", "CI regression check; 'gate' fails the build on a regression");
-  ci->require_subcommand(1);
-  auto* ciCheck = ci->add_subcommand("check", "Measure and compare with the baselines; report only");
-  auto* ciGate = ci->add_subcommand("gate", "As check, exit 1 on a regression above the threshold");
-  for (auto* c : {ciCheck, ciGate}) {
-    c->add_option("--threshold", thresholdText, "Regression fraction that fails (default ci_regression_threshold)");
-    c->add_option("--scenario", co.scenarios, "Only this scenario (repeatable)");
-  }
-
-  bool notify = false;
-  auto* watch = app.add_subcommand("watch", "Print regression signals as they arrive, until interrupted");
-  watch->add_flag("--notify", notify, "Also show each RegressionDetected as a desktop notification");
-
-  std::string analyzeFile, analyzeMetric;
-  auto* analyze = app.add_subcommand("analyze", "Change detection on a JSONL file of history records (offline)");
-  analyze->add_option("FILE", analyzeFile, "JSON Lines file of history records")->required();
-  analyze->add_option("--metric", analyzeMetric, "processing_time or memory_usage")
-      ->check(CLI::IsMember({"processing_time", "memory_usage"}));
-  ChangePointOptions analyzeOptions;
-  analyze->add_option("--min-change", analyzeOptions.minRelativeChange, minChangeHelp);
-  analyze->add_option("--sensitivity", analyzeOptions.alpha, sensitivityHelp);
-
-  auto* deps = app.add_subcommand("deps", "Diagnostics");
-  deps->require_subcommand(1);
-  auto* depsCheck = deps->add_subcommand("check", "Check bus, daemon, config, scenario commands and data");
-  depsCheck->add_flag("--verbose,-v", verbose, "Show the detail of every check");
-
-  std::string reportOut;
-  auto* report = app.add_subcommand("report", "Write a self-contained HTML report");
-  report->add_option("--output", reportOut, "The HTML file to write")->required();
-
+  Options options;
+  std::vector<Command> commands;
+  addGlobalOptions(app, options);
+  addStatus(app, options, commands);
+  addBaseline(app, options, commands);
+  addMonitor(app, options, commands);
+  addHistory(app, options, commands);
+  addChecks(app, options, commands);
+  addTools(app, options, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kOk : kError;
+    return app.exit(e) == 0 ? kOk : kError;
   }
-  if (g.noColor) Style::disableColor();
+  if (options.noColor) Style::disableColor();
   installInterruptHandlers();
-
-  const auto fail = [&](const std::string& kind, const std::string& message) {
-    if (g.json) printJson({{"error", {{"name", "org.giflab.Perf1.Error." + kind}, {"message", message}}}});
-    std::fprintf(stderr, "%s %s\n", Style::paint("error:", Color::Red, stderr).c_str(), message.c_str());
-    return kError;
-  };
-
-  try {
-    if (*analyze) {
-      const json doc = Engine::analyzeFile(
-          analyzeFile, analyzeMetric.empty() ? std::nullopt : std::optional<std::string>(analyzeMetric), analyzeOptions);
-      g.json ? printJson(doc) : renderAnalyze(doc);
-      return kOk;
-    }
-
-    std::unique_ptr<Backend> backend;
-    if (g.local) {
-      const auto cfgPath = g.config.empty() ? defaultConfigPath(g.user) : std::filesystem::path(g.config);
-      const auto state = g.stateDir.empty() ? defaultStateDir(g.user) : std::filesystem::path(g.stateDir);
-      backend = makeLocalBackend(Engine(loadConfig(cfgPath), state), cycles, g.json);
-    } else {
-      if (!g.config.empty() || !g.stateDir.empty())
-        return fail("InvalidArgument", "--config and --state-dir go with --local; the daemon uses its own");
-      BusTarget target = g.user ? BusTarget::Session : !g.address.empty() ? BusTarget::Address : BusTarget::System;
-      backend = makeBusBackend(target, g.address);
-    }
-
-    ProgressBar bar;
-    const ProgressFn progress = [&](double f, const std::string& m) { bar.update(f, m); };
-    json doc;
-    int rc = kOk;
-    if (*status) {
-      doc = backend->status(verbose);
-      g.json ? printJson(doc) : renderStatus(doc, verbose);
-    } else if (*bCreate || *bUpdate) {
-      // Refused here as --local refuses it: 0 would mean "the scenario's own count" on the bus.
-      if (iterations) requireBaselineIterations(*iterations);
-      doc = *bCreate ? backend->baselineCreate(scenarios, iterations, progress)
-                     : backend->baselineUpdate(scenarios, iterations, progress);
-      bar.finish();
-      g.json ? printJson(doc) : renderBaselines(doc);
-      if (!doc.value("errors", json::array()).empty()) rc = kError;
-    } else if (*bList) {
-      doc = backend->baselineList();
-      g.json ? printJson(doc) : renderBaselineList(doc);
-    } else if (*bClear) {
-      doc = backend->baselineClear(scenarios);
-      g.json ? printJson(doc) : renderCleared(doc);
-    } else if (*mStart || *mStop || *mStatus) {
-      doc = backend->monitor(*mStart ? "start" : *mStop ? "stop" : "status", progress);
-      bar.finish();
-      if (!(g.local && *mStart && !g.json)) g.json ? printJson(doc) : renderMonitor(doc);
-    } else if (*history) {
-      if (!hScenario.empty()) hq.scenario = hScenario;
-      if (!hMetric.empty()) hq.metric = hMetric;
-      // Trends and change points replace the listing; the table shows the newest records.
-      hq.maxRecords = hq.trend || hq.changes ? 0 : g.json ? 100000 : 1000;
-      doc = backend->history(hq);
-      g.json ? printJson(doc) : renderHistory(doc);
-    } else if (*validate) {
-      doc = backend->validate(progress);
-      bar.finish();
-      g.json ? printJson(doc) : renderValidate(doc);
-      rc = kValidationResultNames.parse(doc.value("overall_result", "")) == ValidationResult::Failed ? kRegression : kOk;
-    } else if (*ciCheck || *ciGate) {
-      co.action = *ciGate ? "gate" : "check";
-      if (!thresholdText.empty()) threshold = parseThreshold(thresholdText);
-      co.threshold = threshold;
-      doc = backend->ci(co, progress);
-      bar.finish();
-      g.json ? printJson(doc) : renderCheck(doc);
-      const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
-      if (result == CheckResult::Error) rc = kError;
-      else if (result == CheckResult::Regressed && *ciGate && doc.value("fail_ci_on_regression", true)) rc = kRegression;
-    } else if (*depsCheck) {
-      doc = backend->deps();
-      g.json ? printJson(doc) : renderDeps(doc, verbose);
-      rc = doc.value("ok", false) ? kOk : kError;
-    } else if (*watch) {
-      rc = runWatch(*backend, notify, g.json);
-    } else if (*report) {
-      rc = writeReport(*backend, reportOut);
-    }
-    return rc;
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::Cancelled) return fail("Cancelled", "interrupted; nothing was saved for the unfinished work");
-    // A refusal names itself, as the bus error it is.
-    if (e.kind() == ErrorKind::AccessDenied)
-      return fail("AccessDenied", std::string(e.what()) + " [" + bus::errorName(e.kind()) + "]");
-    return fail(std::string(bus::kErrorNames.name(e.kind())), e.what());
-  } catch (const std::exception& e) {
-    return fail("Internal", e.what());
-  }
+  for (const auto& command : commands)
+    if (command.app->parsed()) return runCommand(command, options);
+  return fail(options, "InvalidArgument", "no command given; see giflab-perfctl --help");
 }
