@@ -47,9 +47,8 @@ void renderRegressions(const json& list) {
   t.print();
 }
 
-}  // namespace
-
-void renderStatus(const json& s, bool verbose) {
+// The daemon and monitor lines at the top of `status`.
+void renderStatusHeader(const json& s, bool verbose) {
   const std::string daemon = s.value("daemon", "unknown");
   std::printf("%s %s\n", Style::paint("giflab-perfd", Color::Bold).c_str(), s.value("version", "").c_str());
   std::printf("  daemon:     %s\n", daemon.c_str());
@@ -81,7 +80,9 @@ void renderStatus(const json& s, bool verbose) {
     std::printf("  state:      %s\n", s.value("state_dir", "").c_str());
     std::printf("  history:    %lu records\n", s.value("history_records", 0UL));
   }
-  std::printf("\n");
+}
+
+void renderScenarioTable(const json& s, bool verbose) {
   Table t(verbose ? std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY", "COMMAND"}
                   : std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY"});
   for (const auto& sc : s.value("scenarios", json::array())) {
@@ -102,6 +103,9 @@ void renderStatus(const json& s, bool verbose) {
     t.add(row);
   }
   t.print();
+}
+
+void renderOpenRegressions(const json& s, bool verbose) {
   const json open = s.value("open_regressions", json::array());
   std::printf("\n");
   if (open.empty()) {
@@ -114,6 +118,15 @@ void renderStatus(const json& s, bool verbose) {
     std::printf("\nAwaiting confirmation by the next cycle:\n");
     renderRegressions(s["pending_regressions"]);
   }
+}
+
+}  // namespace
+
+void renderStatus(const json& s, bool verbose) {
+  renderStatusHeader(s, verbose);
+  std::printf("\n");
+  renderScenarioTable(s, verbose);
+  renderOpenRegressions(s, verbose);
   printMessages(s);
 }
 

@@ -127,40 +127,54 @@ std::string chart(const std::string& title, const std::string& unit, const std::
 
 }  // namespace
 
-int writeReport(Backend& backend, const std::string& output) {
-  HistoryQuery q;
-  q.days = 30;
-  q.trend = true;
-  q.changes = true;
-  q.maxRecords = 100000;
-  const json history = backend.history(q);
-  const json baselines = backend.baselineList();
-  const json status = backend.status(false);
+namespace {
 
+// What the report shows, read from the daemon (or the local engine).
+struct ReportData {
+  HistoryQuery query;
+  json history, baselines, status;
   std::map<std::string, std::vector<Point>> times, memory;
-  for (const auto& r : history.value("records", json::array())) {
-    const auto t = parseIso8601(r.value("timestamp", ""));
-    if (!t) continue;
-    const std::string sc = r.value("scenario", "");
-    times[sc].push_back({toEpochSeconds(*t), r.value("processing_time", 0.0), r.value("timestamp", "")});
-    memory[sc].push_back({toEpochSeconds(*t), r.value("memory_usage", 0.0), r.value("timestamp", "")});
-  }
-  std::vector<std::string> scenarios;
-  for (const auto& sc : status.value("scenarios", json::array())) scenarios.push_back(sc.value("name", ""));
-  for (const auto& [name, v] : times)
-    if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
+  std::vector<std::string> scenarios;  // configured ones first, then any only the history knows
+  std::map<std::string, json> baselineBy;
+  json trends, changes, open;
+  double confidence = 0.95;
 
-  auto find = [](const json& arr, const std::string& sc, const std::string& metric) -> const json* {
+  // The entry of arr for a scenario and metric, or nullptr.
+  static const json* find(const json& arr, const std::string& sc, const std::string& metric) {
     for (const auto& x : arr)
       if (x.value("scenario", "") == sc && x.value("metric", "") == metric) return &x;
     return nullptr;
-  };
-  const double confidence = status.value("confidence_level", 0.95);
-  // find() returns pointers into these, so they must outlive every use.
-  const json trends = history.value("trends", json::array());
-  const json changes = history.value("changes", json::array());
+  }
+};
 
-  std::ostringstream html;
+ReportData gather(Backend& backend) {
+  ReportData d;
+  d.query.days = 30;
+  d.query.trend = true;
+  d.query.changes = true;
+  d.query.maxRecords = 100000;
+  d.history = backend.history(d.query);
+  d.baselines = backend.baselineList();
+  d.status = backend.status(false);
+  for (const auto& r : d.history.value("records", json::array())) {
+    const auto t = parseIso8601(r.value("timestamp", ""));
+    if (!t) continue;
+    const std::string sc = r.value("scenario", "");
+    d.times[sc].push_back({toEpochSeconds(*t), r.value("processing_time", 0.0), r.value("timestamp", "")});
+    d.memory[sc].push_back({toEpochSeconds(*t), r.value("memory_usage", 0.0), r.value("timestamp", "")});
+  }
+  for (const auto& sc : d.status.value("scenarios", json::array())) d.scenarios.push_back(sc.value("name", ""));
+  for (const auto& [name, v] : d.times)
+    if (std::find(d.scenarios.begin(), d.scenarios.end(), name) == d.scenarios.end()) d.scenarios.push_back(name);
+  for (const auto& b : d.baselines.value("baselines", json::array())) d.baselineBy[b.value("scenario_name", "")] = b;
+  d.confidence = d.status.value("confidence_level", 0.95);
+  d.trends = d.history.value("trends", json::array());
+  d.changes = d.history.value("changes", json::array());
+  d.open = d.status.value("open_regressions", json::array());
+  return d;
+}
+
+void writeHead(std::ostream& html, const ReportData& d) {
   html << "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>giflab-perfd performance report</title><style>"
           "body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#f6f7f9}"
           "h1{font-size:22px}h2{font-size:18px;margin-top:28px}section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px;margin:12px 0}"
@@ -173,67 +187,76 @@ int writeReport(Backend& backend, const std::string& output) {
           ".regressed{color:#cf222e;font-weight:600}.ok{color:#2da44e}"
           "</style></head><body>\n";
   html << "<h1>giflab-perfd performance report</h1><p>Generated " << esc(nowIso8601()) << " by giflab-perfctl " << kVersion
-       << "; history of the last " << q.days << " days (" << history.value("total_records", 0) << " records). "
-       << "Green band: baseline mean ± z·sd at " << fmt(confidence * 100, 0)
+       << "; history of the last " << d.query.days << " days (" << d.history.value("total_records", 0) << " records). "
+       << "Green band: baseline mean ± z·sd at " << fmt(d.confidence * 100, 0)
        << " % confidence; dashed lines: change points (red regression, purple improvement); amber: Theil–Sen trend; "
           "red ring: open regression.</p>\n";
-  if (status.contains("machine") && status["machine"].is_object())
-    html << "<p class='regressed'>" << esc(status["machine"].value("message", "")) << " (since "
-         << esc(status["machine"].value("since", "")) << "): times that moved with the machine are not regressions; "
+  if (d.status.contains("machine") && d.status["machine"].is_object())
+    html << "<p class='regressed'>" << esc(d.status["machine"].value("message", "")) << " (since "
+         << esc(d.status["machine"].value("since", "")) << "): times that moved with the machine are not regressions; "
          << "a regression's size is measured relative to the machine.</p>\n";
+}
+
+void writeSummaryRow(std::ostream& html, ReportData& d, const std::string& sc) {
+  const json* b = d.baselineBy.count(sc) ? &d.baselineBy[sc] : nullptr;
+  const auto* tt = ReportData::find(d.trends, sc, kProcessingTime);
+  const auto* mt = ReportData::find(d.trends, sc, kMemoryUsage);
+  size_t cps = 0;
+  for (const char* m : {kProcessingTime, kMemoryUsage})
+    if (const auto* c = ReportData::find(d.changes, sc, m)) cps += c->value("change_points", json::array()).size();
+  std::string opens;
+  for (const auto& o : d.open)
+    if (o.value("scenario", "") == sc)
+      opens += o.value("metric", "") + " +" + fmt(o.value("regression", 0.0) * 100, 1) + " % (" + o.value("severity", "") + ") ";
+  html << "<tr><td>" << esc(sc) << "</td><td>" << (b ? fmt(b->value("mean_processing_time", 0.0)) + " s" : "none")
+       << "</td><td>" << (d.times.count(sc) ? fmt(d.times[sc].back().v) + " s" : "-") << "</td><td>"
+       << esc(tt ? tt->value("direction", "") : "-") << "</td><td>"
+       << (b ? fmt(b->value("mean_memory_usage", 0.0), 1) + " MB" : "none") << "</td><td>"
+       << (d.memory.count(sc) ? fmt(d.memory[sc].back().v, 1) + " MB" : "-") << "</td><td>"
+       << esc(mt ? mt->value("direction", "") : "-") << "</td><td>" << cps << "</td><td class='"
+       << (opens.empty() ? "ok'>none" : "regressed'>" + esc(opens)) << "</td></tr>\n";
+}
+
+void writeSection(std::ostream& html, ReportData& d, const std::string& sc) {
+  html << "<section id='" << esc(sc) << "'><h2>" << esc(sc) << "</h2>\n";
+  const json* b = d.baselineBy.count(sc) ? &d.baselineBy[sc] : nullptr;
+  for (const char* m : {kProcessingTime, kMemoryUsage}) {
+    const bool isTime = std::string_view(m) == kProcessingTime;
+    Band band;
+    if (b) {
+      band.present = true;
+      band.mean = b->value(isTime ? "mean_processing_time" : "mean_memory_usage", 0.0);
+      const double sd = b->value(isTime ? "std_processing_time" : "std_memory_usage", 0.0);
+      const auto lim = stats::controlLimits(band.mean, sd, d.confidence);
+      band.low = lim.low, band.high = lim.high;
+    }
+    const json* cp = ReportData::find(d.changes, sc, m);
+    const json* tr = ReportData::find(d.trends, sc, m);
+    const json* open = nullptr;
+    for (const auto& o : d.open)
+      if (o.value("scenario", "") == sc && o.value("metric", "") == m) open = &o;
+    html << chart(sc + " — " + (isTime ? "processing time" : "peak memory"), isTime ? "s" : "MB",
+                  isTime ? d.times[sc] : d.memory[sc], band, cp ? cp->value("change_points", json::array()) : json::array(),
+                  open, tr ? *tr : json())
+         << "\n";
+  }
+  html << "</section>\n";
+}
+
+}  // namespace
+
+int writeReport(Backend& backend, const std::string& output) {
+  ReportData d = gather(backend);
+  std::ostringstream html;
+  writeHead(html, d);
   html << "<table><tr><th>Scenario</th><th>Baseline time</th><th>Latest time</th><th>Time trend</th><th>Baseline memory</th>"
           "<th>Latest memory</th><th>Memory trend</th><th>Change points</th><th>Open regressions</th></tr>\n";
-  std::map<std::string, json> baselineBy;
-  for (const auto& b : baselines.value("baselines", json::array())) baselineBy[b.value("scenario_name", "")] = b;
-  const json openList = status.value("open_regressions", json::array());
-  for (const auto& sc : scenarios) {
-    const json* b = baselineBy.count(sc) ? &baselineBy[sc] : nullptr;
-    const auto* tt = find(trends, sc, "processing_time");
-    const auto* mt = find(trends, sc, "memory_usage");
-    size_t cps = 0;
-    for (const char* m : {"processing_time", "memory_usage"})
-      if (const auto* c = find(changes, sc, m)) cps += c->value("change_points", json::array()).size();
-    std::string opens;
-    for (const auto& o : openList)
-      if (o.value("scenario", "") == sc)
-        opens += o.value("metric", "") + " +" + fmt(o.value("regression", 0.0) * 100, 1) + " % (" + o.value("severity", "") + ") ";
-    html << "<tr><td>" << esc(sc) << "</td><td>" << (b ? fmt(b->value("mean_processing_time", 0.0)) + " s" : "none")
-         << "</td><td>" << (times.count(sc) ? fmt(times[sc].back().v) + " s" : "-") << "</td><td>"
-         << esc(tt ? tt->value("direction", "") : "-") << "</td><td>"
-         << (b ? fmt(b->value("mean_memory_usage", 0.0), 1) + " MB" : "none") << "</td><td>"
-         << (memory.count(sc) ? fmt(memory[sc].back().v, 1) + " MB" : "-") << "</td><td>"
-         << esc(mt ? mt->value("direction", "") : "-") << "</td><td>" << cps << "</td><td class='"
-         << (opens.empty() ? "ok'>none" : "regressed'>" + esc(opens)) << "</td></tr>\n";
-  }
+  for (const auto& sc : d.scenarios) writeSummaryRow(html, d, sc);
   html << "</table>\n";
-  for (const auto& sc : scenarios) {
-    html << "<section id='" << esc(sc) << "'><h2>" << esc(sc) << "</h2>\n";
-    const json* b = baselineBy.count(sc) ? &baselineBy[sc] : nullptr;
-    for (const char* m : {"processing_time", "memory_usage"}) {
-      const bool isTime = std::string(m) == "processing_time";
-      Band band;
-      if (b) {
-        band.present = true;
-        band.mean = b->value(isTime ? "mean_processing_time" : "mean_memory_usage", 0.0);
-        const double sd = b->value(isTime ? "std_processing_time" : "std_memory_usage", 0.0);
-        const auto lim = stats::controlLimits(band.mean, sd, confidence);
-        band.low = lim.low, band.high = lim.high;
-      }
-      const json* cp = find(changes, sc, m);
-      const json* tr = find(trends, sc, m);
-      const json* open = nullptr;
-      for (const auto& o : openList)
-        if (o.value("scenario", "") == sc && o.value("metric", "") == m) open = &o;
-      html << chart(sc + " — " + (isTime ? "processing time" : "peak memory"), isTime ? "s" : "MB",
-                    isTime ? times[sc] : memory[sc], band, cp ? cp->value("change_points", json::array()) : json::array(),
-                    open, tr ? *tr : json())
-           << "\n";
-    }
-    html << "</section>\n";
-  }
+  for (const auto& sc : d.scenarios) writeSection(html, d, sc);
   html << "</body></html>\n";
   writeFileAtomically(output, html.str());
-  std::fprintf(stderr, "Wrote %s (%zu scenarios)\n", output.c_str(), scenarios.size());
+  std::fprintf(stderr, "Wrote %s (%zu scenarios)\n", output.c_str(), d.scenarios.size());
   return 0;
 }
 

@@ -1,27 +1,20 @@
 #include "daemon/manager.hpp"
 
-#include "common/machine.hpp"
-
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "common/alert_state.hpp"
-#include "common/atomic_file.hpp"
-#include "common/baseline.hpp"
-#include "common/detection.hpp"
 #include "common/error.hpp"
 #include "common/history.hpp"
-#include "common/timeutil.hpp"
+#include "common/machine.hpp"
 #include "common/version.hpp"
 #include "daemon/arguments.hpp"
 #include "daemon/authorizer.hpp"
-#include "daemon/emit.hpp"
 #include "daemon/boundary.hpp"
+#include "daemon/emit.hpp"
 #include "daemon/job_work.hpp"
 #include "daemon/journal.hpp"
 

@@ -40,90 +40,28 @@ class Service {
         stateDir_(o.stateDir.value_or(defaultStateDir(userMode_))) {}
 
   int run() {
-    std::shared_ptr<Engine> engine;
-    try {
-      engine = std::make_shared<Engine>(loadConfigForStart(), stateDir_);
-    } catch (const Error& e) {
-      spdlog::critical("{}", e.what());
-      return 2;
-    }
-    std::unique_ptr<sdbus::IConnection> connection;
-    try {
-      connection = connect(options_);
-    } catch (const sdbus::Error& e) {
-      spdlog::critical("Cannot connect to the {}: {} ({}); check that the bus runs (systemctl status dbus, or "
-                       "systemctl --user status dbus.socket for --user) or pass --address ADDRESS",
-                       busDescription(options_), e.getMessage(), e.getName());
-      return 1;
-    }
+    const std::shared_ptr<Engine> engine = startEngine();
+    if (!engine) return 2;
+    const std::unique_ptr<sdbus::IConnection> connection = openBus();
+    if (!connection) return 1;
     asio::io_context io;
     BusLoop loop(io, *connection);
     io_ = &io;
     removeStaleFiles();
-    Manager::Hooks hooks;
-    hooks.reload = [this](std::function<void(std::exception_ptr)> done) { reload(std::move(done)); };
-    // Only a changed line is sent: property changes come in bursts.
-    hooks.statusLine = [last = std::string()](const std::string& line) mutable {
-      if (line == last) return;
-      last = line;
-      sd_notifyf(0, "STATUS=%s", line.c_str());
-    };
-    std::unique_ptr<Manager> manager;
-    try {
-      manager = std::make_unique<Manager>(io, *connection, loop, engine, hooks);
-    } catch (const Error& e) {
-      spdlog::critical("{}", e.what());
-      return 2;
-    }
+    std::unique_ptr<Manager> manager = makeManager(io, *connection, loop, engine);
+    if (!manager) return 2;
     manager_ = manager.get();
-    try {
-      connection->requestName(bus::kName);
-    } catch (const sdbus::Error& e) {
-      spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
-                       "allow this user to own the name?)",
-                       bus::kName, busDescription(options_), e.getMessage());
-      return 1;
-    }
+    if (!ownName(*connection)) return 1;
     loop.start();
     manager->startMonitoringIfEnabled();
     spdlog::info("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
                  bus::kName, configPath_.string(), stateDir_.string());
     sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
-
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     asio::steady_timer stopDeadline(io);
-    std::function<void(const asio::error_code&, int)> onSignal = [&](const asio::error_code& ec, int sig) {
-      if (ec) return;
-      if (sig == SIGHUP) {
-        reload([](std::exception_ptr) {});  // reload() logs why a config was refused; the running one stays
-        signals.async_wait(onSignal);
-        return;
-      }
-      spdlog::info("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      sd_notify(0, "STOPPING=1");
-      // The running job's children are killed at once and its coroutine ends
-      // as cancelled; the deadline only guards against a job that does not.
-      stopDeadline.expires_after(std::chrono::seconds(3));
-      stopDeadline.async_wait([&](const asio::error_code& e) {
-        if (e) return;
-        spdlog::warn("The running job did not end within 3 s of the stop request; stopping anyway");
-        io.stop();
-      });
-      manager->shutDown([&] { io.stop(); });
-    };
-    signals.async_wait(onSignal);
-
+    awaitSignal(signals, stopDeadline);
     asio::steady_timer watchdog(io);
-    uint64_t watchdogUsec = 0;
-    std::function<void()> pet = [&] {
-      sd_notify(0, "WATCHDOG=1");
-      watchdog.expires_after(std::chrono::microseconds(watchdogUsec / 2));
-      watchdog.async_wait([&](const asio::error_code& e) {
-        if (!e) pet();
-      });
-    };
-    if (sd_watchdog_enabled(0, &watchdogUsec) > 0 && watchdogUsec > 0) pet();
-
+    if (uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0 && usec > 0) petWatchdog(watchdog, std::chrono::microseconds(usec / 2));
     io.run();
     if (reloadThread_.joinable()) reloadThread_.join();
     loop.stop();
@@ -134,6 +72,87 @@ class Service {
   }
 
  private:
+  std::shared_ptr<Engine> startEngine() {
+    try {
+      return std::make_shared<Engine>(loadConfigForStart(), stateDir_);
+    } catch (const Error& e) {
+      spdlog::critical("{}", e.what());
+      return nullptr;
+    }
+  }
+
+  std::unique_ptr<sdbus::IConnection> openBus() {
+    try {
+      return connect(options_);
+    } catch (const sdbus::Error& e) {
+      spdlog::critical("Cannot connect to the {}: {} ({}); check that the bus runs (systemctl status dbus, or "
+                       "systemctl --user status dbus.socket for --user) or pass --address ADDRESS",
+                       busDescription(options_), e.getMessage(), e.getName());
+      return nullptr;
+    }
+  }
+
+  std::unique_ptr<Manager> makeManager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop,
+                                       std::shared_ptr<Engine> engine) {
+    Manager::Hooks hooks;
+    hooks.reload = [this](std::function<void(std::exception_ptr)> done) { reload(std::move(done)); };
+    // Only a changed line is sent: property changes come in bursts.
+    hooks.statusLine = [last = std::string()](const std::string& line) mutable {
+      if (line == last) return;
+      last = line;
+      sd_notifyf(0, "STATUS=%s", line.c_str());
+    };
+    try {
+      return std::make_unique<Manager>(io, connection, loop, std::move(engine), hooks);
+    } catch (const Error& e) {
+      spdlog::critical("{}", e.what());
+      return nullptr;
+    }
+  }
+
+  bool ownName(sdbus::IConnection& connection) {
+    try {
+      connection.requestName(bus::kName);
+      return true;
+    } catch (const sdbus::Error& e) {
+      spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
+                       "allow this user to own the name?)",
+                       bus::kName, busDescription(options_), e.getMessage());
+      return false;
+    }
+  }
+
+  // SIGHUP reloads; SIGINT and SIGTERM stop: the running job's children are
+  // killed at once and its coroutine ends as cancelled; the deadline only
+  // guards against a job that does not.
+  void awaitSignal(asio::signal_set& signals, asio::steady_timer& stopDeadline) {
+    signals.async_wait([this, &signals, &stopDeadline](const asio::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload([](std::exception_ptr) {});  // reload() logs why a config was refused; the running one stays
+        awaitSignal(signals, stopDeadline);
+        return;
+      }
+      spdlog::info("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      sd_notify(0, "STOPPING=1");
+      stopDeadline.expires_after(std::chrono::seconds(3));
+      stopDeadline.async_wait([this](const asio::error_code& e) {
+        if (e) return;
+        spdlog::warn("The running job did not end within 3 s of the stop request; stopping anyway");
+        io_->stop();
+      });
+      manager_->shutDown([this] { io_->stop(); });
+    });
+  }
+
+  void petWatchdog(asio::steady_timer& timer, std::chrono::microseconds every) {
+    sd_notify(0, "WATCHDOG=1");
+    timer.expires_after(every);
+    timer.async_wait([this, &timer, every](const asio::error_code& e) {
+      if (!e) petWatchdog(timer, every);
+    });
+  }
+
   Config loadConfigForStart() {
     std::error_code ec;
     if (!options_.config && !fs::exists(configPath_, ec)) {
