@@ -44,6 +44,9 @@ MachineFactor machineFactor(const std::vector<double>& controlNow, const std::ve
   m.high = std::exp(ci.high);
   m.pValue = stats::mannWhitneyU(controlNow, controlThen, stats::Alternative::TwoSided).pValue;
   m.moved = m.pValue <= 1 - confidence && std::fabs(m.factor - 1) >= kMinMachineShift;
+  m.spreadNow = stats::mad(controlNow) / m.current;
+  m.spreadThen = stats::mad(controlThen) / m.baseline;
+  m.unsteady = m.spreadNow > kMinUnsteadySpread && m.spreadNow > kUnsteadySpreadRatio * m.spreadThen;
   return m;
 }
 
@@ -160,6 +163,8 @@ void to_json(nlohmann::json& j, const MachineFactor& m) {
   j = {{"factor", m.factor},
        {"factor_ci", {m.low, m.high}},
        {"moved", m.moved},
+       {"unsteady", m.unsteady},
+       {"control_spread", {{"current", m.spreadNow}, {"baseline", m.spreadThen}}},
        {"p_value", m.pValue},
        {"control", {{"current", m.current}, {"baseline", m.baseline}, {"unit", "s"}}}};
 }

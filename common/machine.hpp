@@ -31,9 +31,18 @@ inline constexpr double kMinMachineShift = 0.03;
 // control would invent changes.
 inline constexpr double kMinCpuShareForMachine = 0.5;
 
+// A machine is unsteady when its control's runs now spread (relative MAD)
+// this many times as much as beside the baseline, and by more than
+// kMinUnsteadySpread: a load that comes and goes within a check (a build
+// alongside) reaches some runs and not others, so no ratio corrects it.
+inline constexpr double kUnsteadySpreadRatio = 3.0;
+inline constexpr double kMinUnsteadySpread = 0.03;
+
 struct MachineFactor {
   bool measured = false;  // both control sample sets present
   bool moved = false;
+  bool unsteady = false;
+  double spreadNow = 0, spreadThen = 0;  // the control's relative MAD
   double factor = 1, low = 1, high = 1;  // current / baseline and its interval
   double pValue = 1;                     // two-sided
   double current = 0, baseline = 0;      // control medians, seconds
