@@ -24,9 +24,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/history.hpp"
-#include "common/runner.hpp"
-#include "common/timeutil.hpp"
+#include "common/store/history.hpp"
+#include "common/measure/runner.hpp"
+#include "common/base/timeutil.hpp"
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;

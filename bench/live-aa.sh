@@ -19,12 +19,7 @@ while [ $# -gt 0 ]; do
     *) minutes="$1"; shift ;;
   esac
 done
-scripts/build.sh >/dev/null
-bin=$PWD/build/bin
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/lib.sh
 
 # 30 % of gifsicle's own time on large_1.gif, in work units of the test workload.
 gif=$PWD/data/sample_gifs/large_1.gif

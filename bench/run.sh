@@ -7,12 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false; [ "${1:-}" = "--quick" ] && quick=true
 scripts/install-deps.sh
-scripts/build.sh >/dev/null
-bin=$PWD/build/bin
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/lib.sh
 out=bench/RESULTS.md
 records=1000000; [ "$quick" = true ] && records=100000
 load_seconds=60; [ "$quick" = true ] && load_seconds=10

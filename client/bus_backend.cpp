@@ -1,7 +1,7 @@
 #include "client/bus_backend.hpp"
 
-#include "common/alert_state.hpp"
-#include "common/machine.hpp"
+#include "common/store/alert_state.hpp"
+#include "common/detect/machine.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,10 +18,10 @@
 #include "client/terminal.hpp"
 #include "org.giflab.Perf1.Job.proxy.h"
 #include "org.giflab.Perf1.Manager.proxy.h"
-#include "common/alert_view.hpp"
-#include "common/bus_names.hpp"
-#include "common/error.hpp"
-#include "common/timeutil.hpp"
+#include "common/cycle/alert_view.hpp"
+#include "common/base/bus_names.hpp"
+#include "common/base/error.hpp"
+#include "common/base/timeutil.hpp"
 
 namespace giflab::cli {
 using nlohmann::json;

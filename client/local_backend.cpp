@@ -1,16 +1,16 @@
 #include "client/local_backend.hpp"
 
-#include "common/machine.hpp"
+#include "common/detect/machine.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
-#include "common/alert_view.hpp"
-#include "common/blocking.hpp"
-#include "common/error.hpp"
-#include "common/monitor_cycle.hpp"
-#include "common/timeutil.hpp"
+#include "common/cycle/alert_view.hpp"
+#include "common/measure/blocking.hpp"
+#include "common/base/error.hpp"
+#include "common/cycle/monitor_cycle.hpp"
+#include "common/base/timeutil.hpp"
 
 namespace giflab::cli {
 using nlohmann::json;

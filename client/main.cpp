@@ -11,12 +11,12 @@
 #include "client/local_backend.hpp"
 #include "client/render.hpp"
 #include "client/terminal.hpp"
-#include "common/baseline.hpp"
-#include "common/bus_names.hpp"
-#include "common/check_report.hpp"
-#include "common/error.hpp"
-#include "common/text.hpp"
-#include "common/version.hpp"
+#include "common/store/baseline.hpp"
+#include "common/base/bus_names.hpp"
+#include "common/cycle/check_report.hpp"
+#include "common/base/error.hpp"
+#include "common/base/text.hpp"
+#include "common/base/version.hpp"
 
 namespace giflab::cli {
 
@@ -133,26 +133,30 @@ void addStatus(CLI::App& app, Options& o, std::vector<Command>& commands) {
                       }});
 }
 
+// baseline create / update: measure and store.
+void addBaselineMeasure(CLI::App& baseline, const char* name, const char* help, Options& o,
+                        std::vector<Command>& commands) {
+  auto* c = baseline.add_subcommand(name, help);
+  c->add_option("--scenario", o.scenarios, "Only this scenario (repeatable)");
+  c->add_option("--iterations", o.iterations, "Measured runs per scenario (at least 3)");
+  const bool create = std::string_view(name) == "create";
+  commands.push_back({c, [create](Backend* b, Run& r) {
+                        const auto& opt = r.options;
+                        // Refused here as --local refuses it: 0 would mean "the scenario's own count" on the bus.
+                        if (opt.iterations) requireBaselineIterations(*opt.iterations);
+                        const json doc = create ? b->baselineCreate(opt.scenarios, opt.iterations, r.progress)
+                                                : b->baselineUpdate(opt.scenarios, opt.iterations, r.progress);
+                        r.bar.finish();
+                        r.show(doc, renderBaselines);
+                        return doc.value("errors", json::array()).empty() ? kOk : kError;
+                      }});
+}
+
 void addBaseline(CLI::App& app, Options& o, std::vector<Command>& commands) {
   auto* baseline = app.add_subcommand("baseline", "Create, update, list or clear baselines");
   baseline->require_subcommand(1);
-  auto* create = baseline->add_subcommand("create", "Measure and store new baselines (replaces existing ones)");
-  auto* update = baseline->add_subcommand("update", "Add fresh samples to existing baselines");
-  for (auto* c : {create, update}) {
-    c->add_option("--scenario", o.scenarios, "Only this scenario (repeatable)");
-    c->add_option("--iterations", o.iterations, "Measured runs per scenario (at least 3)");
-    const bool isCreate = c == create;
-    commands.push_back({c, [isCreate](Backend* b, Run& r) {
-                          const auto& opt = r.options;
-                          // Refused here as --local refuses it: 0 would mean "the scenario's own count" on the bus.
-                          if (opt.iterations) requireBaselineIterations(*opt.iterations);
-                          const json doc = isCreate ? b->baselineCreate(opt.scenarios, opt.iterations, r.progress)
-                                                    : b->baselineUpdate(opt.scenarios, opt.iterations, r.progress);
-                          r.bar.finish();
-                          r.show(doc, renderBaselines);
-                          return doc.value("errors", json::array()).empty() ? kOk : kError;
-                        }});
-  }
+  addBaselineMeasure(*baseline, "create", "Measure and store new baselines (replaces existing ones)", o, commands);
+  addBaselineMeasure(*baseline, "update", "Add fresh samples to existing baselines", o, commands);
   auto* list = baseline->add_subcommand("list", "List stored baselines");
   commands.push_back({list, [](Backend* b, Run& r) {
                         r.show(b->baselineList(), renderBaselineList);
@@ -204,6 +208,26 @@ void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
                       }});
 }
 
+// ci check / gate: measure, compare, and for a gate fail on a regression.
+void addCiCheck(CLI::App& ci, const char* name, const char* help, Options& o, std::vector<Command>& commands) {
+  auto* c = ci.add_subcommand(name, help);
+  c->add_option("--threshold", o.threshold, "Regression fraction that fails (default ci_regression_threshold)");
+  c->add_option("--scenario", o.check.scenarios, "Only this scenario (repeatable)");
+  const bool gate = std::string_view(name) == "gate";
+  commands.push_back({c, [gate](Backend* b, Run& r) {
+                        CheckOptions options = r.options.check;
+                        options.action = gate ? "gate" : "check";
+                        if (!r.options.threshold.empty()) options.threshold = parseThreshold(r.options.threshold);
+                        const json doc = b->ci(options, r.progress);
+                        r.bar.finish();
+                        r.show(doc, renderCheck);
+                        const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
+                        if (result == CheckResult::Error) return kError;
+                        const bool fails = gate && doc.value("fail_ci_on_regression", true);
+                        return result == CheckResult::Regressed && fails ? kRegression : kOk;
+                      }});
+}
+
 void addChecks(CLI::App& app, Options& o, std::vector<Command>& commands) {
   auto* validate = app.add_subcommand("validate", "Speedup validations (the Phase 6 pair)");
   validate->add_flag("--check-phase6", o.checkPhase6, "Validate the Phase 6 speedup");
@@ -216,25 +240,8 @@ void addChecks(CLI::App& app, Options& o, std::vector<Command>& commands) {
                       }});
   auto* ci = app.add_subcommand("ci", "CI regression check; 'gate' fails the build on a regression");
   ci->require_subcommand(1);
-  auto* check = ci->add_subcommand("check", "Measure and compare with the baselines; report only");
-  auto* gate = ci->add_subcommand("gate", "As check, exit 1 on a regression above the threshold");
-  for (auto* c : {check, gate}) {
-    c->add_option("--threshold", o.threshold, "Regression fraction that fails (default ci_regression_threshold)");
-    c->add_option("--scenario", o.check.scenarios, "Only this scenario (repeatable)");
-    const bool isGate = c == gate;
-    commands.push_back({c, [isGate](Backend* b, Run& r) {
-                          CheckOptions options = r.options.check;
-                          options.action = isGate ? "gate" : "check";
-                          if (!r.options.threshold.empty()) options.threshold = parseThreshold(r.options.threshold);
-                          const json doc = b->ci(options, r.progress);
-                          r.bar.finish();
-                          r.show(doc, renderCheck);
-                          const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
-                          if (result == CheckResult::Error) return kError;
-                          const bool fails = isGate && doc.value("fail_ci_on_regression", true);
-                          return result == CheckResult::Regressed && fails ? kRegression : kOk;
-                        }});
-  }
+  addCiCheck(*ci, "check", "Measure and compare with the baselines; report only", o, commands);
+  addCiCheck(*ci, "gate", "As check, exit 1 on a regression above the threshold", o, commands);
 }
 
 void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {

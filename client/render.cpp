@@ -6,8 +6,8 @@
 #include <string>
 
 #include "client/terminal.hpp"
-#include "common/analysis.hpp"
-#include "common/check_report.hpp"
+#include "common/detect/analysis.hpp"
+#include "common/cycle/check_report.hpp"
 
 namespace giflab::cli {
 using nlohmann::json;

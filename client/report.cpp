@@ -9,11 +9,11 @@
 #include <sstream>
 
 #include "client/bus_backend.hpp"
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/stats.hpp"
-#include "common/timeutil.hpp"
-#include "common/version.hpp"
+#include "common/store/atomic_file.hpp"
+#include "common/base/error.hpp"
+#include "common/detect/stats.hpp"
+#include "common/base/timeutil.hpp"
+#include "common/base/version.hpp"
 
 namespace giflab::cli {
 using nlohmann::json;

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "common/baseline.hpp"
-#include "common/error.hpp"
-#include "common/text.hpp"
+#include "common/store/baseline.hpp"
+#include "common/base/error.hpp"
+#include "common/base/text.hpp"
 
 namespace giflab::daemon {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/engine.hpp"
+#include "common/cycle/engine.hpp"
 
 namespace giflab::daemon {
 

@@ -5,8 +5,8 @@
 
 #include <exception>
 
-#include "common/bus_names.hpp"
-#include "common/error.hpp"
+#include "common/base/bus_names.hpp"
+#include "common/base/error.hpp"
 
 namespace giflab::daemon {
 

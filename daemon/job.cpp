@@ -1,6 +1,6 @@
 #include "daemon/job.hpp"
 
-#include "common/text.hpp"
+#include "common/base/text.hpp"
 #include "daemon/boundary.hpp"
 #include "daemon/emit.hpp"
 

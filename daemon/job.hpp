@@ -10,8 +10,8 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
-#include "common/bus_names.hpp"
-#include "common/cancellation.hpp"
+#include "common/base/bus_names.hpp"
+#include "common/measure/cancellation.hpp"
 #include "org.giflab.Perf1.Job.adaptor.h"
 
 namespace giflab::daemon {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "daemon/emit.hpp"
 
 namespace giflab::daemon {

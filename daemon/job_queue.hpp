@@ -15,8 +15,8 @@
 #include <optional>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "common/engine.hpp"
-#include "common/monitor_cycle.hpp"
+#include "common/cycle/engine.hpp"
+#include "common/cycle/monitor_cycle.hpp"
 #include "daemon/bus_loop.hpp"
 #include "daemon/job.hpp"
 

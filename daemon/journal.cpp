@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <string>
 
-#include "common/alert_view.hpp"
-#include "common/machine.hpp"
+#include "common/cycle/alert_view.hpp"
+#include "common/detect/machine.hpp"
 
 namespace giflab::daemon {
 

@@ -1,6 +1,6 @@
 #pragma once
 // The structured journal entry of every alert (see the contract's Journal section).
-#include "common/monitor_cycle.hpp"
+#include "common/cycle/monitor_cycle.hpp"
 
 namespace giflab::daemon {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "common/version.hpp"
+#include "common/base/version.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/service.hpp"
 

@@ -6,11 +6,11 @@
 
 #include <filesystem>
 
-#include "common/alert_state.hpp"
-#include "common/error.hpp"
-#include "common/history.hpp"
-#include "common/machine.hpp"
-#include "common/version.hpp"
+#include "common/store/alert_state.hpp"
+#include "common/base/error.hpp"
+#include "common/store/history.hpp"
+#include "common/detect/machine.hpp"
+#include "common/base/version.hpp"
 #include "daemon/arguments.hpp"
 #include "daemon/authorizer.hpp"
 #include "daemon/boundary.hpp"

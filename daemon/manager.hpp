@@ -15,8 +15,8 @@
 #include <memory>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "common/engine.hpp"
-#include "common/monitor_cycle.hpp"
+#include "common/cycle/engine.hpp"
+#include "common/cycle/monitor_cycle.hpp"
 #include "daemon/bus_loop.hpp"
 #include "daemon/job_queue.hpp"
 #include "daemon/metrics.hpp"

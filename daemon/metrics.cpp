@@ -9,7 +9,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 namespace giflab::daemon {
 using nlohmann::json;

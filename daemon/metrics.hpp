@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/alert_state.hpp"
-#include "common/check_report.hpp"
+#include "common/store/alert_state.hpp"
+#include "common/cycle/check_report.hpp"
 
 namespace prometheus {
 class Exposer;

@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/timeutil.hpp"
+#include "common/store/atomic_file.hpp"
+#include "common/base/error.hpp"
+#include "common/base/timeutil.hpp"
 
 namespace giflab::daemon {
 using nlohmann::json;

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "common/bus_names.hpp"
-#include "common/check_report.hpp"
-#include "common/engine.hpp"
+#include "common/base/bus_names.hpp"
+#include "common/cycle/check_report.hpp"
+#include "common/cycle/engine.hpp"
 
 namespace giflab::daemon {
 

@@ -7,9 +7,9 @@
 #include <csignal>
 #include <thread>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/version.hpp"
+#include "common/store/atomic_file.hpp"
+#include "common/base/error.hpp"
+#include "common/base/version.hpp"
 #include "daemon/bus_loop.hpp"
 #include "daemon/manager.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "daemon/arguments.hpp"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "common/baseline.hpp"
-#include "common/error.hpp"
+#include "common/store/baseline.hpp"
+#include "common/base/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::filesystem::path dir = "/tmp/giflab-fuzz-baselines." + std::to_string(getpid());

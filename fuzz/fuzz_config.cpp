@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/config.hpp"
-#include "common/error.hpp"
+#include "common/store/config.hpp"
+#include "common/base/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <string>
 
-#include "common/engine.hpp"
-#include "common/error.hpp"
-#include "common/history.hpp"
+#include "common/cycle/engine.hpp"
+#include "common/base/error.hpp"
+#include "common/store/history.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/giflab-fuzz-history." + std::to_string(getpid()) + ".jsonl";

@@ -4,9 +4,9 @@
 #include <functional>
 #include <random>
 
-#include "common/analysis.hpp"
-#include "common/error.hpp"
-#include "common/series.hpp"
+#include "common/detect/analysis.hpp"
+#include "common/base/error.hpp"
+#include "common/detect/series.hpp"
 
 using namespace giflab;
 

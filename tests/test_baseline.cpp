@@ -5,8 +5,8 @@
 
 #include <random>
 
-#include "common/baseline.hpp"
-#include "common/error.hpp"
+#include "common/store/baseline.hpp"
+#include "common/base/error.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "common/timeutil.hpp"
+#include "common/base/timeutil.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab::test;

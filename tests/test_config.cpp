@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "common/config.hpp"
-#include "common/error.hpp"
+#include "common/store/config.hpp"
+#include "common/base/error.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;

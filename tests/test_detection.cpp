@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/detection.hpp"
+#include "common/detect/detection.hpp"
 
 using namespace giflab;
 

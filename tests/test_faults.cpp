@@ -15,9 +15,9 @@
 #include <sstream>
 #include <thread>
 
-#include "common/baseline.hpp"
-#include "common/history.hpp"
-#include "common/timeutil.hpp"
+#include "common/store/baseline.hpp"
+#include "common/store/history.hpp"
+#include "common/base/timeutil.hpp"
 #include "tests/bus_fixture.hpp"
 
 using namespace giflab::test;

@@ -8,9 +8,9 @@
 #include <random>
 #include <set>
 
-#include "common/error.hpp"
-#include "common/history.hpp"
-#include "common/timeutil.hpp"
+#include "common/base/error.hpp"
+#include "common/store/history.hpp"
+#include "common/base/timeutil.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;

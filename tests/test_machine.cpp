@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "common/machine.hpp"
+#include "common/detect/machine.hpp"
 
 using namespace giflab;
 

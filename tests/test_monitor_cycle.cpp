@@ -1,8 +1,8 @@
 // Alert state transitions: pending -> open -> resolved, no repeats.
 #include <gtest/gtest.h>
 
-#include "common/alert_state.hpp"
-#include "common/monitor_cycle.hpp"
+#include "common/store/alert_state.hpp"
+#include "common/cycle/monitor_cycle.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;
@@ -74,6 +74,23 @@ TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Detected);
   EXPECT_TRUE(newRegressions(check(kRegressed), st).empty());  // already open: nothing to confirm
+}
+
+TEST(MonitorCycle, OnAnUnsteadyMachineOnlyTheNextCycleConfirms) {
+  CheckReport steady = check(kRegressed), unsteady = check(kRegressed);
+  MachineFactor calm, bursty;
+  calm.measured = bursty.measured = true;
+  bursty.unsteady = true;
+  steady.machine = calm;
+  unsteady.machine = bursty;
+  EXPECT_TRUE(confirmableAtOnce(steady));
+  EXPECT_TRUE(confirmableAtOnce(check(kRegressed))) << "no control measured: nothing says unsteady";
+  EXPECT_FALSE(confirmableAtOnce(unsteady));
+  // Unconfirmed, the unsteady cycle's regression waits; the next cycle opens it.
+  AlertState st;
+  EXPECT_TRUE(applyCheck(unsteady, st).empty());
+  EXPECT_EQ(st.pending.size(), 1u);
+  EXPECT_EQ(applyCheck(steady, st).size(), 1u);
 }
 
 TEST(MonitorCycle, AConfirmedAlertReportsTheReRun) {

@@ -12,11 +12,11 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "common/blocking.hpp"
-#include "common/config.hpp"
-#include "common/error.hpp"
-#include "common/runner.hpp"
-#include "common/scenario_runner.hpp"
+#include "common/measure/blocking.hpp"
+#include "common/store/config.hpp"
+#include "common/base/error.hpp"
+#include "common/measure/runner.hpp"
+#include "common/measure/scenario_runner.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;

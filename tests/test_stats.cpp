@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "common/stats.hpp"
+#include "common/detect/stats.hpp"
 
 using namespace giflab::stats;
 

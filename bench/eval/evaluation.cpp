@@ -9,10 +9,10 @@
 #include <set>
 #include <sstream>
 
-#include "common/analysis.hpp"
-#include "common/detection.hpp"
-#include "common/machine.hpp"
-#include "common/stats.hpp"
+#include "common/detect/analysis.hpp"
+#include "common/detect/detection.hpp"
+#include "common/detect/machine.hpp"
+#include "common/detect/stats.hpp"
 
 namespace giflab::eval {
 using nlohmann::json;

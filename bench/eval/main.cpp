@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/eval/evaluation.hpp"
-#include "common/analysis.hpp"
-#include "common/fingerprint.hpp"
+#include "common/detect/analysis.hpp"
+#include "common/measure/fingerprint.hpp"
 
 namespace {
 

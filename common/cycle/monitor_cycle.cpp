@@ -1,0 +1,216 @@
+#include "common/cycle/monitor_cycle.hpp"
+
+#include <cmath>
+
+#include <algorithm>
+
+#include "common/detect/analysis.hpp"
+#include "common/store/baseline.hpp"
+#include "common/store/history.hpp"
+#include "common/detect/detection.hpp"
+#include "common/base/error.hpp"
+#include "common/base/timeutil.hpp"
+
+namespace giflab {
+using nlohmann::json;
+
+namespace {
+constexpr double kOpenAtOnceLowerBound = 0.50;
+
+auto findEntry(std::vector<AlertEntry>& v, const std::string& scenario, const std::string& metric) {
+  return std::find_if(v.begin(), v.end(),
+                      [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == metric; });
+}
+// Every comparison of the scenarios that ran: a failed run says nothing about regressions.
+template <typename F>
+void forEachMetric(const CheckReport& check, F&& f) {
+  for (const auto& s : check.scenarios)
+    for (const auto* m : s.metrics()) f(s.scenario, *m);
+}
+
+AlertEntry entryFor(const std::string& scenario, const MetricComparison& m, double threshold, const std::string& now) {
+  AlertEntry entry{scenario, m.metric, m.severity == Severity::None ? Severity::Info : m.severity, m.regression,
+                   m.current, m.baseline, now, ""};
+  entry.shiftLow = m.shiftLow;
+  entry.shiftHigh = m.shiftHigh;
+  entry.threshold = threshold;
+  return entry;
+}
+}  // namespace
+
+Candidates newRegressions(const CheckReport& check, const AlertState& state) {
+  Candidates out;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    if (m.verdict != Verdict::Regressed) return;
+    auto same = [&](const AlertEntry& a) { return a.scenario == scenario && a.metric == m.metric; };
+    if (std::none_of(state.open.begin(), state.open.end(), same) &&
+        std::none_of(state.pending.begin(), state.pending.end(), same))
+      out.insert({scenario, m.metric});
+  });
+  return out;
+}
+
+bool confirmableAtOnce(const CheckReport& check) { return !(check.machine && check.machine->unsteady); }
+
+Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates) {
+  Confirmations out;
+  forEachMetric(rerun, [&](const std::string& scenario, const MetricComparison& m) {
+    const AlertKey key{scenario, m.metric};
+    if (candidates.count(key) && m.verdict == Verdict::Regressed) out.emplace(key, m);
+  });
+  return out;
+}
+
+std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, const Confirmations& confirmed,
+                                   int closeAfterCycles) {
+  std::vector<AlertEvent> events;
+  const std::string now = check.timestamp.empty() ? nowIso8601() : check.timestamp;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    auto open = findEntry(state.open, scenario, m.metric);
+    auto pending = findEntry(state.pending, scenario, m.metric);
+    AlertEntry entry = entryFor(scenario, m, check.threshold, now);
+    switch (m.verdict) {
+      case Verdict::Regressed: {
+        if (open != state.open.end()) {
+          entry.since = open->since;
+          entry.began = open->began;
+          *open = entry;  // still open: no new alert (and the calm count starts again)
+          return;
+        }
+        const double lower = entry.shiftLow;
+        const auto confirmation = confirmed.find({scenario, m.metric});
+        // Confirmed by a re-run: the alert reports the re-run, which a change
+        // that began during the first measurement did not cut in two.
+        if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, check.threshold, now);
+        if (pending == state.pending.end() && confirmation == confirmed.end() && lower < kOpenAtOnceLowerBound) {
+          state.pending.push_back(entry);
+          return;
+        }
+        if (pending != state.pending.end()) {
+          entry.since = pending->since;
+          state.pending.erase(pending);
+        }
+        state.open.push_back(entry);
+        events.push_back({AlertEvent::Kind::Detected, entry, now});
+        return;
+      }
+      case Verdict::Inconclusive:  // leaves everything as it was until a cycle decides
+        return;
+      case Verdict::Environment:
+      case Verdict::NotRegressed:
+        // Environment: as measured it is still over the threshold, the machine
+        // explains it. That closes nothing: an open regression closes only on
+        // cycles that find the metric back.
+        if (open != state.open.end() && m.verdict == Verdict::NotRegressed && ++open->calmCycles >= closeAfterCycles) {
+          events.push_back({AlertEvent::Kind::Resolved, *open, now});
+          state.open.erase(open);
+        }
+        if (pending != state.pending.end()) state.pending.erase(pending);
+        return;
+    }
+  });
+  return events;
+}
+
+std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric) {
+  // The last upward change point of the metric's history marks the start.
+  std::vector<double> values;
+  std::vector<std::string> stamps;
+  HistoryFilter f;
+  f.scenario = scenario;
+  HistoryStore(engine.stateDir(), engine.config().performance.max_history_days).read(f, [&](const HistoryPoint& p) {
+    values.push_back(metric == kMemoryUsage ? p.memoryUsage : p.processingTime);
+    stamps.push_back(p.timestamp);
+  });
+  std::string began;
+  for (const auto& cp : detectChangePoints(values))
+    if (cp.direction == ChangeDirection::Regression) began = stamps[cp.index];
+  return began;
+}
+
+std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state) {
+  if (!check.machine) return std::nullopt;
+  const MachineFactor& m = *check.machine;
+  const double factor = m.factor;
+  // A machine under load wanders: 1.9 then 2.1 is the same shift. Two
+  // factors are the same shift when they differ by less than a quarter of
+  // the first one's distance from 1, and less than kMachineAnnounceStep.
+  auto sameShift = [](double a, double b) {
+    return std::fabs(a - b) < std::max(kMachineAnnounceStep, 0.25 * std::fabs(a - 1));
+  };
+  auto announce = [&](double f) {
+    state.factor = f;
+    state.pendingFactor = 0;
+    state.since = check.timestamp;
+    state.controlCurrent = m.current;
+    state.controlBaseline = m.baseline;
+    state.calmCycles = 0;
+    return EnvironmentEvent{f, state.controlCurrent, state.controlBaseline, state.since};
+  };
+  if (m.moved) {
+    state.calmCycles = 0;
+    if (state.factor != 1.0 && sameShift(state.factor, factor)) {
+      state.pendingFactor = 0;
+      return std::nullopt;
+    }
+    // A new shift is announced once the next cycle confirms it, as a
+    // regression is: a cycle that a change of load cut in two sees half of it.
+    if (state.pendingFactor > 0 && sameShift(state.pendingFactor, factor)) return announce(factor);
+    state.pendingFactor = factor;
+    return std::nullopt;
+  }
+  state.pendingFactor = 0;
+  if (state.factor == 1.0) return std::nullopt;
+  // Back to the baselines' speed only after calm cycles in a row: a machine
+  // hovering at the edge is not announced back and forth.
+  if (++state.calmCycles < kMachineCalmCycles) return std::nullopt;
+  return announce(1.0);
+}
+
+asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel, ProgressFn progress) {
+  CycleResult r;
+  AlertStore store(engine.stateDir());
+  r.state = store.load();
+  if (BaselineStore(engine.stateDir()).load().empty()) {
+    // Without baselines there is nothing to compare with, but the history
+    // still grows, so that a baseline can later be judged against it.
+    r.check = co_await engine.measureAndRecord({}, "monitor", cancel, progress);
+    r.check.noBaselines = true;
+    r.check.message = "No performance baselines available; create them with 'giflab-perfctl baseline create'";
+    co_return r;
+  }
+  CheckOptions o;
+  o.action = "monitor";
+  r.check = co_await engine.runCheck(o, cancel, progress);
+  // A first sighting is measured again at once: if the re-run agrees, the
+  // regression is confirmed within this cycle.
+  Confirmations confirmed;
+  const Candidates candidates = newRegressions(r.check, r.state);
+  if (confirmableAtOnce(r.check) && !candidates.empty()) {
+    CheckOptions again = o;
+    for (const auto& [scenario, metric] : candidates)
+      if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())
+        again.scenarios.push_back(scenario);
+    r.rerun = co_await engine.runCheck(again, cancel, progress);
+    if (confirmableAtOnce(*r.rerun)) confirmed = confirmedBy(*r.rerun, candidates);
+  }
+  r.events = applyCheck(r.check, r.state, confirmed, engine.config().performance.close_after_cycles);
+  r.environment = applyMachine(r.check, r.state.machine);
+  // When did it begin? The history can tell once a few points follow the
+  // change, so open regressions are looked at again on later cycles.
+  for (auto& open : r.state.open)
+    if (open.began.empty()) open.began = regressionStart(engine, open.scenario, open.metric);
+  for (auto& ev : r.events)
+    for (const auto& open : r.state.open)
+      if (ev.kind == AlertEvent::Kind::Detected && open.scenario == ev.entry.scenario && open.metric == ev.entry.metric)
+        ev.entry.began = open.began;
+  store.save(r.state);
+  co_return r;
+}
+
+void to_json(json& j, const CycleResult& r) {
+  j = r.check;
+  if (r.rerun) j["confirmation_rerun"] = *r.rerun;
+}
+
+}  // namespace giflab

@@ -1,0 +1,87 @@
+#pragma once
+// One monitoring cycle: measure the monitored scenarios, compare with the
+// baselines, and move regressions through pending -> open -> resolved.
+//
+// A regression opens only once confirmed, so that a one-off spike never
+// alerts: a metric found regressed for the first time is measured again at
+// once (a re-run within the same cycle) and opens when the re-run agrees,
+// unless the machine is unsteady (confirmableAtOnce); otherwise it waits as
+// pending and opens when the next cycle agrees. Even
+// unconfirmed, it opens at once when the lower bound of its confidence
+// interval is 50 % or worse (critical beyond doubt).
+#include <asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "common/store/alert_state.hpp"
+#include "common/cycle/check_report.hpp"
+#include "common/cycle/engine.hpp"
+
+namespace giflab {
+
+struct AlertEvent {
+  enum class Kind { Detected, Resolved } kind;
+  AlertEntry entry;
+  std::string timestamp;
+};
+
+// The machine's speed moved (or came back, factor 1): announced once per shift.
+struct EnvironmentEvent {
+  double factor = 1;
+  double controlCurrent = 0, controlBaseline = 0;
+  std::string timestamp;
+};
+
+struct CycleResult {
+  CheckReport check;                 // the check, or what was measured when there are no baselines
+  std::optional<CheckReport> rerun;  // the re-run that looked at new regressions again
+  std::vector<AlertEvent> events;
+  std::optional<EnvironmentEvent> environment;
+  AlertState state;
+};
+
+// A shift is announced when two cycles in a row see it (factors that differ
+// by less than this, or than a quarter of the first one's distance from 1); the machine is announced back (factor 1) after this many calm cycles.
+inline constexpr double kMachineAnnounceStep = 0.10;
+inline constexpr int kMachineCalmCycles = 2;
+// The cycle's document: the check, and the re-run as "confirmation_rerun".
+void to_json(nlohmann::json& j, const CycleResult& r);
+
+// Applies a check's machine summary to the announced machine state (pure).
+std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state);
+
+// scenario and metric
+using AlertKey = std::pair<std::string, std::string>;
+// Regressions a re-run should confirm.
+using Candidates = std::set<AlertKey>;
+// The candidates a re-run within the cycle confirmed, with the re-run's comparison.
+using Confirmations = std::map<AlertKey, MetricComparison>;
+
+// Applies one check document to the alert state (pure: no I/O).
+// An open regression closes after closeAfterCycles cycles in a row find the
+// metric back (performance.close_after_cycles): one that flaps around the
+// threshold stays one episode instead of opening and closing again.
+std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state,
+                                   const Confirmations& confirmed = {}, int closeAfterCycles = 1);
+// The metrics of a check that are regressed but neither open nor pending:
+// the ones a re-run should confirm.
+Candidates newRegressions(const CheckReport& check, const AlertState& state);
+// Whether a re-run right after this check may confirm its regressions: not
+// on an unsteady machine (machine.hpp), whose load comes and goes within
+// seconds and can make a check and its re-run err alike; the next cycle,
+// an interval later, confirms them instead.
+bool confirmableAtOnce(const CheckReport& check);
+// The keys a re-run's check found regressed too.
+Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
+
+// When the regression of scenario/metric began, by the last upward change
+// point of its history; "" when the history shows none (too short).
+std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric);
+
+// The engine must outlive the cycle.
+asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel = {}, ProgressFn progress = {});
+
+}  // namespace giflab

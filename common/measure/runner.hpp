@@ -1,0 +1,45 @@
+#pragma once
+// Runs one command through giflab-perf-exec in its own process group and
+// measures it. The io_context that runs the coroutine watches the child (its
+// pidfd and pipes); RAII owns every fd and the child; a timeout or a
+// cancellation kills the whole group at once.
+#include <asio/awaitable.hpp>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/measure/cancellation.hpp"
+
+namespace giflab {
+
+struct CommandOutcome {
+  int exitCode = -1;   // -1 when killed by a signal or never started
+  int signal = 0;
+  int execErrno = 0;   // the program could not be started
+  bool timedOut = false;
+  bool cancelled = false;
+  double wallSeconds = 0;
+  double userSeconds = 0;
+  double systemSeconds = 0;
+  double maxRssMb = 0;
+  std::string stderrTail;  // the last few kilobytes of its stderr
+
+  bool succeeded() const { return exitCode == 0 && signal == 0 && execErrno == 0 && !timedOut && !cancelled; }
+  // "exit code 3", "killed by signal 9 (Killed)", "timed out after 2 s", ...
+  std::string describeFailure(const std::string& program, double timeout) const;
+};
+
+// Where giflab-perf-exec lives: $GIFLAB_PERF_EXEC, next to the running
+// program, or the installed libexec folder.
+std::filesystem::path findExecHelper();
+
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel);
+
+// The same on a private io_context, for callers without one; a set flag cancels.
+CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
+                          const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace giflab

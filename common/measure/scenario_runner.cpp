@@ -1,0 +1,180 @@
+#include "common/measure/scenario_runner.hpp"
+
+#include <glob.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "common/base/error.hpp"
+#include "common/measure/runner.hpp"
+
+namespace giflab {
+namespace fs = std::filesystem;
+
+std::vector<double> ScenarioMeasurement::processingTimes() const {
+  std::vector<double> v;
+  for (const auto& s : samples) v.push_back(s.processingTime);
+  return v;
+}
+
+std::vector<double> ScenarioMeasurement::memoryUsages() const {
+  std::vector<double> v;
+  for (const auto& s : samples) v.push_back(s.memoryUsage);
+  return v;
+}
+
+std::vector<std::string> resolveInputs(const Scenario& scenario) {
+  std::vector<std::string> files;
+  if (scenario.data_pattern.empty()) {
+    if (scenario.expected_files > 0)
+      throw Error(ErrorKind::ScenarioFailed, "scenario " + scenario.name + " expects " +
+                                                 std::to_string(scenario.expected_files) +
+                                                 " input files but has no data_pattern; add one to the config");
+    return files;
+  }
+  glob_t g{};
+  const int rc = ::glob(scenario.data_pattern.c_str(), 0, nullptr, &g);
+  if (rc == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
+  ::globfree(&g);
+  std::sort(files.begin(), files.end());
+  if (files.size() < static_cast<size_t>(std::max(scenario.expected_files, 1)))
+    throw Error(ErrorKind::ScenarioFailed,
+                "scenario " + scenario.name + ": data_pattern " + scenario.data_pattern + " matched " +
+                    std::to_string(files.size()) + " files, expected at least " +
+                    std::to_string(std::max(scenario.expected_files, 1)) +
+                    "; add the input files or fix data_pattern in the config");
+  return files;
+}
+
+std::vector<std::string> expandCommand(const Scenario& scenario, const std::string& input,
+                                       const std::string& output) {
+  std::vector<std::string> argv;
+  for (std::string arg : scenario.command) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"{input}", input},
+                                     {"{output}", output},
+                                     {"{max_frames}", std::to_string(scenario.max_frames)}}) {
+      for (size_t pos = arg.find(key); pos != std::string::npos; pos = arg.find(key, pos + value.size()))
+        arg.replace(pos, key.size(), value);
+    }
+    argv.push_back(std::move(arg));
+  }
+  return argv;
+}
+
+namespace {
+
+// A private folder for {output} files, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/giflab-perf.XXXXXX";
+    if (!::mkdtemp(tmpl.data()))
+      throw Error(ErrorKind::Storage, "cannot create a temporary folder in " + tmpl.substr(0, tmpl.rfind('/')) +
+                                          ": " + std::strerror(errno) + " (set TMPDIR to a writable folder)");
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class ScenarioExecutor {
+ public:
+  ScenarioExecutor(const Scenario& s, const fs::path& scratch) : scenario_(s), scratch_(scratch) {
+    inputs_ = resolveInputs(s);
+  }
+  asio::awaitable<RunSample> runOnce(Cancellation cancel) {
+    RunSample sample;
+    const std::vector<std::string> none{""};
+    const auto& inputs = inputs_.empty() ? none : inputs_;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const fs::path output = scratch_ / (scenario_.name + "-" + std::to_string(i) + ".out");
+      const auto argv = expandCommand(scenario_, inputs[i], output.string());
+      const auto outcome = co_await measureCommand(argv, std::chrono::duration<double>(scenario_.timeout), cancel);
+      std::error_code ec;
+      fs::remove(output, ec);
+      if (outcome.cancelled) throw Error(ErrorKind::Cancelled, "cancelled");
+      if (!outcome.succeeded())
+        throw Error(ErrorKind::ScenarioFailed,
+                    "scenario " + scenario_.name + ": " + outcome.describeFailure(argv.front(), scenario_.timeout));
+      sample.processingTime += outcome.wallSeconds;
+      sample.cpuUser += outcome.userSeconds;
+      sample.cpuSystem += outcome.systemSeconds;
+      sample.memoryUsage = std::max(sample.memoryUsage, outcome.maxRssMb);
+    }
+    co_return sample;
+  }
+
+ private:
+  const Scenario& scenario_;
+  fs::path scratch_;
+  std::vector<std::string> inputs_;
+};
+
+}  // namespace
+
+asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
+                                                                ProgressFn progress) {
+  ScratchDir scratch;
+  std::vector<ScenarioMeasurement> results(plans.size());
+  std::vector<std::optional<ScenarioExecutor>> executors(plans.size());
+  int totalRuns = 0, maxIterations = 0;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    results[i].scenario = plans[i].scenario->name;
+    totalRuns += plans[i].scenario->warmup + plans[i].iterations;
+    maxIterations = std::max(maxIterations, plans[i].iterations);
+    try {
+      executors[i].emplace(*plans[i].scenario, scratch.path());
+    } catch (const Error& e) {
+      results[i].error = e.what();
+    }
+  }
+  // Warm-ups first, then the measured runs round-robin.
+  struct Step {
+    size_t plan;
+    bool measured;
+    int iteration;
+  };
+  std::vector<Step> steps;
+  for (size_t i = 0; i < plans.size(); ++i)
+    for (int w = 0; w < plans[i].scenario->warmup; ++w) steps.push_back({i, false, w});
+  for (int it = 0; it < maxIterations; ++it)
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (it < plans[i].iterations) steps.push_back({i, true, it});
+
+  int done = 0;
+  for (const Step& step : steps) {
+    const size_t i = step.plan;
+    if (results[i].error) continue;
+    cancel.throwIfRequested();
+    if (progress) {
+      const auto& p = plans[i];
+      progress(totalRuns ? static_cast<double>(done) / totalRuns : 0.0,
+               p.scenario->name + (step.measured ? ": run " + std::to_string(step.iteration + 1) + "/" +
+                                                       std::to_string(p.iterations)
+                                                 : ": warm-up"));
+    }
+    try {
+      const RunSample s = co_await executors[i]->runOnce(cancel);
+      if (step.measured) results[i].samples.push_back(s);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Cancelled) throw;
+      results[i].error = e.what();
+    }
+    ++done;
+  }
+  if (progress) progress(1.0, "done");
+  co_return results;
+}
+
+}  // namespace giflab
