@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/base/bus_names.hpp"
 #include "common/cycle/alert_view.hpp"
 #include "common/measure/blocking.hpp"
 #include "common/base/error.hpp"
@@ -24,7 +25,7 @@ class LocalBackend final : public Backend {
   json status(bool verbose) override {
     json s = engine_.status(verbose);
     s["daemon"] = "local";
-    s["monitor"] = {{"state", "stopped"}, {"detail", "local mode: the monitor runs only while 'monitor start --local' does"}};
+    s["monitor"] = {{"state", bus::kMonitorStateNames.name(bus::MonitorState::Stopped)}, {"detail", "local mode: the monitor runs only while 'monitor start --local' does"}};
     return s;
   }
   json baselineCreate(const std::vector<std::string>& s, std::optional<int> it, const ProgressFn& p) override {
@@ -47,7 +48,7 @@ class LocalBackend final : public Backend {
   json monitor(const std::string& action, const ProgressFn& progress) override {
     const auto& perf = engine_.config().performance;
     if (action == "status")
-      return {{"state", "stopped"},
+      return {{"state", bus::kMonitorStateNames.name(bus::MonitorState::Stopped)},
               {"enabled", perf.enabled},
               {"interval", perf.monitoring_interval},
               {"detail", "local mode: no daemon; 'monitor start --local' runs the loop in the foreground"}};
@@ -81,7 +82,7 @@ class LocalBackend final : public Backend {
       while (!interruptFlag().load() && std::chrono::steady_clock::now() < next)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return {{"state", "stopped"}, {"cycles", done}, {"last_cycle", last}};
+    return {{"state", bus::kMonitorStateNames.name(bus::MonitorState::Stopped)}, {"cycles", done}, {"last_cycle", last}};
   }
 
  private:

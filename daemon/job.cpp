@@ -34,7 +34,7 @@ void Job::Cancel() {
 
 void Job::markRunning() {
   state_ = JobState::Running;
-  message_ = "running";
+  message_ = bus::kJobStateNames.name(JobState::Running);
   changed({"State", "Message"});
 }
 

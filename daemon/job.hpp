@@ -62,7 +62,7 @@ class Job final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Job_adapto
   Cancellation cancel_;
   JobState state_ = JobState::Queued;
   double progress_ = 0;
-  std::string message_ = "queued";
+  std::string message_{bus::kJobStateNames.name(JobState::Queued)};
   std::string result_, errorName_, errorMessage_;
   std::chrono::steady_clock::time_point finishedAt_{};
 };

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "common/detect/analysis.hpp"
@@ -518,16 +519,33 @@ Report evaluate(const fs::path& dataDir, double scale, uint64_t seed) {
   return rep;
 }
 
+namespace {
+// A figure with d decimals; "n/a" for a negative one (not measured).
+std::string fmt(double v, int d) {
+  if (v < 0) return "n/a";
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(d);
+  s << v;
+  return s.str();
+}
+
+// A markdown table of one figure per row key and rule, rows in Ours's order.
+void byRule(std::ostream& o, const char* title, const char* key,
+            const std::map<Rule, std::map<std::string, double>>& figures, std::span<const Rule> rules, int decimals) {
+  o << "\n" << title << ":\n\n| " << key << " |";
+  for (Rule x : rules) o << " " << ruleName(x) << " |";
+  o << "\n|---|---|---|---|\n";
+  for (const auto& [row, v] : figures.at(Rule::Ours)) {
+    o << "| " << row << " |";
+    for (Rule x : rules) o << " " << fmt(figures.at(x).at(row), decimals) << " |";
+    o << "\n";
+  }
+}
+}  // namespace
+
 std::string markdown(const Report& r, const std::string& machine) {
   std::ostringstream o;
-  auto fmt = [](double v, int d) {
-    if (v < 0) return std::string("n/a");
-    std::ostringstream s;
-    s.setf(std::ios::fixed);
-    s.precision(d);
-    s << v;
-    return s.str();
-  };
   const Rule rules[] = {Rule::Ours, Rule::Design, Rule::ZScore};
   auto header = [&] {
     o << "| measure |";
@@ -578,22 +596,8 @@ std::string markdown(const Report& r, const std::string& machine) {
     << fmt(oursSim.checks ? 100.0 * static_cast<double>(oursSim.remeasures) / static_cast<double>(oursSim.checks) : 0, 1)
     << " times per 100 checks of unchanged code, when a change was big enough but not yet significant, or "
        "significant with a size five runs could not settle.\n";
-  o << "\nFalse alarms per 100 checks by noise:\n\n| noise |";
-  for (Rule x : rules) o << " " << ruleName(x) << " |";
-  o << "\n|---|---|---|---|\n";
-  for (const auto& [noise, v] : r.fprByNoise.at(Rule::Ours)) {
-    o << "| " << noise << " |";
-    for (Rule x : rules) o << " " << fmt(r.fprByNoise.at(x).at(noise), 2) << " |";
-    o << "\n";
-  }
-  o << "\nDetected within 2 cycles, by step (drift: within 30 cycles):\n\n| change |";
-  for (Rule x : rules) o << " " << ruleName(x) << " |";
-  o << "\n|---|---|---|---|\n";
-  for (const auto& [k, v] : r.detectionBySize.at(Rule::Ours)) {
-    o << "| " << k << " |";
-    for (Rule x : rules) o << " " << fmt(r.detectionBySize.at(x).at(k), 3) << " |";
-    o << "\n";
-  }
+  byRule(o, "False alarms per 100 checks by noise", "noise", r.fprByNoise, rules, 2);
+  byRule(o, "Detected within 2 cycles, by step (drift: within 30 cycles)", "change", r.detectionBySize, rules, 3);
   if (!r.machineDrift.empty()) {
     o << "\n## Machine drift (" << r.seriesPerCell << " series per noise and CV)\n\n"
       << "The same unchanged series (log-normal, bimodal, outliers at CV 1-10 %) and 10 % steps (CV 1 and 3 %), "
