@@ -247,7 +247,9 @@ class BusBackend final : public Backend {
       case JobState::Queued:
       case JobState::Running: break;
     }
-    throw Error(ErrorKind::Internal, "job " + std::string(path) + " ended without a final state");
+    throw Error(ErrorKind::Internal, "job " + std::string(path) +
+                                         " ended without a final state; see 'giflab-perfctl status' and the daemon's "
+                                         "journal (journalctl -u giflab-perfd)");
   }
 
   auto read(const std::string& property, auto get) { return guarded("reading " + property, get); }
