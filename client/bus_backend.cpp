@@ -86,6 +86,8 @@ AlertEvent detectedFromSignal(const std::string& scenario, const std::string& me
   a.baseline = d("baseline");
   a.since = text("since");
   a.began = text("began");
+  a.versionBefore = text("version_before");
+  a.versionAfter = text("version_after");
   a.shiftLow = d("shift_low");
   a.shiftHigh = d("shift_high");
   a.threshold = d("threshold");
@@ -270,8 +272,9 @@ class BusBackend final : public Backend {
     return callJson("ClearBaselines", [&] { return manager_->ClearBaselines(s); });
   }
   json history(const HistoryQuery& q) override {
-    const std::map<std::string, sdbus::Variant> options{{"min_change", sdbus::Variant(q.changeOptions.minRelativeChange)},
-                                                        {"sensitivity", sdbus::Variant(q.changeOptions.alpha)}};
+    std::map<std::string, sdbus::Variant> options{{"min_change", sdbus::Variant(q.changeOptions.minRelativeChange)},
+                                                  {"sensitivity", sdbus::Variant(q.changeOptions.alpha)}};
+    if (q.version) options.emplace("version", sdbus::Variant(*q.version));
     return callJson("GetHistoryEx", [&] {
       return manager_->GetHistoryEx(q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days),
                                     q.trend, q.changes, options);

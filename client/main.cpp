@@ -17,6 +17,7 @@
 #include "common/base/error.hpp"
 #include "common/base/text.hpp"
 #include "common/base/version.hpp"
+#include "common/cycle/bisect.hpp"
 
 namespace giflab::cli {
 
@@ -54,7 +55,7 @@ struct Options {
   std::optional<int> iterations;
   int cycles = 0;
   HistoryQuery history;
-  std::string historyScenario, historyMetric;
+  std::string historyScenario, historyMetric, historyVersion;
   bool checkPhase6 = false;
   CheckOptions check;
   std::string threshold;
@@ -62,6 +63,8 @@ struct Options {
   std::string analyzeFile, analyzeMetric;
   ChangePointOptions analyzeOptions;
   std::string reportOutput;
+  BisectOptions bisect;
+  std::string bisectRepo, bisectThreshold;
 };
 
 // Arguments from the command line may be any bytes: never let them stop the output.
@@ -123,11 +126,32 @@ void addGlobalOptions(CLI::App& app, Options& o) {
   app.set_version_flag("--version", std::string("giflab-perfctl ") + kVersion);
 }
 
+// From alert to bisect: each open regression whose versions are commits of
+// the configured repository gets the command that would find its change.
+// Looked up here, by the client, so that the daemon never runs git.
+void addBisectCommands(json& status) {
+  if (!status.contains("repository") || !status["repository"].is_string()) return;
+  if (!status.contains("open_regressions") || !status["open_regressions"].is_array()) return;
+  // The daemon's config, named unless bisect would find it by itself.
+  std::filesystem::path config = status.value("config", "");
+  if (!config.empty()) config = std::filesystem::absolute(config);
+  if (config == defaultConfigPath(false)) config.clear();
+  for (auto& open : status["open_regressions"]) {
+    if (!open.is_object()) continue;
+    const auto command =
+        bisectCommandFor(config, status["repository"].get<std::string>(), open.value("scenario", ""), open.value("metric", ""),
+                         open.value("version_before", ""), open.value("version_after", ""),
+                         open.value("threshold", status.value("regression_threshold", 0.10)));
+    if (command) open["bisect_command"] = *command;
+  }
+}
+
 void addStatus(CLI::App& app, Options& o, std::vector<Command>& commands) {
   auto* status = app.add_subcommand("status", "Daemon, monitor, scenarios, baselines and open regressions");
   status->add_flag("--verbose,-v", o.verbose, "Show commands, paths and pending regressions");
   commands.push_back({status, [](Backend* b, Run& r) {
-                        const json doc = b->status(r.options.verbose);
+                        json doc = b->status(r.options.verbose);
+                        addBisectCommands(doc);
                         r.options.json ? printJson(doc) : renderStatus(doc, r.options.verbose);
                         return kOk;
                       }});
@@ -193,6 +217,7 @@ void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
   history->add_option("--metric", o.historyMetric, "processing_time or memory_usage")
       ->check(CLI::IsMember({"processing_time", "memory_usage"}));
   history->add_option("--days", o.history.days, "How many days back (default 7)")->check(CLI::Range(1, 3650));
+  history->add_option("--version", o.historyVersion, "Only records of this version (see version_command)");
   history->add_flag("--trend", o.history.trend, "Trend per scenario and metric");
   history->add_flag("--changes", o.history.changes, "Change points per scenario and metric");
   history->add_option("--min-change", o.history.changeOptions.minRelativeChange, kMinChangeHelp);
@@ -201,6 +226,7 @@ void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
                         HistoryQuery q = r.options.history;
                         if (!r.options.historyScenario.empty()) q.scenario = r.options.historyScenario;
                         if (!r.options.historyMetric.empty()) q.metric = r.options.historyMetric;
+                        if (!r.options.historyVersion.empty()) q.version = r.options.historyVersion;
                         // Trends and change points replace the listing; the table shows the newest records.
                         q.maxRecords = q.trend || q.changes ? 0 : r.options.json ? 100000 : 1000;
                         r.show(b->history(q), renderHistory);
@@ -244,6 +270,22 @@ void addChecks(CLI::App& app, Options& o, std::vector<Command>& commands) {
   addCiCheck(*ci, "gate", "As check, exit 1 on a regression above the threshold", o, commands);
 }
 
+// Local whatever the bus options: the daemon never builds code. Exit 0 when
+// a first bad commit is named, 1 when there is nothing to find.
+int runBisectCommand(const Options& o) {
+  BisectOptions options = o.bisect;
+  options.repository = o.bisectRepo;
+  if (!o.bisectThreshold.empty()) options.threshold = parseThreshold(o.bisectThreshold);
+  const auto configPath = o.config.empty() ? defaultConfigPath(o.user) : std::filesystem::path(o.config);
+  const Config config = loadConfig(configPath);
+  const BisectResult result = runBisect(config, options, &interruptFlag(), [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  });
+  const json doc = result;
+  o.json ? printJson(doc) : renderBisect(doc);
+  return result.found() ? kOk : kRegression;
+}
+
 void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
   auto* watch = app.add_subcommand("watch", "Print regression signals as they arrive, until interrupted");
   watch->add_flag("--notify", o.notify, "Also show each RegressionDetected as a desktop notification");
@@ -272,6 +314,19 @@ void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
                         r.options.json ? printJson(doc) : renderDeps(doc, r.options.verbose);
                         return doc.value("ok", false) ? kOk : kError;
                       }});
+
+  auto* bisect = app.add_subcommand("bisect", "Find the commit that slowed a scenario (local: builds and measures each "
+                                                 "checkout in a temporary git worktree)");
+  bisect->add_option("--repo", o.bisectRepo, "The git repository")->required();
+  bisect->add_option("--good", o.bisect.good, "A revision without the regression")->required();
+  bisect->add_option("--bad", o.bisect.bad, "A later revision with it")->required();
+  bisect->add_option("--scenario", o.bisect.scenario, "The scenario to measure; {worktree} in its command is the checkout")
+      ->required();
+  bisect->add_option("--build", o.bisect.build, "Build command, run by sh -c in each checkout");
+  bisect->add_option("--threshold", o.bisectThreshold, "Smallest change that counts (default: regression_threshold)");
+  bisect->add_option("--metric", o.bisect.metric, "processing_time (default) or memory_usage")
+      ->check(CLI::IsMember({"processing_time", "memory_usage"}));
+  commands.push_back({bisect, [](Backend*, Run& r) { return runBisectCommand(r.options); }, false});
 
   auto* report = app.add_subcommand("report", "Write a self-contained HTML report");
   report->add_option("--output", o.reportOutput, "The HTML file to write")->required();

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -36,15 +37,27 @@ void printMessages(const json& doc) {
 }
 
 void renderRegressions(const json& list) {
-  Table t({"SCENARIO", "METRIC", "SEVERITY", "REGRESSION", "BASELINE", "CURRENT", "SINCE"});
+  const bool versions = std::any_of(list.begin(), list.end(), [](const json& r) {
+    return r.contains("version_before") || r.contains("version_after");
+  });
+  std::vector<std::string> head{"SCENARIO", "METRIC", "SEVERITY", "REGRESSION", "BASELINE", "CURRENT", "SINCE"};
+  if (versions) head.push_back("VERSIONS");
+  Table t(head);
   for (const auto& r : list) {
     const std::string unit = r.value("metric", "") == "memory_usage" ? " MB" : " s";
     const int dec = unit == " s" ? 4 : 1;
-    t.add({r.value("scenario", ""), r.value("metric", ""), r.value("severity", ""),
-           formatPercent(r.value("regression", 0.0)), formatDouble(r.value("baseline", 0.0), dec) + unit,
-           formatDouble(r.value("current", 0.0), dec) + unit, r.value("since", "")});
+    std::vector<std::string> row{r.value("scenario", ""), r.value("metric", ""), r.value("severity", ""),
+                                 formatPercent(r.value("regression", 0.0)),
+                                 formatDouble(r.value("baseline", 0.0), dec) + unit,
+                                 formatDouble(r.value("current", 0.0), dec) + unit, r.value("since", "")};
+    if (versions) row.push_back(r.value("version_before", "?") + " -> " + r.value("version_after", "?"));
+    t.add(row);
   }
   t.print();
+  for (const auto& r : list)
+    if (r.contains("bisect_command"))
+      std::printf("Find the change in %s: %s\n", r.value("scenario", "").c_str(),
+                  r["bisect_command"].get<std::string>().c_str());
 }
 
 // The daemon and monitor lines at the top of `status`.
@@ -207,11 +220,18 @@ void renderHistory(const json& doc) {
     if (records.empty()) {
       std::printf("No history records in the last %d days.\n", doc.value("days", 0));
     } else {
-      Table t({"TIMESTAMP", "SCENARIO", "TIME", "MEMORY"});
-      for (const auto& r : records)
-        t.add({r.value("timestamp", ""), r.value("scenario", ""),
-               r.contains("processing_time") ? num(r, "processing_time", 4) + " s" : "-",
-               r.contains("memory_usage") ? num(r, "memory_usage", 1) + " MB" : "-"});
+      const bool versions =
+          std::any_of(records.begin(), records.end(), [](const json& r) { return r.contains("version"); });
+      std::vector<std::string> head{"TIMESTAMP", "SCENARIO", "TIME", "MEMORY"};
+      if (versions) head.push_back("VERSION");
+      Table t(head);
+      for (const auto& r : records) {
+        std::vector<std::string> row{r.value("timestamp", ""), r.value("scenario", ""),
+                                     r.contains("processing_time") ? num(r, "processing_time", 4) + " s" : "-",
+                                     r.contains("memory_usage") ? num(r, "memory_usage", 1) + " MB" : "-"};
+        if (versions) row.push_back(r.value("version", "-"));
+        t.add(row);
+      }
       t.print();
       if (doc.value("total_records", 0UL) > records.size())
         std::printf("(newest %zu of %lu records)\n", records.size(), doc.value("total_records", 0UL));
@@ -238,16 +258,32 @@ void renderHistory(const json& doc) {
 }
 
 void renderAnalyze(const json& doc) {
-  Table t({"SCENARIO", "METRIC", "POINTS", "INDEX", "TIMESTAMP", "BEFORE", "AFTER", "CHANGE", "DIRECTION"});
-  for (const auto& r : doc.value("results", json::array())) {
+  const json results = doc.value("results", json::array());
+  // A VERSIONS column only when the records name versions (version_command).
+  bool versions = false;
+  for (const auto& r : results)
+    for (const auto& cp : r.value("change_points", json::array()))
+      versions = versions || cp.contains("version_before") || cp.contains("version_after");
+  std::vector<std::string> head{"SCENARIO", "METRIC", "POINTS", "INDEX", "TIMESTAMP", "BEFORE", "AFTER", "CHANGE",
+                                "DIRECTION"};
+  if (versions) head.push_back("VERSIONS");
+  Table t(head);
+  for (const auto& r : results) {
     const auto cps = r.value("change_points", json::array());
-    if (cps.empty())
-      t.add({r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)), "-", "-", "-", "-",
-             "-", "no change"});
-    for (const auto& cp : cps)
-      t.add({r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)),
-             std::to_string(cp.value("index", 0)), cp.value("timestamp", ""), num(cp, "before", 4), num(cp, "after", 4),
-             formatPercent(cp.value("relative_change", 0.0)), cp.value("direction", "")});
+    if (cps.empty()) {
+      std::vector<std::string> row{r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)),
+                                   "-", "-", "-", "-", "-", "no change"};
+      if (versions) row.push_back("-");
+      t.add(row);
+    }
+    for (const auto& cp : cps) {
+      std::vector<std::string> row{r.value("scenario", ""), r.value("metric", ""), std::to_string(r.value("points", 0)),
+                                   std::to_string(cp.value("index", 0)), cp.value("timestamp", ""), num(cp, "before", 4),
+                                   num(cp, "after", 4), formatPercent(cp.value("relative_change", 0.0)),
+                                   cp.value("direction", "")};
+      if (versions) row.push_back(cp.value("version_before", "?") + " -> " + cp.value("version_after", "?"));
+      t.add(row);
+    }
   }
   t.print();
   if (doc.value("skipped_lines", 0UL) > 0)
@@ -274,6 +310,47 @@ void renderMonitor(const json& doc) {
   if (doc.contains("interval")) std::printf("interval: %ld s\n", doc["interval"].get<long>());
   for (const char* k : {"last_cycle", "next_cycle", "detail", "message"})
     if (doc.contains(k) && doc[k].is_string()) std::printf("%s: %s\n", k, doc[k].get<std::string>().c_str());
+}
+
+namespace {
+std::string commitLine(const json& c) {
+  return c.value("commit", "").substr(0, 10) + " " + c.value("subject", "") + " (" + c.value("date", "") + ")";
+}
+std::string changeText(const json& c, const std::string& metric) {
+  const std::string unit = metric == "memory_usage" ? " MB" : " s";
+  const int dec = unit == " s" ? 4 : 1;
+  const json ci = c.value("shift_ci", json::array({0.0, 0.0}));
+  return formatDouble(c.value("good", 0.0), dec) + unit + " -> " + formatDouble(c.value("bad", 0.0), dec) + unit +
+         ", " + formatPercent(c.value("shift", 0.0)) + " (interval " + formatPercent(ci[0].get<double>()) + " to " +
+         formatPercent(ci[1].get<double>()) + ", " + std::to_string(c.value("runs", 0)) + " runs a side)";
+}
+}  // namespace
+
+void renderBisect(const json& doc) {
+  const std::string metric = doc.value("metric", "processing_time");
+  if (doc["first_bad"].is_object()) {
+    std::printf("%s %s\n", Style::paint("First bad commit:", Color::Red).c_str(), commitLine(doc["first_bad"]).c_str());
+    if (doc["change"].is_object()) std::printf("  %s: %s\n", metric.c_str(), changeText(doc["change"], metric).c_str());
+    for (const auto& c : doc.value("could_also_be", json::array()))
+      std::printf("  or, skipped before it: %s\n", commitLine(c).c_str());
+  } else {
+    std::printf("%s\n", Style::paint("Nothing to find: " + doc.value("message", ""), Color::Green).c_str());
+  }
+  Table t({"STEP", "COMMIT", "VERDICT", "CHANGE", "RUNS", "SUBJECT"});
+  int k = 0;
+  for (const auto& st : doc.value("steps", json::array())) {
+    const json c = st.value("change", json::object());
+    t.add({std::to_string(++k), st.value("commit", "").substr(0, 10), st.value("verdict", ""),
+           c.contains("shift") ? formatPercent(c.value("shift", 0.0)) : "-",
+           c.contains("runs") ? std::to_string(c.value("runs", 0)) : "-", st.value("subject", "")});
+  }
+  std::printf("\n");
+  t.print();
+  const json skipped = doc.value("skipped", json::array());
+  std::printf("\n%zu of %d commits measured against the good one %s; %zu skipped.\n", doc["steps"].size(),
+              doc.value("commits_between", 0), doc["good"].value("commit", "").substr(0, 10).c_str(), skipped.size());
+  for (const auto& s : skipped)
+    std::printf("  skipped %s: %s\n", s.value("commit", "").substr(0, 10).c_str(), s.value("reason", "").c_str());
 }
 
 }  // namespace giflab::cli

@@ -14,5 +14,6 @@ void renderHistory(const nlohmann::json& doc);
 void renderAnalyze(const nlohmann::json& doc);
 void renderDeps(const nlohmann::json& doc, bool verbose);
 void renderMonitor(const nlohmann::json& doc);
+void renderBisect(const nlohmann::json& doc);
 
 }  // namespace giflab::cli

@@ -5,6 +5,7 @@
 #include "common/store/baseline.hpp"
 #include "common/base/error.hpp"
 #include "common/base/text.hpp"
+#include "common/measure/version_probe.hpp"
 
 namespace giflab::daemon {
 
@@ -45,13 +46,23 @@ CheckOptions checkCiArguments(const Engine& engine, const std::string& action, d
   return o;
 }
 
-void applyHistoryOptions(HistoryQuery& q, const std::map<std::string, double>& options) {
-  for (const auto& [key, value] : options) {
+void applyHistoryOptions(HistoryQuery& q, const std::map<std::string, double>& numbers,
+                         const std::map<std::string, std::string>& texts) {
+  auto unknown = [](const std::string& key) {
+    return Error(ErrorKind::InvalidArgument, "unknown history option \"" + shortened(key) +
+                                                 "\"; the options are min_change, sensitivity (d) and version (s)");
+  };
+  for (const auto& [key, value] : numbers) {
     if (key == "min_change") q.changeOptions.minRelativeChange = value;
     else if (key == "sensitivity") q.changeOptions.alpha = value;
-    else
-      throw Error(ErrorKind::InvalidArgument,
-                  "unknown history option \"" + shortened(key) + "\"; the options are min_change and sensitivity");
+    else throw unknown(key);
+  }
+  for (const auto& [key, value] : texts) {
+    if (key != "version") throw unknown(key);
+    if (value.empty() || value.size() > kMaxVersionLength || !isPrintable(value))
+      throw Error(ErrorKind::InvalidArgument, "version \"" + shortened(value) + "\" is not a version a record can name (1 to " +
+                                                  std::to_string(kMaxVersionLength) + " printable bytes)");
+    q.version = value;
   }
   requireChangePointOptions(q.changeOptions);
 }

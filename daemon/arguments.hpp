@@ -19,7 +19,8 @@ std::optional<int> checkIterations(uint32_t iterations);
 CheckOptions checkCiArguments(const Engine& engine, const std::string& action, double threshold,
                               const std::vector<std::string>& scenarios);
 // GetHistoryEx's options: "min_change" and "sensitivity"; any other key is refused.
-void applyHistoryOptions(HistoryQuery& query, const std::map<std::string, double>& options);
+void applyHistoryOptions(HistoryQuery& query, const std::map<std::string, double>& numbers,
+                         const std::map<std::string, std::string>& texts = {});
 HistoryQuery checkHistoryArguments(const std::string& scenario, const std::string& metric, uint32_t days, bool trend,
                                    bool changes);
 

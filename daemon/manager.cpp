@@ -188,6 +188,8 @@ void Manager::publish(const std::vector<AlertEvent>& events) {
                                                     {"shift_high", sdbus::Variant(e.shiftHigh)},
                                                     {"threshold", sdbus::Variant(e.threshold)}};
       if (!e.began.empty()) details.emplace("began", sdbus::Variant(e.began));
+      if (!e.versionBefore.empty()) details.emplace("version_before", sdbus::Variant(e.versionBefore));
+      if (!e.versionAfter.empty()) details.emplace("version_after", sdbus::Variant(e.versionAfter));
       emitSafely("RegressionDetected", [&] {
         emitRegressionDetected(e.scenario, e.metric, std::string(kSeverityNames.name(e.severity)), e.regression, details);
       });
@@ -335,12 +337,15 @@ std::string Manager::GetHistoryEx(const std::string& scenario, const std::string
   return guarded([&] {
     HistoryQuery q = checkHistoryArguments(scenario, metric, days, trend, changes);
     std::map<std::string, double> numbers;
+    std::map<std::string, std::string> texts;
     for (const auto& [key, value] : options) {
-      if (value.peekValueType() != "d")
-        throw Error(ErrorKind::InvalidArgument, "history option \"" + shortened(key) + "\" must be a double (d)");
-      numbers[key] = value.get<double>();
+      if (value.peekValueType() == "s") texts[key] = value.get<std::string>();
+      else if (value.peekValueType() == "d") numbers[key] = value.get<double>();
+      else
+        throw Error(ErrorKind::InvalidArgument,
+                    "history option \"" + shortened(key) + "\" must be a double (d) or, for version, a string (s)");
     }
-    applyHistoryOptions(q, numbers);
+    applyHistoryOptions(q, numbers, texts);
     return engine_->history(q).dump();
   });
 }

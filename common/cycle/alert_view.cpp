@@ -10,6 +10,13 @@ namespace {
 std::string name(Severity s) { return std::string(kSeverityNames.name(s)); }
 }  // namespace
 
+std::string versionChange(const AlertEntry& e) {
+  if (e.versionBefore.empty() && e.versionAfter.empty()) return "";
+  if (e.versionBefore == e.versionAfter) return ", version " + e.versionAfter + " unchanged";
+  return ", version " + (e.versionBefore.empty() ? std::string("?") : e.versionBefore) + " -> " +
+         (e.versionAfter.empty() ? std::string("?") : e.versionAfter);
+}
+
 json alertJson(const AlertEvent& event) {
   const AlertEntry& e = event.entry;
   json j = {{"signal", kAlertSignalNames.name(event.kind)},
@@ -24,6 +31,8 @@ json alertJson(const AlertEvent& event) {
             {"unit", unitOf(e.metric)}});
   if (e.threshold > 0) j.update({{"shift_ci", {e.shiftLow, e.shiftHigh}}, {"threshold", e.threshold}});
   if (!e.began.empty()) j["began"] = e.began;
+  if (!e.versionBefore.empty()) j["version_before"] = e.versionBefore;
+  if (!e.versionAfter.empty()) j["version_after"] = e.versionAfter;
   return j;
 }
 
@@ -34,7 +43,7 @@ std::string alertText(const AlertEvent& event) {
   char text[512];
   std::snprintf(text, sizeof text, "%s %s %s +%s (%g %s -> %g %s)", e.scenario.c_str(), e.metric.c_str(),
                 name(e.severity).c_str(), describeRegression(e).c_str(), e.baseline, unit, e.current, unit);
-  return text;
+  return text + versionChange(e);
 }
 
 std::string alertJournalMessage(const AlertEvent& event) {
@@ -42,7 +51,7 @@ std::string alertJournalMessage(const AlertEvent& event) {
   if (event.kind == AlertEvent::Kind::Resolved)
     return "Performance regression resolved in " + e.scenario + ": " + e.metric + " is back within its baseline";
   return "Performance regression in " + e.scenario + ": " + e.metric + " " + describeRegression(e) +
-         " worse than baseline (" + name(e.severity) + ")";
+         " worse than baseline (" + name(e.severity) + ")" + versionChange(e);
 }
 
 int alertPriority(Severity severity) {

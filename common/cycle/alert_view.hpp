@@ -18,6 +18,9 @@ nlohmann::json alertJson(const AlertEvent& event);
 // What follows the signal's name on a `watch` line:
 // "small_gif processing_time warning +31.0 % (0.2 s -> 0.262 s)".
 std::string alertText(const AlertEvent& event);
+// ", version 1.2 -> 1.3" (or "unchanged": the machine or the data moved, not
+// the code); "" when no version is known.
+std::string versionChange(const AlertEntry& alert);
 // The journal entry's MESSAGE.
 std::string alertJournalMessage(const AlertEvent& event);
 // syslog priority: info 6, warning 4, critical 2

@@ -48,6 +48,7 @@ void to_json(json& j, const ScenarioReport& s) {
   j["processing_time"] = s.processingTime;
   j["memory_usage"] = s.memoryUsage;
   j["iterations"] = s.iterations;
+  if (!s.version.empty()) j["version"] = s.version;
   if (s.status() == ScenarioStatus::Measured) return;
   json metrics = json::array();
   for (const auto* c : s.metrics()) {
@@ -65,6 +66,7 @@ void to_json(json& j, const CheckReport& c) {
        {"overall_result", kCheckResultNames.name(c.result())},
        {"timestamp", c.timestamp}};
   if (!c.message.empty()) j["message"] = c.message;
+  if (!c.warnings.empty()) j["warnings"] = c.warnings;
   if (c.threshold == 0) return;  // measured only
   j["threshold"] = c.threshold;
   j["confidence_level"] = c.confidence;

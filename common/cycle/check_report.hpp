@@ -42,6 +42,7 @@ struct ScenarioReport {
   std::optional<MetricComparison> time, memory;  // absent when only measured
   std::vector<std::string> fingerprintChanges;   // what differs from the baseline's machine
   std::optional<MachineFactor> machine;          // the control now against this baseline's
+  std::string version;                           // of the code measured; "" when none is configured
 
   static ScenarioReport failed(std::string scenario, std::string error);
   ScenarioStatus status() const;
@@ -60,6 +61,7 @@ struct CheckReport {
   std::optional<std::string> controlError;
   bool noBaselines = false;  // a monitor cycle that could only measure
   std::string message;
+  std::vector<std::string> warnings;  // what went wrong without failing the check (a version command)
 
   CheckResult result() const;
 };

@@ -23,6 +23,7 @@
 #include "common/detect/stats.hpp"
 #include "common/base/timeutil.hpp"
 #include "common/base/version.hpp"
+#include "common/measure/version_probe.hpp"
 
 namespace giflab {
 namespace fs = std::filesystem;
@@ -131,14 +132,14 @@ Error Engine::unknownScenario(const std::string& name) const {
                "unknown scenario \"" + shortened(name) + "\"; known scenarios: " + (known.empty() ? "(none)" : known));
 }
 
-void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source) {
+void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions) {
   if (m.samples.empty()) return;
   const auto times = m.processingTimes();
   const auto memory = m.memoryUsages();
   double user = 0, sys = 0;
   for (const auto& s : m.samples) user += s.cpuUser, sys += s.cpuSystem;
   const double n = static_cast<double>(m.samples.size());
-  const json record = {{"timestamp", nowIso8601()},
+  json record = {{"timestamp", nowIso8601()},
                        {"scenario", m.scenario},
                        {"processing_time", stats::median(times)},
                        {"memory_usage", stats::median(memory)},
@@ -149,6 +150,7 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
                        {"samples", {{"processing_time", times}, {"memory_usage", memory}}},
                        {"source", source},
                        {"fingerprint", Fingerprint::current()}};
+  if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) record["version"] = v->second;
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
 
@@ -170,6 +172,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   const bool controlIsAScenario = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario* s) { return s->name == control.name; });
   planControl(plans, control);
   ensureDirectory(stateDir_);
+  const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
   auto measured = co_await runInterleaved(plans, cancel, progress);
   const auto controlRun = takeControl(measured, control.name, controlIsAScenario);
   const bool haveControl = controlRun && !controlRun->error;
@@ -215,6 +218,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     Baseline b = Baseline::fromSamples(m.scenario, std::move(times), std::move(memory), confidence, fp);
     b.control_times = std::move(controlTimes);
     json entry = b;
+    if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) entry["version"] = v->second;
     entry.erase("samples");
     entry["result"] = how;
     result["baselines"].push_back(entry);
@@ -227,10 +231,11 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     });
   // Only once the baselines exist: no "baseline" records for one that does not.
   for (const auto& m : measured)
-    if (!m.error) recordHistory(m, "baseline");
+    if (!m.error) recordHistory(m, "baseline", versions);
   if (controlRun && controlRun->error)
     result["control_error"] = "the control " + control.name + " could not be measured, so these baselines will be "
                               "judged without it: " + *controlRun->error;
+  if (!versions.warnings.empty()) result["warnings"] = versions.warnings;
   if (!result["errors"].empty() && result["baselines"].empty()) {
     std::string msg;
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();
@@ -316,6 +321,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   const bool anyControlBaseline = std::any_of(baselines.begin(), baselines.end(),
                                               [](const auto& kv) { return !kv.second.control_times.empty(); });
   if (anyControlBaseline) planControl(plans, control);
+  const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
   std::vector<ScenarioMeasurement> measured;
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
@@ -343,7 +349,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
       comparison = compare();
     }
   }
-  CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action);
+  CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions);
   for (const auto* s : withoutBaseline)
     report.scenarios.push_back(ScenarioReport::failed(
         s->name, "no baseline for scenario " + s->name + "; run 'giflab-perfctl baseline create --scenario " + s->name + "'"));
@@ -357,10 +363,12 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
 }
 
 CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
-                                   const std::map<std::string, Baseline>& baselines, const std::string& action) {
+                                   const std::map<std::string, Baseline>& baselines, const std::string& action,
+                                   const VersionProbe& versions) {
   const Fingerprint fp = Fingerprint::current();
   CheckReport report;
   report.action = action;
+  report.warnings = versions.warnings;
   report.timestamp = nowIso8601();
   report.scenariosFactor = comparison.scenariosFactor;
   std::vector<MachineFactor> machines;
@@ -370,8 +378,9 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
       report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
-    recordHistory(m, action == "monitor" ? "monitor" : "ci");
+    recordHistory(m, action == "monitor" ? "monitor" : "ci", versions);
     ScenarioReport r = std::move(*compared++);
+    if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) r.version = v->second;
     r.fingerprintChanges = baselines.at(m.scenario).fingerprint.differences(fp);
     if (r.machine) machines.push_back(*r.machine);
     report.scenarios.push_back(std::move(r));
@@ -391,17 +400,21 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
 asio::awaitable<CheckReport> Engine::measureAndRecord(std::vector<std::string> names, std::string source,
                                                       Cancellation cancel, ProgressFn progress) {
   std::vector<RunPlan> plans;
-  for (const auto* s : selectScenarios(names, names.empty())) plans.push_back({s, s->iterations});
+  const auto scenarios = selectScenarios(names, names.empty());
+  for (const auto* s : scenarios) plans.push_back({s, s->iterations});
   CheckReport report;
   report.action = source;
+  const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
+  report.warnings = versions.warnings;
   for (const auto& m : co_await runInterleaved(plans, cancel, progress)) {
     if (m.error) {
       report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
-    recordHistory(m, source);
+    recordHistory(m, source, versions);
     ScenarioReport r;
     r.scenario = m.scenario;
+    if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) r.version = v->second;
     r.processingTime = stats::median(m.processingTimes());
     r.memoryUsage = stats::median(m.memoryUsages());
     r.iterations = m.samples.size();
@@ -429,10 +442,13 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
   const Scenario* cand = config_.findScenario(pair.candidate);
   // Interleaved, so that both see the same machine.
   const std::vector<RunPlan> plans{{ref, pair.iterations}, {cand, pair.iterations}};
+  std::vector<const Scenario*> pairScenarios{ref, cand};  // named: g++ 12 cannot pass a braced list through co_await
+  const VersionProbe versions = co_await probeVersions(config_, pairScenarios, cancel);
   const auto m = co_await runInterleaved(plans, cancel, progress);
   for (const auto& x : m)
     if (x.error) throw Error(ErrorKind::ScenarioFailed, *x.error);
-  for (const auto& x : m) recordHistory(x, "validate");
+  for (const auto& x : m) recordHistory(x, "validate", versions);
+  if (!versions.warnings.empty()) result["warnings"] = versions.warnings;
   const double refMedian = stats::median(m[0].processingTimes());
   const double candMedian = stats::median(m[1].processingTimes());
   const double speedup = candMedian > 0 ? refMedian / candMedian : 0;
@@ -463,6 +479,7 @@ json Engine::status(bool verbose) const {
               {"confidence_level", config_.performance.confidence_level},
               {"monitoring_interval", config_.performance.monitoring_interval},
               {"messages", json::array()}};
+  if (!config_.repository.empty()) out["repository"] = config_.repository.string();
   std::map<std::string, Baseline> baselines;
   try {
     baselines = BaselineStore(stateDir_).load();
@@ -534,7 +551,7 @@ json changePointsOf(const SeriesAccumulator& s, const std::string& metric, const
   json cps = json::array();
   for (const auto& cp : detectChangePoints(metric == kProcessingTime ? s.processingTimes() : s.memoryUsages(), options)) {
     const double scale = cp.before != 0 ? std::fabs(cp.before) : 1.0;
-    cps.push_back({{"index", s.firstIndex()[cp.index]},
+    json point = {{"index", s.firstIndex()[cp.index]},
                    {"timestamp", isoOfEpoch(s.times()[cp.index])},
                    {"before", cp.before},
                    {"after", cp.after},
@@ -542,7 +559,11 @@ json changePointsOf(const SeriesAccumulator& s, const std::string& metric, const
                    {"shift", cp.shift},
                    {"shift_ci", {cp.shiftLow / scale, cp.shiftHigh / scale}},
                    {"p_value", cp.pValue},
-                   {"direction", kChangeDirectionNames.name(cp.direction)}});
+                   {"direction", kChangeDirectionNames.name(cp.direction)}};
+    // Which change did it: the last version before the new level, the first on it.
+    if (auto v = s.versionBefore(cp.index); !v.empty()) point["version_before"] = v;
+    if (auto v = s.versionAfter(cp.index); !v.empty()) point["version_after"] = v;
+    cps.push_back(std::move(point));
   }
   json out = {{"metric", metric}, {"points", s.records()}, {"change_points", cps}};
   if (s.binWidth() > 1) out["bin_width"] = s.binWidth();  // long series are analysed in bins
@@ -584,6 +605,7 @@ json Engine::history(const HistoryQuery& q) const {
     throw Error(ErrorKind::InvalidArgument, "\"" + shortened(*q.scenario) + "\" is not a scenario name");
   HistoryFilter filter;
   filter.scenario = q.scenario;
+  filter.version = q.version;
   filter.since = std::chrono::system_clock::now() - std::chrono::hours(24) * q.days;
   std::map<std::string, SeriesAccumulator> series;
   std::deque<HistoryPoint> newest;
@@ -595,7 +617,7 @@ json Engine::history(const HistoryQuery& q) const {
       newest.push_back(p);
       if (newest.size() > q.maxRecords) newest.pop_front();
     }
-    if (wantSeries) series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
+    if (wantSeries) series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage, p.version);
   });
   for (auto& [name, s] : series) s.finish();
   // A scenario that left the config still has its history; one that never
@@ -612,11 +634,13 @@ json Engine::history(const HistoryQuery& q) const {
     json r = {{"timestamp", p.timestamp}, {"scenario", p.scenario}};
     if (!q.metric || *q.metric == kProcessingTime) r[kProcessingTime] = p.processingTime;
     if (!q.metric || *q.metric == kMemoryUsage) r[kMemoryUsage] = p.memoryUsage;
+    if (!p.version.empty()) r["version"] = p.version;
     records.push_back(r);
   }
   json out = {{"days", q.days}, {"total_records", count}, {"records", records}, {"skipped_lines", rs.skipped}};
   if (q.scenario) out["scenario"] = *q.scenario;
   if (q.metric) out["metric"] = *q.metric;
+  if (q.version) out["version"] = *q.version;
   if (q.trend) {
     json trends = json::array();
     for (const auto& [name, s] : series)
@@ -654,7 +678,7 @@ json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>&
                 file.string() + " " + describeNonRegular(type) + "; give a JSON Lines file of history records");
   std::map<std::string, SeriesAccumulator> series;
   const auto rs = readHistoryFile(file, {}, [&](const HistoryPoint& p) {
-    series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage);
+    series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage, p.version);
   });
   if (rs.records == 0)
     throw Error(ErrorKind::InvalidArgument,

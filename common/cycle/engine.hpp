@@ -21,6 +21,7 @@
 #include "common/store/config.hpp"
 #include "common/base/error.hpp"
 #include "common/measure/scenario_runner.hpp"
+#include "common/measure/version_probe.hpp"
 
 namespace giflab {
 
@@ -34,6 +35,7 @@ struct CheckOptions {
 struct HistoryQuery {
   std::optional<std::string> scenario;
   std::optional<std::string> metric;  // processing_time / memory_usage; empty: both
+  std::optional<std::string> version;  // only records of this version
   int days = 7;
   bool trend = false;
   bool changes = false;
@@ -75,8 +77,9 @@ class Engine {
   asio::awaitable<nlohmann::json> measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
                                                    bool update, Cancellation cancel, ProgressFn progress);
   CheckReport assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
-                             const std::map<std::string, Baseline>& baselines, const std::string& action);
-  void recordHistory(const ScenarioMeasurement& m, const std::string& source);
+                             const std::map<std::string, Baseline>& baselines, const std::string& action,
+                             const VersionProbe& versions);
+  void recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions);
   Error unknownScenario(const std::string& name) const;
 
   Config config_;

@@ -8,6 +8,7 @@
 #include "common/store/baseline.hpp"
 #include "common/store/history.hpp"
 #include "common/detect/detection.hpp"
+#include "common/detect/series.hpp"
 #include "common/base/error.hpp"
 #include "common/base/timeutil.hpp"
 
@@ -74,6 +75,8 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
         if (open != state.open.end()) {
           entry.since = open->since;
           entry.began = open->began;
+          entry.versionBefore = open->versionBefore;
+          entry.versionAfter = open->versionAfter;
           *open = entry;  // still open: no new alert (and the calm count starts again)
           return;
         }
@@ -112,20 +115,29 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
   return events;
 }
 
-std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric) {
-  // The last upward change point of the metric's history marks the start.
-  std::vector<double> values;
+RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric,
+                                  const std::string& since) {
+  SeriesAccumulator series;
   std::vector<std::string> stamps;
+  const auto firstSeen = parseIso8601(since);
+  std::string lastBefore, firstFrom;  // versions around the first sighting
   HistoryFilter f;
   f.scenario = scenario;
   HistoryStore(engine.stateDir(), engine.config().performance.max_history_days).read(f, [&](const HistoryPoint& p) {
-    values.push_back(metric == kMemoryUsage ? p.memoryUsage : p.processingTime);
+    series.add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage, p.version);
     stamps.push_back(p.timestamp);
+    if (p.version.empty() || !firstSeen) return;
+    if (p.time < *firstSeen) lastBefore = p.version;
+    else if (firstFrom.empty()) firstFrom = p.version;
   });
-  std::string began;
+  series.finish();
+  RegressionOrigin origin{"", lastBefore, firstFrom};
+  // The last upward change point of the metric's history marks the start.
+  const auto& values = metric == kMemoryUsage ? series.memoryUsages() : series.processingTimes();
   for (const auto& cp : detectChangePoints(values))
-    if (cp.direction == ChangeDirection::Regression) began = stamps[cp.index];
-  return began;
+    if (cp.direction == ChangeDirection::Regression)
+      origin = {stamps[series.firstIndex()[cp.index]], series.versionBefore(cp.index), series.versionAfter(cp.index)};
+  return origin;
 }
 
 std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state) {
@@ -199,11 +211,19 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.
   for (auto& open : r.state.open)
-    if (open.began.empty()) open.began = regressionStart(engine, open.scenario, open.metric);
+    if (open.began.empty()) {
+      auto origin = regressionOrigin(engine, open.scenario, open.metric, open.since);
+      open.began = std::move(origin.began);
+      open.versionBefore = std::move(origin.versionBefore);
+      open.versionAfter = std::move(origin.versionAfter);
+    }
   for (auto& ev : r.events)
     for (const auto& open : r.state.open)
-      if (ev.kind == AlertEvent::Kind::Detected && open.scenario == ev.entry.scenario && open.metric == ev.entry.metric)
+      if (ev.kind == AlertEvent::Kind::Detected && open.scenario == ev.entry.scenario && open.metric == ev.entry.metric) {
         ev.entry.began = open.began;
+        ev.entry.versionBefore = open.versionBefore;
+        ev.entry.versionAfter = open.versionAfter;
+      }
   store.save(r.state);
   co_return r;
 }

@@ -77,9 +77,16 @@ bool confirmableAtOnce(const CheckReport& check);
 // The keys a re-run's check found regressed too.
 Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
 
-// When the regression of scenario/metric began, by the last upward change
-// point of its history; "" when the history shows none (too short).
-std::string regressionStart(const Engine& engine, const std::string& scenario, const std::string& metric);
+// Where a regression of scenario/metric came from: when it began, by the last
+// upward change point of its history ("" when the history shows none yet:
+// too short), and the versions on either side of that point, or, without
+// one, on either side of `since` (its first sighting).
+struct RegressionOrigin {
+  std::string began;
+  std::string versionBefore, versionAfter;
+};
+RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric,
+                                  const std::string& since);
 
 // The engine must outlive the cycle.
 asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel = {}, ProgressFn progress = {});

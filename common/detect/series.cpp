@@ -1,11 +1,18 @@
 #include "common/detect/series.hpp"
 
+#include <algorithm>
+
 #include "common/detect/stats.hpp"
 
 namespace giflab {
 
-void SeriesAccumulator::add(double epochSeconds, double processingTime, double memoryUsage) {
+void SeriesAccumulator::add(double epochSeconds, double processingTime, double memoryUsage,
+                            const std::string& version) {
   if (pendingPt_.empty()) pendingT_ = epochSeconds, pendingFirst_ = records_;
+  if (!version.empty()) {
+    if (pendingVersions_.first.empty()) pendingVersions_.first = version;
+    pendingVersions_.last = version;
+  }
   pendingPt_.push_back(processingTime);
   pendingMem_.push_back(memoryUsage);
   ++records_;
@@ -14,12 +21,26 @@ void SeriesAccumulator::add(double epochSeconds, double processingTime, double m
 
 void SeriesAccumulator::finish() {
   if (pendingPt_.empty()) return;
-  push(pendingT_, stats::median(pendingPt_), stats::median(pendingMem_), pendingFirst_);
+  push(pendingT_, stats::median(pendingPt_), stats::median(pendingMem_), pendingFirst_, std::move(pendingVersions_));
   pendingPt_.clear();
   pendingMem_.clear();
+  pendingVersions_ = {};
 }
 
-void SeriesAccumulator::push(double t, double pt, double mem, size_t first) {
+std::string SeriesAccumulator::versionBefore(size_t index) const {
+  for (size_t i = std::min(index, versions_.size()); i-- > 0;)
+    if (!versions_[i].last.empty()) return versions_[i].last;
+  return "";
+}
+
+std::string SeriesAccumulator::versionAfter(size_t index) const {
+  for (size_t i = index; i < versions_.size(); ++i)
+    if (!versions_[i].first.empty()) return versions_[i].first;
+  return "";
+}
+
+void SeriesAccumulator::push(double t, double pt, double mem, size_t first, Versions versions) {
+  versions_.push_back(std::move(versions));
   t_.push_back(t);
   pt_.push_back(pt);
   mem_.push_back(mem);
@@ -36,7 +57,11 @@ void SeriesAccumulator::halve() {
     first_[i] = first_[2 * i];
     pt_[i] = (pt_[2 * i] + pt_[2 * i + 1]) / 2;
     mem_[i] = (mem_[2 * i] + mem_[2 * i + 1]) / 2;
+    Versions merged{versions_[2 * i].first.empty() ? versions_[2 * i + 1].first : versions_[2 * i].first,
+                    versions_[2 * i + 1].last.empty() ? versions_[2 * i].last : versions_[2 * i + 1].last};
+    versions_[i] = std::move(merged);
   }
+  versions_.resize(n);
   t_.resize(n);
   pt_.resize(n);
   mem_.resize(n);

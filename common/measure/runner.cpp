@@ -18,6 +18,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <memory>
+#include <optional>
 
 #include "common/measure/blocking.hpp"
 #include "common/base/error.hpp"
@@ -202,18 +203,24 @@ namespace {
 
 struct SpawnedChild {
   std::unique_ptr<SpawnedGroup> group;
-  Fd stderrPipe, resultPipe;
+  Fd stderrPipe, resultPipe, stdoutPipe;  // stdoutPipe: only when captured
 };
 
 // Starts the helper on argv with stderr and the result line (fd 3) on pipes.
-SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path& helper) {
+SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path& helper,
+                           const CommandOptions& options) {
   Pipe errPipe, resultPipe;
+  std::optional<Pipe> outPipe;
+  if (options.captureStdoutBytes > 0) outPipe.emplace();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (outPipe) posix_spawn_file_actions_adddup2(&actions, outPipe->write.get(), 1);
+  else posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, errPipe.write.get(), 2);
   posix_spawn_file_actions_adddup2(&actions, resultPipe.write.get(), 3);
+  if (!options.workingDirectory.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, options.workingDirectory.c_str());
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -245,9 +252,10 @@ SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path&
     throw Error(ErrorKind::Internal, std::string("pidfd_open: ") + std::strerror(errno));
   }
   SpawnedChild child{std::make_unique<SpawnedGroup>(pid, std::move(pidfd)), std::move(errPipe.read),
-                     std::move(resultPipe.read)};
+                     std::move(resultPipe.read), outPipe ? std::move(outPipe->read) : Fd()};
   ::fcntl(child.stderrPipe.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(child.resultPipe.get(), F_SETFL, O_NONBLOCK);
+  if (child.stdoutPipe.get() >= 0) ::fcntl(child.stdoutPipe.get(), F_SETFL, O_NONBLOCK);
   return child;
 }
 
@@ -263,16 +271,20 @@ int duplicate(int fd) {
 // if it is freed early, SpawnedGroup kills and reaps the child.
 class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
  public:
-  MeasuredRun(const asio::any_io_executor& executor, SpawnedChild child, std::chrono::duration<double> timeout)
+  MeasuredRun(const asio::any_io_executor& executor, SpawnedChild child, std::chrono::duration<double> timeout,
+              size_t stdoutBytes)
       : group_(std::move(child.group)),
         exitWatch_(executor, duplicate(group_->pidfd())),
         stderr_(executor, child.stderrPipe.release()),
         result_(executor, child.resultPipe.release()),
+        stdout_(executor),
+        stdoutBytes_(stdoutBytes),
         deadline_(executor),
         recheck_(executor),
         ended_(executor) {
     deadline_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     ended_.expires_at(asio::steady_timer::time_point::max());
+    if (child.stdoutPipe.get() >= 0) stdout_.assign(child.stdoutPipe.release());
   }
 
   void start() {
@@ -285,6 +297,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
     });
     readStderr();
     readResult();
+    if (stdout_.is_open()) readStdout();
   }
 
   void cancel() {
@@ -308,6 +321,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
     const siginfo_t info = group_->reap();
     drain(stderr_.native_handle(), outcome_.stderrTail, true);
     drain(result_.native_handle(), resultLine_, false);
+    if (stdout_.is_open()) drainStdout();
     CommandOutcome out = std::move(outcome_);
     if (out.timedOut || out.cancelled) return out;
     if (resultLine_.empty()) {
@@ -332,6 +346,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
     exitWatch_.cancel();
     stderr_.cancel();
     result_.cancel();
+    if (stdout_.is_open()) stdout_.cancel();
     ended_.cancel();
   }
 
@@ -360,6 +375,21 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
                          if (drain(self->stderr_.native_handle(), self->outcome_.stderrTail, true)) self->readStderr();
                        });
   }
+  // The head is kept; what follows is read and dropped, so the pipe never fills.
+  bool drainStdout() {
+    std::string chunk;
+    const bool open = drain(stdout_.native_handle(), chunk, false);
+    const size_t room = stdoutBytes_ - std::min(stdoutBytes_, outcome_.stdoutHead.size());
+    outcome_.stdoutHead.append(chunk, 0, std::min(room, chunk.size()));
+    return open;
+  }
+  void readStdout() {
+    stdout_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [self = shared_from_this()](const asio::error_code& ec) {
+                         if (ec || self->finished_) return;
+                         if (self->drainStdout()) self->readStdout();
+                       });
+  }
   void readResult() {
     result_.async_wait(asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const asio::error_code& ec) {
@@ -371,6 +401,8 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
   std::unique_ptr<SpawnedGroup> group_;
   asio::posix::stream_descriptor exitWatch_;  // a duplicate of the pidfd, which the group keeps for waitid
   asio::posix::stream_descriptor stderr_, result_;
+  asio::posix::stream_descriptor stdout_;  // open only when captured
+  size_t stdoutBytes_ = 0;
   asio::steady_timer deadline_;
   asio::steady_timer recheck_;
   asio::steady_timer ended_;  // never fires; cancelled to wake the waiting coroutine
@@ -382,7 +414,7 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
 }  // namespace
 
 asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
-                                               Cancellation cancel) {
+                                               Cancellation cancel, CommandOptions options) {
   if (argv.empty()) throw Error(ErrorKind::InvalidArgument, "empty command");
   static const fs::path helper = findExecHelper();
   if (cancel.requested()) {
@@ -390,7 +422,8 @@ asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, st
     out.cancelled = true;
     co_return out;
   }
-  auto run = std::make_shared<MeasuredRun>(co_await asio::this_coro::executor, spawnMeasured(argv, helper), timeout);
+  auto run = std::make_shared<MeasuredRun>(co_await asio::this_coro::executor, spawnMeasured(argv, helper, options),
+                                            timeout, options.captureStdoutBytes);
   run->start();
   {
     const auto registration = cancel.onRequest([run] { run->cancel(); });
@@ -399,9 +432,14 @@ asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, st
   co_return run->collect(helper);
 }
 
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel) {
+  return measureCommand(std::move(argv), timeout, std::move(cancel), CommandOptions{});
+}
+
 CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
-                          const std::atomic<bool>* cancel) {
-  return runBlocking([&](Cancellation c) { return measureCommand(argv, timeout, std::move(c)); }, cancel);
+                          const std::atomic<bool>* cancel, const CommandOptions& options) {
+  return runBlocking([&](Cancellation c) { return measureCommand(argv, timeout, std::move(c), options); }, cancel);
 }
 
 }  // namespace giflab

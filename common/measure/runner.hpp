@@ -25,6 +25,7 @@ struct CommandOutcome {
   double systemSeconds = 0;
   double maxRssMb = 0;
   std::string stderrTail;  // the last few kilobytes of its stderr
+  std::string stdoutHead;  // the first bytes of its stdout, when asked for (CommandOptions)
 
   bool succeeded() const { return exitCode == 0 && signal == 0 && execErrno == 0 && !timedOut && !cancelled; }
   // "exit code 3", "killed by signal 9 (Killed)", "timed out after 2 s", ...
@@ -35,11 +36,22 @@ struct CommandOutcome {
 // program, or the installed libexec folder.
 std::filesystem::path findExecHelper();
 
+// Workloads run with stdout on /dev/null in the caller's folder; a version
+// command's output is read, a build runs in its checkout.
+struct CommandOptions {
+  size_t captureStdoutBytes = 0;                // keep this many first bytes of stdout
+  std::filesystem::path workingDirectory;       // empty: the caller's
+};
+
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel, CommandOptions options);
+// Not a default argument: g++ 12 destroys a coroutine's defaulted class
+// argument twice.
 asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
                                                Cancellation cancel);
 
 // The same on a private io_context, for callers without one; a set flag cancels.
 CommandOutcome runCommand(const std::vector<std::string>& argv, std::chrono::duration<double> timeout,
-                          const std::atomic<bool>* cancel = nullptr);
+                          const std::atomic<bool>* cancel = nullptr, const CommandOptions& options = {});
 
 }  // namespace giflab

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/base/error.hpp"
+#include "common/base/temporary_folder.hpp"
 #include "common/measure/runner.hpp"
 
 namespace giflab {
@@ -26,8 +27,19 @@ std::vector<double> ScenarioMeasurement::memoryUsages() const {
   return v;
 }
 
+namespace {
+std::string fillWorktree(std::string text, const Scenario& scenario) {
+  if (scenario.worktree.empty()) return text;
+  const std::string key = kWorktreePlaceholder;
+  for (size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + scenario.worktree.size()))
+    text.replace(pos, key.size(), scenario.worktree);
+  return text;
+}
+}  // namespace
+
 std::vector<std::string> resolveInputs(const Scenario& scenario) {
   std::vector<std::string> files;
+  const std::string pattern = fillWorktree(scenario.data_pattern, scenario);
   if (scenario.data_pattern.empty()) {
     if (scenario.expected_files > 0)
       throw Error(ErrorKind::ScenarioFailed, "scenario " + scenario.name + " expects " +
@@ -36,14 +48,14 @@ std::vector<std::string> resolveInputs(const Scenario& scenario) {
     return files;
   }
   glob_t g{};
-  const int rc = ::glob(scenario.data_pattern.c_str(), 0, nullptr, &g);
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
   if (rc == 0)
     for (size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
   ::globfree(&g);
   std::sort(files.begin(), files.end());
   if (files.size() < static_cast<size_t>(std::max(scenario.expected_files, 1)))
     throw Error(ErrorKind::ScenarioFailed,
-                "scenario " + scenario.name + ": data_pattern " + scenario.data_pattern + " matched " +
+                "scenario " + scenario.name + ": data_pattern " + pattern + " matched " +
                     std::to_string(files.size()) + " files, expected at least " +
                     std::to_string(std::max(scenario.expected_files, 1)) +
                     "; add the input files or fix data_pattern in the config");
@@ -54,6 +66,7 @@ std::vector<std::string> expandCommand(const Scenario& scenario, const std::stri
                                        const std::string& output) {
   std::vector<std::string> argv;
   for (std::string arg : scenario.command) {
+    arg = fillWorktree(std::move(arg), scenario);
     for (const auto& [key, value] : {std::pair<std::string, std::string>{"{input}", input},
                                      {"{output}", output},
                                      {"{max_frames}", std::to_string(scenario.max_frames)}}) {
@@ -66,27 +79,6 @@ std::vector<std::string> expandCommand(const Scenario& scenario, const std::stri
 }
 
 namespace {
-
-// A private folder for {output} files, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/giflab-perf.XXXXXX";
-    if (!::mkdtemp(tmpl.data()))
-      throw Error(ErrorKind::Storage, "cannot create a temporary folder in " + tmpl.substr(0, tmpl.rfind('/')) +
-                                          ": " + std::strerror(errno) + " (set TMPDIR to a writable folder)");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 class ScenarioExecutor {
  public:
@@ -125,7 +117,7 @@ class ScenarioExecutor {
 
 asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
                                                                 ProgressFn progress) {
-  ScratchDir scratch;
+  TemporaryFolder scratch("giflab-perf.");  // for {output} files
   std::vector<ScenarioMeasurement> results(plans.size());
   std::vector<std::optional<ScenarioExecutor>> executors(plans.size());
   int totalRuns = 0, maxIterations = 0;

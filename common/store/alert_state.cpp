@@ -21,6 +21,8 @@ void to_json(json& j, const AlertEntry& a) {
     j["threshold"] = a.threshold;
   }
   if (a.calmCycles > 0) j["calm_cycles"] = a.calmCycles;
+  if (!a.versionBefore.empty()) j["version_before"] = a.versionBefore;
+  if (!a.versionAfter.empty()) j["version_after"] = a.versionAfter;
 }
 
 std::string describeRegression(const AlertEntry& a) {
@@ -48,6 +50,8 @@ void from_json(const json& j, AlertEntry& a) {
   }
   a.threshold = j.value("threshold", 0.0);
   a.calmCycles = j.value("calm_cycles", 0);
+  a.versionBefore = j.value("version_before", "");
+  a.versionAfter = j.value("version_after", "");
 }
 
 AlertState AlertStore::load() const {

@@ -23,6 +23,9 @@ struct AlertEntry {
   double shiftLow = 0, shiftHigh = 0;  // the change's confidence interval (relative)
   double threshold = 0;                // the threshold it was judged against
   int calmCycles = 0;                  // open: cycles in a row that found the metric back
+  // The last version measured before the change and the first after it
+  // (history records' `version`); "" when none is configured.
+  std::string versionBefore, versionAfter;
 };
 
 // "12.3 %", or "about the threshold (7-13 %)" when the measured change is

@@ -177,29 +177,49 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
     r.failText("performance.admin_group", "expected a group name (letters, digits, _ - .), got \"" + g + "\"");
 }
 
+// An argv: a non-empty list of strings with a program name.
+std::vector<std::string> readArgv(const ObjectReader& r, const std::string& key, const std::string& what) {
+  const std::string path = r.keyPath(key);
+  if (!r.has(key)) r.failText(path, "missing; give " + what + " as a list");
+  const json& cmd = r.raw(key);
+  if (!cmd.is_array() || cmd.empty()) r.fail(path, "expected a non-empty list of strings", cmd);
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    if (!cmd[i].is_string()) r.fail(path + "[" + std::to_string(i) + "]", "expected a string", cmd[i]);
+    argv.push_back(cmd[i].get<std::string>());
+  }
+  if (argv.front().empty()) r.failText(path + "[0]", "the program name is empty");
+  return argv;
+}
+
+// A relative program path (./bench.sh) is relative to the config, like
+// data; one in the checkout under test is filled in by bisect.
+void resolveProgram(std::vector<std::string>& argv, const fs::path& base) {
+  std::string& program = argv.front();
+  if (program.find('/') != std::string::npos && program.rfind(kWorktreePlaceholder, 0) != 0)
+    program = resolveAgainst(base, program).string();
+}
+
 Scenario readScenario(const json& v, size_t index, const std::string& file, const fs::path& base) {
   const std::string path = "scenarios[" + std::to_string(index) + "]";
   ObjectReader r(v, path, file,
                  {"name", "description", "command", "data_pattern", "expected_files", "max_frames",
-                  "iterations", "warmup", "timeout", "monitored"});
+                  "iterations", "warmup", "timeout", "monitored", "version_command"});
   Scenario s;
   if (!r.has("name")) r.failText(path + ".name", "missing; every scenario needs a name");
   r.string("name", s.name, 64);
   if (!isValidScenarioName(s.name))
     r.failText(path + ".name", "\"" + s.name + "\" is not a valid name: use 1 to 64 letters, digits, '_', '.' or '-'");
   r.string("description", s.description);
-  if (!r.has("command")) r.failText(path + ".command", "missing; give the program and its arguments as a list");
-  const json& cmd = r.raw("command");
-  if (!cmd.is_array() || cmd.empty()) r.fail(path + ".command", "expected a non-empty list of strings", cmd);
-  for (size_t i = 0; i < cmd.size(); ++i) {
-    if (!cmd[i].is_string())
-      r.fail(path + ".command[" + std::to_string(i) + "]", "expected a string", cmd[i]);
-    s.command.push_back(cmd[i].get<std::string>());
+  s.command = readArgv(r, "command", "the program and its arguments");
+  if (r.has("version_command")) {
+    s.version_command = readArgv(r, "version_command", "a program that prints the version, and its arguments");
+    resolveProgram(s.version_command, base);
   }
-  if (s.command.front().empty()) r.failText(path + ".command[0]", "the program name is empty");
   std::string pattern;
   r.string("data_pattern", pattern);
-  if (!pattern.empty()) s.data_pattern = resolveAgainst(base, pattern).string();
+  if (!pattern.empty())
+    s.data_pattern = pattern.rfind(kWorktreePlaceholder, 0) == 0 ? pattern : resolveAgainst(base, pattern).string();
   s.expected_files = pattern.empty() ? 0 : 1;
   r.integer("expected_files", s.expected_files, 0, 100000);
   r.integer("max_frames", s.max_frames, 0, 1000000);
@@ -207,9 +227,7 @@ Scenario readScenario(const json& v, size_t index, const std::string& file, cons
   r.integer("warmup", s.warmup, 0, 100);
   r.number("timeout", s.timeout, 0.0, 86400.0, true);
   r.boolean("monitored", s.monitored);
-  // A relative program path (./bench.sh) is relative to the config, like data.
-  if (s.command.front().find('/') != std::string::npos)
-    s.command.front() = resolveAgainst(base, s.command.front()).string();
+  resolveProgram(s.command, base);
   return s;
 }
 
@@ -237,10 +255,22 @@ Config parseConfig(const std::string& text, const fs::path& source) {
     throw Error(ErrorKind::Config, file + ": not valid JSON (" + std::string(e.what()) +
                                        "); fix the syntax, e.g. check with: jq . " + file);
   }
-  ObjectReader top(doc, "", file, {"performance", "scenarios", "phase6", "prometheus"});
+  ObjectReader top(doc, "", file,
+                   {"performance", "scenarios", "phase6", "prometheus", "version_command", "repository"});
   Config c;
   c.source = source;
   const fs::path base = source.empty() ? fs::path() : fs::absolute(source).parent_path();
+  if (top.has("version_command")) {
+    c.version_command = readArgv(top, "version_command", "a program that prints the version, and its arguments");
+    resolveProgram(c.version_command, base);
+  }
+  if (top.has("repository")) {
+    std::string repository;
+    top.string("repository", repository);
+    if (repository.empty())
+      top.failText("repository", "give the folder of the git repository the versions come from, or leave it out");
+    c.repository = resolveAgainst(base, repository);
+  }
   readPerformance(top, file, c.performance);
   if (top.has("scenarios")) {
     const json& arr = top.raw("scenarios");
@@ -257,6 +287,9 @@ Config parseConfig(const std::string& text, const fs::path& source) {
       c.scenarios.push_back(std::move(s));
     }
   }
+  // The monitor measures the repository's own checkout.
+  if (!c.repository.empty())
+    for (auto& s : c.scenarios) s.worktree = c.repository.string();
   if (!c.performance.control_scenario.empty() && !c.findScenario(c.performance.control_scenario))
     top.failText("performance.control.scenario", "\"" + c.performance.control_scenario +
                                                     "\" is not one of the scenarios; name a scenario defined under "

@@ -45,6 +45,10 @@ struct Scenario {
   int warmup = 1;
   double timeout = 60;               // seconds, per run of one input
   bool monitored = true;             // part of the monitoring loop and `ci`
+  std::vector<std::string> version_command;  // argv; empty: the config's
+  // What {worktree} in command and data_pattern stands for: the config's
+  // repository, or the checkout a bisect step measures; empty: left as written.
+  std::string worktree;
 };
 
 // The reference/candidate pair behind `validate --check-phase6`.
@@ -64,6 +68,10 @@ struct Config {
   std::vector<Scenario> scenarios;
   std::optional<Phase6Pair> phase6;
   std::optional<PrometheusSettings> prometheus;
+  // Run once per check; its first line is recorded as each history record's version.
+  std::vector<std::string> version_command;
+  // The git repository whose revisions the versions name (for the bisect hint).
+  std::filesystem::path repository;
 
   const Scenario* findScenario(const std::string& name) const;
 };
@@ -79,5 +87,8 @@ std::filesystem::path defaultConfigPath(bool userMode);
 std::filesystem::path defaultStateDir(bool userMode);
 
 bool isValidScenarioName(const std::string& name);
+
+// In a command, the checkout under test (giflab-perfctl bisect).
+inline constexpr const char* kWorktreePlaceholder = "{worktree}";
 
 }  // namespace giflab

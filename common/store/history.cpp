@@ -84,6 +84,11 @@ bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len,
   if (!plausible(*time, scenario, pt, mem)) return false;
   if (filter.scenario && scenario != *filter.scenario) return true;
   if (filter.since && *time < *filter.since) return true;
+  // Optional, and only ever a string: anything else is no version.
+  std::string_view version;
+  if (obj.find_field_unordered("version").get_string().get(version)) version = {};
+  if (filter.version && version != *filter.version) return true;
+  out.version = isPrintable(version) ? std::string(version) : printable(version);
   out.time = *time;
   out.timestamp.assign(ts);
   out.scenario.assign(scenario);

@@ -21,11 +21,13 @@ struct HistoryPoint {
   std::string scenario;
   double processingTime = 0;  // s
   double memoryUsage = 0;     // MB
+  std::string version;        // "" when the record names none
 };
 
 struct HistoryFilter {
   std::optional<std::string> scenario;
   std::optional<SysTime> since;
+  std::optional<std::string> version;
 };
 
 struct ReadStats {
