@@ -19,6 +19,15 @@ namespace giflab::cli {
 using nlohmann::json;
 
 namespace {
+// ", version 1.2 -> 1.3" of a change point or an open regression; "" without versions.
+std::string versionsOf(const nlohmann::json& j) {
+  const std::string before = j.value("version_before", ""), after = j.value("version_after", "");
+  if (before.empty() && after.empty()) return "";
+  return ", version " + (before.empty() ? std::string("?") : before) + " -> " + (after.empty() ? std::string("?") : after);
+}
+}  // namespace
+
+namespace {
 
 std::string esc(const std::string& s) {
   std::string o;
@@ -94,7 +103,8 @@ std::string chart(const std::string& title, const std::string& unit, const std::
     if (idx >= pts.size()) continue;
     const double x = X(pts[idx].t);
     s << "<line x1='" << x << "' x2='" << x << "' y1='" << T << "' y2='" << H - B << "' class='cp " << cp.value("direction", "")
-      << "'><title>change point: " << fmt(cp.value("before", 0.0)) << " to " << fmt(cp.value("after", 0.0)) << "</title></line>";
+      << "'><title>change point: " << fmt(cp.value("before", 0.0)) << " to " << fmt(cp.value("after", 0.0))
+      << esc(versionsOf(cp)) << "</title></line>";
   }
   std::string poly;
   for (const auto& p : pts) poly += fmt(X(p.t), 1) + "," + fmt(Y(p.v), 1) + " ";
@@ -119,7 +129,8 @@ std::string chart(const std::string& title, const std::string& unit, const std::
     const auto& p = pts.back();
     s << "<circle cx='" << X(p.t) << "' cy='" << Y(p.v) << "' r='7' class='open'/>";
     s << "<text x='" << W - R << "' y='18' text-anchor='end' class='alert'>open regression: +"
-      << fmt(open->value("regression", 0.0) * 100, 1) << " % (" << esc(open->value("severity", "")) << ")</text>";
+      << fmt(open->value("regression", 0.0) * 100, 1) << " % (" << esc(open->value("severity", "")) << ")"
+      << esc(versionsOf(*open)) << "</text>";
   }
   s << "</svg>";
   return s.str();
@@ -239,6 +250,13 @@ void writeSection(std::ostream& html, ReportData& d, const std::string& sc) {
                   isTime ? d.times[sc] : d.memory[sc], band, cp ? cp->value("change_points", json::array()) : json::array(),
                   open, tr ? *tr : json())
          << "\n";
+    // Which change did it, in words beside the chart.
+    if (cp)
+      for (const auto& point : cp->value("change_points", json::array()))
+        if (!versionsOf(point).empty())
+          html << "<p class='cp'>" << esc(m) << " changed at " << esc(point.value("timestamp", "")) << " from "
+               << fmt(point.value("before", 0.0)) << " to " << fmt(point.value("after", 0.0)) << esc(versionsOf(point))
+               << "</p>\n";
   }
   html << "</section>\n";
 }

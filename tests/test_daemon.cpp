@@ -715,3 +715,50 @@ TEST_F(Daemon, ASlowerMachineIsAnEnvironmentChangeAndAScenarioSlowerThanItARegre
   EXPECT_GT(detected["regression"].get<double>(), 0.12) << detected.dump();
   EXPECT_LT(detected["regression"].get<double>(), 0.55) << detected.dump();
 }
+
+// version_command: the regression's signal, status and journal entry name
+// the version measured before the change and the first one after it.
+TEST_F(Daemon, ARegressionNamesTheVersionsBeforeAndAfterIt) {
+  PrivateBus bus;
+  const auto versionFile = dir / "version";
+  writeFile(versionFile, "pipeline 1.0\nbuilt today\n");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 2},
+    "version_command": ["cat", ")" + versionFile.string() + R"("],
+    "scenarios": [{"name": ")" + scenario + R"(", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                          sleepFile().string() + R"("], "iterations": 5}]})");
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  Watcher watch(bus);
+  ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"}).exitCode, 0) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
+  // Right after a cycle ends: the next one sees the new version and the slower pipeline together.
+  const int cycles = monitorCycles(bus);
+  ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= cycles + 2; }, 15s)) << d.log();
+  writeFile(versionFile, "pipeline 1.1\n");
+  writeFile(sleepFile(), "0.045");
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 20s)) << d.log();
+  json signal;
+  for (const auto& l : watch.lines())
+    if (l.find("RegressionDetected") != std::string::npos) signal = json::parse(l);
+  EXPECT_EQ(signal["version_before"], "pipeline 1.0") << signal.dump();
+  EXPECT_EQ(signal["version_after"], "pipeline 1.1") << signal.dump();
+  const json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
+  ASSERT_EQ(st["open_regressions"].size(), 1u);
+  EXPECT_EQ(st["open_regressions"][0]["version_before"], "pipeline 1.0");
+  EXPECT_EQ(st["open_regressions"][0]["version_after"], "pipeline 1.1");
+  // Over the bus too, history filters by version.
+  const json h = parseJsonOutput(perfctlOnBus(bus, {"history", "--json", "--days", "1", "--version", "pipeline 1.0"}));
+  ASSERT_GE(h["records"].size(), 2u);
+  for (const auto& rec : h["records"]) EXPECT_EQ(rec["version"], "pipeline 1.0");
+  if (haveRoot()) EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  if (haveJournal()) {
+    const auto entries = journalEntries("GIFLAB_SCENARIO=" + scenario, 1, 5s);
+    ASSERT_GE(entries.size(), 1u);
+    const json e = json::parse(entries.front());
+    EXPECT_EQ(e["MESSAGE_ID"], "9d6a4c1e7f2b4b3a8e5d0c7f1a2b3c4d");
+    EXPECT_EQ(e["GIFLAB_VERSION_BEFORE"], "pipeline 1.0") << e.dump();
+    EXPECT_EQ(e["GIFLAB_VERSION_AFTER"], "pipeline 1.1") << e.dump();
+    EXPECT_NE(e["MESSAGE"].get<std::string>().find("version pipeline 1.0 -> pipeline 1.1"), std::string::npos);
+  }
+  watch.stop();
+}
