@@ -121,6 +121,11 @@ void MonitorSchedule::cycleSucceeded(const CheckReport& check) {
   ++cycles_;
   if (check.noBaselines)
     spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
+  // A warning (a failing version command) is logged when it first appears,
+  // not every cycle.
+  if (check.warnings != warnings_)
+    for (const auto& w : check.warnings) spdlog::warn("{}", w);
+  warnings_ = check.warnings;
   scenarioErrors_.clear();
   for (const auto& s : check.scenarios)
     if (s.error) {

@@ -75,6 +75,7 @@ class MonitorSchedule {
   };
   std::optional<Failures> failing_;
   std::string scenarioErrors_;  // of the cycle that just succeeded as a job
+  std::vector<std::string> warnings_;  // the last cycle's, logged when they change
 };
 
 }  // namespace giflab::daemon

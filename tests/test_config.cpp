@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/store/config.hpp"
+#include "common/measure/scenario_runner.hpp"
 #include "common/base/error.hpp"
 #include "tests/test_support.hpp"
 
@@ -194,4 +195,33 @@ TEST(Config, TheControlIsBuiltInOrANamedScenario) {
   EXPECT_NE(missing.find("\"nosuch\" is not one of the scenarios"), std::string::npos) << missing;
   EXPECT_NE(configError(R"({"performance": {"control": {"senario": "a"}}})").find("performance.control"), std::string::npos);
   EXPECT_NE(configError(R"({"performance": {"control": "a"}})").find("expected an object"), std::string::npos);
+}
+
+TEST(Config, VersionCommandRepositoryAndTheWorktreePlaceholder) {
+  const Config c = parseConfig(R"({"version_command": ["./version.sh", "--short"], "repository": "../src",
+    "scenarios": [{"name": "a", "command": ["{worktree}/bin/prog", "{input}"], "data_pattern": "{worktree}/data/*.gif",
+                   "version_command": ["gifsicle", "--version"]},
+                  {"name": "b", "command": ["./b.sh"]}]})",
+                               "/etc/x/config.json");
+  EXPECT_EQ(c.version_command, (std::vector<std::string>{"/etc/x/version.sh", "--short"}));
+  EXPECT_EQ(c.repository, "/etc/src");
+  // The placeholder is left for the run to fill: the repository, or a bisect's checkout.
+  EXPECT_EQ(c.scenarios[0].command.front(), "{worktree}/bin/prog");
+  EXPECT_EQ(c.scenarios[0].data_pattern, "{worktree}/data/*.gif");
+  EXPECT_EQ(c.scenarios[0].worktree, "/etc/src");
+  EXPECT_EQ(c.scenarios[0].version_command, (std::vector<std::string>{"gifsicle", "--version"}));
+  EXPECT_EQ(c.scenarios[1].command.front(), "/etc/x/b.sh");
+  EXPECT_TRUE(c.scenarios[1].version_command.empty());
+  EXPECT_EQ(expandCommand(c.scenarios[0], "in.gif", "out.gif"),
+            (std::vector<std::string>{"/etc/src/bin/prog", "in.gif"}));
+
+  EXPECT_NE(configError(R"({"version_command": "git describe"})")
+                .find("version_command: expected a non-empty list of strings, got a string"),
+            std::string::npos);
+  EXPECT_NE(configError(R"({"version_command": ["git", 3]})").find("version_command[1]: expected a string"),
+            std::string::npos);
+  EXPECT_NE(configError(R"({"scenarios": [{"name": "a", "command": ["x"], "version_command": []}]})")
+                .find("scenarios[0].version_command: expected a non-empty list"),
+            std::string::npos);
+  EXPECT_NE(configError(R"({"repository": ""})").find("repository: give the folder"), std::string::npos);
 }

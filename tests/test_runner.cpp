@@ -17,6 +17,7 @@
 #include "common/base/error.hpp"
 #include "common/measure/runner.hpp"
 #include "common/measure/scenario_runner.hpp"
+#include "common/measure/version_probe.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;
@@ -287,4 +288,28 @@ TEST(ScenarioRunner, InterleavesRunByRun) {
   b.command = {"/bin/sh", "-c", "echo b >> " + log.string()};
   runBlocking([&](Cancellation c) { return runInterleaved({{&a, 3}, {&b, 3}}, c, {}); });
   EXPECT_EQ(readFile(log), "a\nb\na\nb\na\nb\n");
+}
+
+TEST(Runner, StdoutIsCapturedOnlyWhenAskedAndUpToItsLimit) {
+  TempDir dir;
+  CommandOptions options;
+  options.captureStdoutBytes = 8;
+  options.workingDirectory = dir.path();
+  // A command that writes far more than the pipe holds still ends: the rest is drained.
+  auto r = runCommand({"/bin/sh", "-c", "pwd; head -c 1000000 /dev/zero"}, 10s, nullptr, options);
+  ASSERT_TRUE(r.succeeded()) << r.describeFailure("sh", 10);
+  EXPECT_EQ(r.stdoutHead, dir.path().string().substr(0, 8));
+  r = runCommand({"/bin/echo", "hello"}, 10s);
+  EXPECT_TRUE(r.stdoutHead.empty());
+}
+
+TEST(Runner, AVersionIsTheFirstNonEmptyLineMadePrintable) {
+  EXPECT_EQ(versionLine("\n  \ngifsicle 1.93\nCopyright\n"), "gifsicle 1.93");
+  EXPECT_EQ(versionLine("  v1.2-3-gabc1234-dirty \r\n"), "v1.2-3-gabc1234-dirty");
+  EXPECT_EQ(versionLine("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
+  EXPECT_EQ(versionLine(""), "");
+  EXPECT_EQ(versionLine(std::string(500, 'x')).size(), kMaxVersionLength);
+  // Never half a character at the cut.
+  const std::string cut = versionLine(std::string(199, 'x') + "\xc3\xa9" + "tail");
+  EXPECT_EQ(cut, std::string(199, 'x'));
 }
