@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false; [ "${1:-}" = "--quick" ] && quick=true
-scripts/install-deps.sh
+scripts/install-deps.sh --all
 . bench/lib.sh
 out=bench/RESULTS.md
 records=1000000; [ "$quick" = true ] && records=100000

@@ -6,7 +6,7 @@
 # measures them again, which takes minutes for E-divisive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --all
 scripts/build.sh >/dev/null
 recompute=()
 args=()

@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages giflab-perfd needs to build, test and run.
-# Does nothing when they are all present.
+# Installs the Debian 12 packages giflab-perfd needs. Does nothing when they
+# are all present.
+#   scripts/install-deps.sh          to build and run it (the main job: scripts/run-default.sh)
+#   scripts/install-deps.sh --all    also to test, package, fuzz, evaluate and benchmark it
+#                                    (a browser, Prometheus, an X server, lintian, clang, ...)
+#   scripts/install-deps.sh --print [--all]   list the packages and install nothing
 set -euo pipefail
-packages=(
+build=(
   build-essential cmake ninja-build pkg-config scdoc
   libsdbus-c++-dev libsdbus-c++-bin libasio-dev nlohmann-json3-dev libspdlog-dev libsystemd-dev
-  libcli11-dev libsimdjson-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  gifsicle hyperfine jq dbus dbus-user-session systemd procps util-linux man-db bash-completion
+  libcli11-dev libsimdjson-dev libgtest-dev libgmock-dev googletest libbenchmark-dev prometheus-cpp-dev
+)
+run=(gifsicle jq dbus procps git)
+everything_else=(
+  hyperfine dbus-user-session systemd util-linux man-db bash-completion
   debhelper dpkg-dev fakeroot lintian
-  prometheus-cpp-dev prometheus curl chromium xvfb dunst python3 python3-numpy python3-scipy time bc faketime
+  prometheus curl chromium xvfb dunst python3 python3-numpy python3-scipy time bc faketime
   clang libclang-rt-14-dev
 )
+all=false print=false
+for arg in "$@"; do
+  case "$arg" in
+    --all) all=true ;;
+    --print) print=true ;;
+    *) echo "usage: $0 [--all] [--print]" >&2; exit 2 ;;
+  esac
+done
+packages=("${build[@]}" "${run[@]}")
+$all && packages+=("${everything_else[@]}")
+if $print; then printf '%s\n' "${packages[@]}"; exit 0; fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

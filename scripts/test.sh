@@ -8,7 +8,7 @@
 # skip is expected). Runs every part, then exits non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --all
 scripts/build.sh
 scripts/test-services.sh
 status=0
