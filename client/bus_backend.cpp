@@ -107,8 +107,16 @@ class ManagerProxy final : public sdbus::ProxyInterfaces<org::giflab::Perf1::Man
   std::function<void(const AlertEvent&)> onAlert;
   std::function<void(double factor, const std::map<std::string, sdbus::Variant>& details)> onEnvironment;
   std::function<void(const std::string& job, const std::string& state)> onJobEnd;
+  std::function<void(const BudgetEvent&)> onBudget;
 
  private:
+  void onBudgetExceeded(const std::string& scenario, const std::string& metric, const double& value,
+                        const double& budget) override {
+    if (onBudget) onBudget({BudgetEvent::Kind::Exceeded, {scenario, metric, value, budget, "", 0}, nowIso8601()});
+  }
+  void onBudgetRestored(const std::string& scenario, const std::string& metric) override {
+    if (onBudget) onBudget({BudgetEvent::Kind::Restored, {scenario, metric, 0, 0, "", 0}, nowIso8601()});
+  }
   void onRegressionDetected(const std::string& scenario, const std::string& metric, const std::string& severity,
                             const double& regression, const std::map<std::string, sdbus::Variant>& details) override {
     if (onAlert) onAlert(detectedFromSignal(scenario, metric, severity, regression, details));
@@ -340,6 +348,17 @@ class BusBackend final : public Backend {
       else
         std::printf("%s %s %s\n", ts.c_str(), Style::paint("EnvironmentChanged", Color::Yellow).c_str(),
                     describeMachine(factor, d("control_current"), d("control_baseline")).c_str());
+      std::fflush(stdout);
+    };
+    manager_->onBudget = [&](const BudgetEvent& event) {
+      if (asJson)
+        std::printf("%s\n", budgetJson(event).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+      else
+        std::printf("%s %s %s\n", event.timestamp.c_str(),
+                    Style::paint(std::string(kBudgetSignalNames.name(event.kind)),
+                                 event.kind == BudgetEvent::Kind::Exceeded ? Color::Red : Color::Green)
+                        .c_str(),
+                    budgetText(event).c_str());
       std::fflush(stdout);
     };
     // On stderr also with --json: the subscription is in place once it shows,

@@ -73,6 +73,9 @@ class LocalBackend final : public Backend {
       ++done;
       last = r;
       for (const auto& ev : r.events) printEvent(ev);
+      for (const auto& ev : r.budgetEvents)
+        std::printf("%s\n", json_ ? budgetJson(ev).dump(-1, ' ', false, json::error_handler_t::replace).c_str()
+                                  : (std::string(kBudgetSignalNames.name(ev.kind)) + " " + budgetText(ev)).c_str());
       if (r.environment) printEnvironment(*r.environment);
       if (!json_)
         std::printf("cycle %d: %s\n", done, std::string(kCheckResultNames.name(r.check.result())).c_str());

@@ -250,7 +250,9 @@ void addCiCheck(CLI::App& ci, const char* name, const char* help, Options& o, st
                         const auto result = kCheckResultNames.parse(doc.value("overall_result", ""));
                         if (result == CheckResult::Error) return kError;
                         const bool fails = gate && doc.value("fail_ci_on_regression", true);
-                        return result == CheckResult::Regressed && fails ? kRegression : kOk;
+                        // A budget is an absolute limit: the gate holds it whatever fail_ci_on_regression says.
+                        const bool overBudget = gate && !doc.value("budgets_exceeded", json::array()).empty();
+                        return (result == CheckResult::Regressed && fails) || overBudget ? kRegression : kOk;
                       }});
 }
 

@@ -25,7 +25,7 @@ std::string statusWord(const std::string& s) {
   const auto scenario = kScenarioStatusNames.parse(s);
   const auto validation = kValidationResultNames.parse(s);
   if (scenario == ScenarioStatus::Passed || scenario == ScenarioStatus::Measured) return Style::paint(s, Color::Green);
-  if (scenario == ScenarioStatus::Regressed || scenario == ScenarioStatus::Error ||
+  if (scenario == ScenarioStatus::Regressed || scenario == ScenarioStatus::Error || s == "budget_exceeded" ||
       validation == ValidationResult::Failed)
     return Style::paint(s, Color::Red);
   return Style::paint(s, Color::Yellow);
@@ -95,10 +95,27 @@ void renderStatusHeader(const json& s, bool verbose) {
   }
 }
 
+// "time 0.21 s of 0.25 s, 16 % left; memory ..." of a scenario's budgets.
+std::string budgetCell(const json& sc) {
+  std::string cell;
+  const json budgets = sc.value("budget", json::object());  // items() must not outlive it
+  for (const auto& [metric, b] : budgets.items()) {
+    const std::string what = metric == "memory_usage" ? "memory " : "time ";
+    cell += (cell.empty() ? "" : "; ") + what +
+            (b.contains("text") ? b.value("text", "") : "budget " + formatDouble(b.value("budget", 0.0), 4));
+  }
+  return cell.empty() ? "-" : cell;
+}
+
 void renderScenarioTable(const json& s, bool verbose) {
-  Table t(verbose ? std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY", "COMMAND"}
-                  : std::vector<std::string>{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY"});
-  for (const auto& sc : s.value("scenarios", json::array())) {
+  const json scenarios = s.value("scenarios", json::array());
+  const bool budgets =
+      std::any_of(scenarios.begin(), scenarios.end(), [](const json& sc) { return sc.contains("budget"); });
+  std::vector<std::string> head{"SCENARIO", "MONITORED", "BASELINE", "LAST RUN", "TIME", "MEMORY"};
+  if (budgets) head.push_back("BUDGET");
+  if (verbose) head.push_back("COMMAND");
+  Table t(head);
+  for (const auto& sc : scenarios) {
     const json last = sc.value("last_run", json::object());
     std::string baseline = "none";
     if (sc.contains("baseline"))
@@ -108,6 +125,7 @@ void renderScenarioTable(const json& s, bool verbose) {
                                  last.value("timestamp", "-"),
                                  last.contains("processing_time") ? num(last, "processing_time", 4) + " s" : "-",
                                  last.contains("memory_usage") ? num(last, "memory_usage", 1) + " MB" : "-"};
+    if (budgets) row.push_back(budgetCell(sc));
     if (verbose) {
       std::string cmd;
       for (const auto& a : sc.value("command", json::array())) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
@@ -126,6 +144,13 @@ void renderOpenRegressions(const json& s, bool verbose) {
   } else {
     std::printf("%s\n", Style::paint(std::to_string(open.size()) + " open regression(s):", Color::Red).c_str());
     renderRegressions(open);
+  }
+  const json budgets = s.value("exceeded_budgets", json::array());
+  if (!budgets.empty()) {
+    std::printf("\n%s\n", Style::paint(std::to_string(budgets.size()) + " budget(s) exceeded:", Color::Red).c_str());
+    for (const auto& b : budgets)
+      std::printf("  %s %s: %s (since %s)\n", b.value("scenario", "").c_str(), b.value("metric", "").c_str(),
+                  b.value("text", "").c_str(), b.value("since", "").c_str());
   }
   if (verbose && !s.value("pending_regressions", json::array()).empty()) {
     std::printf("\nAwaiting confirmation by the next cycle:\n");
@@ -197,6 +222,13 @@ void renderCheck(const json& doc) {
   for (const auto& s : doc.value("scenarios_tested", json::array()))
     if (s.contains("error") && s["error"].get<std::string>().find('\n') != std::string::npos)
       std::fprintf(stderr, "\n%s\n", s["error"].get<std::string>().c_str());
+  const json exceeded = doc.value("budgets_exceeded", json::array());
+  if (!exceeded.empty()) {
+    std::printf("\n%s\n", Style::paint("Budgets exceeded:", Color::Red).c_str());
+    for (const auto& b : exceeded)
+      std::printf("  %s %s: %s\n", b.value("scenario", "").c_str(), b.value("metric", "").c_str(),
+                  b.value("text", "").c_str());
+  }
   const std::string overall = doc.value("overall_result", "");
   std::printf("\n%s: %s (threshold %s)\n", doc.value("action", "check").c_str(), statusWord(overall).c_str(),
               formatPercent(doc.value("threshold", 0.0)).c_str());

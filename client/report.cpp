@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "client/bus_backend.hpp"
@@ -58,6 +59,7 @@ struct Point {
 struct Band {
   double mean = 0, low = 0, high = 0;
   bool present = false;
+  std::optional<double> budget;  // the scenario's absolute limit, drawn as a line
 };
 
 std::string chart(const std::string& title, const std::string& unit, const std::vector<Point>& pts, const Band& band,
@@ -75,6 +77,7 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   double tmin = pts.front().t, tmax = pts.back().t, vmin = pts.front().v, vmax = pts.front().v;
   for (const auto& p : pts) tmin = std::min(tmin, p.t), tmax = std::max(tmax, p.t), vmin = std::min(vmin, p.v), vmax = std::max(vmax, p.v);
   if (band.present) vmin = std::min(vmin, band.low), vmax = std::max(vmax, band.high);
+  if (band.budget) vmin = std::min(vmin, *band.budget), vmax = std::max(vmax, *band.budget);
   if (vmax == vmin) vmax = vmin + (vmin == 0 ? 1 : std::fabs(vmin) * 0.1);
   const double pad = (vmax - vmin) * 0.08;
   vmin -= pad, vmax += pad;
@@ -98,6 +101,11 @@ std::string chart(const std::string& title, const std::string& unit, const std::
       << " to " << fmt(band.high) << "</title></rect>";
     s << "<line x1='" << L << "' x2='" << W - R << "' y1='" << Y(band.mean) << "' y2='" << Y(band.mean) << "' class='mean'/>";
   }
+  if (band.budget)
+    s << "<line x1='" << L << "' x2='" << W - R << "' y1='" << Y(*band.budget) << "' y2='" << Y(*band.budget)
+      << "' class='budget'><title>budget " << fmt(*band.budget) << " " << esc(unit) << "</title></line><text x='"
+      << W - R - 4 << "' y='" << Y(*band.budget) - 4 << "' text-anchor='end' class='budget-label'>budget "
+      << fmt(*band.budget) << " " << esc(unit) << "</text>";
   for (const auto& cp : changePoints) {
     const size_t idx = cp.value("index", 0u);
     if (idx >= pts.size()) continue;
@@ -193,6 +201,7 @@ void writeHead(std::ostream& html, const ReportData& d) {
           ".t{font-size:14px;font-weight:600}.a{font-size:11px;fill:#555}.m{font-size:13px;fill:#888}"
           ".g{stroke:#eee}.line{fill:none;stroke:#1f6feb;stroke-width:1.5}.pt{fill:#1f6feb}"
           ".band{fill:#2da44e;fill-opacity:.15}.mean{stroke:#2da44e;stroke-dasharray:4 3}"
+          ".budget{stroke:#bf8700;stroke-width:2}.budget-label{fill:#bf8700;font-size:11px}"
           ".cp{stroke-width:1.5;stroke-dasharray:5 3}.cp.regression{stroke:#cf222e}.cp.improvement{stroke:#8250df}"
           ".trend{stroke:#bf8700;stroke-width:1.5}.open{fill:none;stroke:#cf222e;stroke-width:2.5}.alert{font-size:12px;fill:#cf222e;font-weight:600}"
           ".regressed{color:#cf222e;font-weight:600}.ok{color:#2da44e}"
@@ -241,6 +250,11 @@ void writeSection(std::ostream& html, ReportData& d, const std::string& sc) {
       const auto lim = stats::controlLimits(band.mean, sd, d.confidence);
       band.low = lim.low, band.high = lim.high;
     }
+    for (const auto& configured : d.status.value("scenarios", json::array()))
+      if (configured.value("name", "") == sc && configured.contains("budget") && configured["budget"].contains(m)) {
+        const double limit = configured["budget"][m].value("budget", 0.0);
+        band.budget = limit;
+      }
     const json* cp = ReportData::find(d.changes, sc, m);
     const json* tr = ReportData::find(d.trends, sc, m);
     const json* open = nullptr;

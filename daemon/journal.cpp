@@ -67,4 +67,18 @@ void journalEnvironment(const EnvironmentEvent& event) {
                   event.controlBaseline, nullptr);
 }
 
+void journalBudget(const BudgetEvent& event) {
+  const auto& b = event.alert;
+  const bool exceeded = event.kind == BudgetEvent::Kind::Exceeded;
+  sendFields({"MESSAGE=" + budgetJournalMessage(event),
+              std::string("MESSAGE_ID=") + (exceeded ? kBudgetExceededMessageId : kBudgetRestoredMessageId),
+              exceeded ? "PRIORITY=4" : "PRIORITY=6",
+              "SYSLOG_IDENTIFIER=giflab-perfd",
+              "GIFLAB_SCENARIO=" + b.scenario,
+              "GIFLAB_METRIC=" + b.metric,
+              "GIFLAB_VALUE=" + number("%g", b.value),
+              "GIFLAB_BUDGET=" + number("%g", b.budget),
+              std::string("GIFLAB_UNIT=") + unitOf(b.metric)});
+}
+
 }  // namespace giflab::daemon

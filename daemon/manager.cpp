@@ -89,6 +89,8 @@ void Manager::configureMetrics(const Engine& engine) {
   metrics_->setInterval(static_cast<double>(engine.config().performance.monitoring_interval));
   metrics_->setOpenRegressions(alerts_.open);
   metrics_->setMachineFactor(alerts_.machine.factor);
+  metrics_->setBudgets(engine.config().scenarios);
+  metrics_->setExceededBudgets(alerts_.budgets);
   refreshBaselineMetrics();
 }
 
@@ -159,7 +161,9 @@ void Manager::cycleSucceeded(const CycleResult& cycle, std::chrono::steady_clock
     metrics_->recordCycle(cycle.check, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   alerts_ = cycle.state;
   if (metrics_) metrics_->setOpenRegressions(alerts_.open);
+  if (metrics_) metrics_->setExceededBudgets(alerts_.budgets);
   publish(cycle.events);
+  publishBudgets(cycle.budgetEvents);
   if (cycle.environment) announceEnvironment(*cycle.environment);
   propertiesChanged({"OpenRegressions"});
 }
@@ -173,6 +177,18 @@ void Manager::announceEnvironment(const EnvironmentEvent& ev) {
   journalEnvironment(ev);
   if (metrics_) metrics_->setMachineFactor(ev.factor);
   loop_.kick();
+}
+
+void Manager::publishBudgets(const std::vector<BudgetEvent>& events) {
+  for (const auto& ev : events) {
+    const auto& b = ev.alert;
+    if (ev.kind == BudgetEvent::Kind::Exceeded)
+      emitSafely("BudgetExceeded", [&] { emitBudgetExceeded(b.scenario, b.metric, b.value, b.budget); });
+    else
+      emitSafely("BudgetRestored", [&] { emitBudgetRestored(b.scenario, b.metric); });
+    journalBudget(ev);  // the one log entry of the event
+  }
+  if (!events.empty()) loop_.kick();
 }
 
 void Manager::publish(const std::vector<AlertEvent>& events) {

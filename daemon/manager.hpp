@@ -87,6 +87,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   void publish(const std::vector<AlertEvent>& events);
   // EnvironmentChanged, its journal entry and the metric.
   void announceEnvironment(const EnvironmentEvent& event);
+  // BudgetExceeded / BudgetRestored and their journal entries.
+  void publishBudgets(const std::vector<BudgetEvent>& events);
   void propertiesChanged(const std::vector<std::string>& names);
   void statusChanged();
   // (Re)creates the Prometheus endpoint when the config asks for one; throws Error(Config).

@@ -47,6 +47,12 @@ Metrics::Metrics(const std::string& listen) : listen_(listen), registry_(std::ma
   lastCycle_ = &BuildGauge().Name("giflab_monitor_last_cycle_timestamp_seconds")
                     .Help("Unix time when the last monitoring cycle ended").Register(r);
   interval_ = &BuildGauge().Name("giflab_monitor_interval_seconds").Help("Seconds between monitoring cycles").Register(r);
+  budgetSeconds_ = &BuildGauge().Name("giflab_budget_seconds")
+                       .Help("The scenario's processing-time budget (an absolute limit), in seconds").Register(r);
+  budgetBytes_ = &BuildGauge().Name("giflab_budget_bytes")
+                     .Help("The scenario's peak-memory budget (an absolute limit), in bytes").Register(r);
+  budgetExceeded_ = &BuildGauge().Name("giflab_budget_exceeded")
+                        .Help("1 while the scenario's runs show its median above the budget, else 0").Register(r);
   machineFactor_ = &BuildGauge().Name("giflab_machine_speed_factor")
                         .Help("How much slower this machine runs than when the baselines were taken, by the control "
                               "(1.18 = 18 % slower, 1 = the same)").Register(r);
@@ -91,6 +97,37 @@ void Metrics::setBaselines(const json& list) {
     baselineTime_->Add({{"scenario", name}}).Set(b.value("mean_processing_time", 0.0));
     baselineMemory_->Add({{"scenario", name}}).Set(b.value("mean_memory_usage", 0.0) * kBytesPerMb);
   }
+}
+
+void Metrics::setBudgets(const std::vector<Scenario>& scenarios) {
+  for (Gauge* g : budgetGauges_) {
+    budgetSeconds_->Remove(g);
+    budgetBytes_->Remove(g);
+  }
+  budgetGauges_.clear();
+  for (const auto& [key, g] : exceededGauges_) budgetExceeded_->Remove(g);
+  exceededGauges_.clear();
+  for (const auto& s : scenarios) {
+    if (s.budget.processingTime) {
+      Gauge& g = budgetSeconds_->Add({{"scenario", s.name}});
+      g.Set(*s.budget.processingTime);
+      budgetGauges_.push_back(&g);
+      exceededGauges_[s.name + "/" + kProcessingTime] =
+          &budgetExceeded_->Add({{"scenario", s.name}, {"metric", kProcessingTime}});
+    }
+    if (s.budget.memoryUsage) {
+      Gauge& g = budgetBytes_->Add({{"scenario", s.name}});
+      g.Set(*s.budget.memoryUsage * kBytesPerMb);
+      budgetGauges_.push_back(&g);
+      exceededGauges_[s.name + "/" + kMemoryUsage] = &budgetExceeded_->Add({{"scenario", s.name}, {"metric", kMemoryUsage}});
+    }
+  }
+}
+
+void Metrics::setExceededBudgets(const std::vector<BudgetAlert>& exceeded) {
+  for (const auto& [key, g] : exceededGauges_) g->Set(0);
+  for (const auto& b : exceeded)
+    if (auto it = exceededGauges_.find(b.scenario + "/" + b.metric); it != exceededGauges_.end()) it->second->Set(1);
 }
 
 void Metrics::setOpenRegressions(const std::vector<AlertEntry>& open) {

@@ -10,6 +10,7 @@
 
 #include "common/store/alert_state.hpp"
 #include "common/cycle/check_report.hpp"
+#include "common/store/config.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -37,6 +38,10 @@ class Metrics {
   void setBaselines(const nlohmann::json& list);  // ListBaselines document
   void setOpenRegressions(const std::vector<AlertEntry>& open);
   void setMachineFactor(double factor);  // the announced machine speed factor
+  // The configured budgets (giflab_budget_seconds / _bytes), and which are
+  // exceeded now (giflab_budget_exceeded, 0 or 1 for every budget).
+  void setBudgets(const std::vector<Scenario>& scenarios);
+  void setExceededBudgets(const std::vector<BudgetAlert>& exceeded);
 
  private:
   std::string listen_;
@@ -57,6 +62,11 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* jobs_;
   prometheus::Family<prometheus::Counter>* failures_;
   std::map<std::string, prometheus::Gauge*> openGauges_;  // "scenario/metric/severity"
+  prometheus::Family<prometheus::Gauge>* budgetSeconds_;
+  prometheus::Family<prometheus::Gauge>* budgetBytes_;
+  prometheus::Family<prometheus::Gauge>* budgetExceeded_;
+  std::vector<prometheus::Gauge*> budgetGauges_;            // of the current config, removed on a reload
+  std::map<std::string, prometheus::Gauge*> exceededGauges_;  // "scenario/metric" of every budget
 };
 
 }  // namespace giflab::daemon

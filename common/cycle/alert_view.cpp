@@ -78,4 +78,29 @@ Notification alertNotification(const AlertEntry& alert) {
   return n;
 }
 
+json budgetJson(const BudgetEvent& event) {
+  const BudgetAlert& b = event.alert;
+  json j = {{"signal", kBudgetSignalNames.name(event.kind)},
+            {"scenario", b.scenario},
+            {"metric", b.metric},
+            {"timestamp", event.timestamp}};
+  if (event.kind == BudgetEvent::Kind::Exceeded)
+    j.update({{"value", b.value}, {"budget", b.budget}, {"unit", unitOf(b.metric)}});
+  return j;
+}
+
+std::string budgetText(const BudgetEvent& event) {
+  const BudgetAlert& b = event.alert;
+  if (event.kind == BudgetEvent::Kind::Restored) return b.scenario + " " + b.metric;
+  return b.scenario + " " + b.metric + " " + describeHeadroom(b.metric, b.value, b.budget);
+}
+
+std::string budgetJournalMessage(const BudgetEvent& event) {
+  const BudgetAlert& b = event.alert;
+  if (event.kind == BudgetEvent::Kind::Restored)
+    return "Performance budget of " + b.scenario + " " + b.metric + " holds again";
+  return "Performance budget exceeded in " + b.scenario + ": " + b.metric + " " +
+         describeHeadroom(b.metric, b.value, b.budget);
+}
+
 }  // namespace giflab

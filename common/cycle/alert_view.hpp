@@ -32,4 +32,13 @@ struct Notification {
 };
 Notification alertNotification(const AlertEntry& alert);
 
+// The same views of a budget event.
+inline constexpr EnumNames<BudgetEvent::Kind, 2> kBudgetSignalNames{
+    {{{BudgetEvent::Kind::Exceeded, "BudgetExceeded"}, {BudgetEvent::Kind::Restored, "BudgetRestored"}}}};
+nlohmann::json budgetJson(const BudgetEvent& event);
+// "small_gif processing_time 0.27 s of 0.25 s, 8 % over"; restored: "small_gif processing_time".
+std::string budgetText(const BudgetEvent& event);
+// The journal entry's MESSAGE.
+std::string budgetJournalMessage(const BudgetEvent& event);
+
 }  // namespace giflab

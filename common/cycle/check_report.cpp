@@ -36,7 +36,14 @@ CheckResult CheckReport::result() const {
   if (noBaselines) return CheckResult::NoBaselines;
   if (any(ScenarioStatus::Error)) return CheckResult::Error;
   if (threshold == 0) return CheckResult::Measured;
-  return any(ScenarioStatus::Regressed) ? CheckResult::Regressed : CheckResult::Passed;
+  if (any(ScenarioStatus::Regressed)) return CheckResult::Regressed;
+  return anyBudgetExceeded() ? CheckResult::BudgetExceeded : CheckResult::Passed;
+}
+
+bool CheckReport::anyBudgetExceeded() const {
+  return std::any_of(scenarios.begin(), scenarios.end(), [](const ScenarioReport& r) {
+    return std::any_of(r.budgets.begin(), r.budgets.end(), [](const BudgetCheck& b) { return b.exceeded; });
+  });
 }
 
 void to_json(json& j, const ScenarioReport& s) {
@@ -49,6 +56,7 @@ void to_json(json& j, const ScenarioReport& s) {
   j["memory_usage"] = s.memoryUsage;
   j["iterations"] = s.iterations;
   if (!s.version.empty()) j["version"] = s.version;
+  if (!s.budgets.empty()) j["budgets"] = s.budgets;
   if (s.status() == ScenarioStatus::Measured) return;
   json metrics = json::array();
   for (const auto* c : s.metrics()) {
@@ -67,6 +75,17 @@ void to_json(json& j, const CheckReport& c) {
        {"timestamp", c.timestamp}};
   if (!c.message.empty()) j["message"] = c.message;
   if (!c.warnings.empty()) j["warnings"] = c.warnings;
+  // Apart from the regressions: a budget is an absolute limit, not a change.
+  json exceeded = json::array();
+  bool anyBudget = false;
+  for (const auto& s : c.scenarios)
+    for (const auto& b : s.budgets) {
+      anyBudget = true;
+      if (b.exceeded)
+        exceeded.push_back({{"scenario", s.scenario}, {"metric", b.metric}, {"value", b.median}, {"budget", b.budget},
+                            {"text", describeHeadroom(b.metric, b.median, b.budget)}});
+    }
+  if (anyBudget) j["budgets_exceeded"] = exceeded;
   if (c.threshold == 0) return;  // measured only
   j["threshold"] = c.threshold;
   j["confidence_level"] = c.confidence;

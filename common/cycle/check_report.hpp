@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/detect/budget.hpp"
 #include "common/detect/detection.hpp"
 #include "common/base/enum_names.hpp"
 #include "common/detect/machine.hpp"
@@ -20,12 +21,15 @@ inline constexpr EnumNames<ScenarioStatus, 4> kScenarioStatusNames{{{{ScenarioSt
                                                                      {ScenarioStatus::Measured, "measured"},
                                                                      {ScenarioStatus::Error, "error"}}}};
 
-enum class CheckResult { Passed, Regressed, Error, Measured, NoBaselines };
-inline constexpr EnumNames<CheckResult, 5> kCheckResultNames{{{{CheckResult::Passed, "passed"},
+// BudgetExceeded: no regression, but a budget is exceeded (with a
+// regression too the result is Regressed, and the budgets are listed apart).
+enum class CheckResult { Passed, Regressed, Error, Measured, NoBaselines, BudgetExceeded };
+inline constexpr EnumNames<CheckResult, 6> kCheckResultNames{{{{CheckResult::Passed, "passed"},
                                                                {CheckResult::Regressed, "regressed"},
                                                                {CheckResult::Error, "error"},
                                                                {CheckResult::Measured, "measured"},
-                                                               {CheckResult::NoBaselines, "no_baselines"}}}};
+                                                               {CheckResult::NoBaselines, "no_baselines"},
+                                                               {CheckResult::BudgetExceeded, "budget_exceeded"}}}};
 
 // A speed-up validation (`validate`): each pair and the whole.
 enum class ValidationResult { Passed, Failed, Disabled };
@@ -43,6 +47,7 @@ struct ScenarioReport {
   std::vector<std::string> fingerprintChanges;   // what differs from the baseline's machine
   std::optional<MachineFactor> machine;          // the control now against this baseline's
   std::string version;                           // of the code measured; "" when none is configured
+  std::vector<BudgetCheck> budgets;              // this check's runs against the scenario's budget
 
   static ScenarioReport failed(std::string scenario, std::string error);
   ScenarioStatus status() const;
@@ -64,6 +69,7 @@ struct CheckReport {
   std::vector<std::string> warnings;  // what went wrong without failing the check (a version command)
 
   CheckResult result() const;
+  bool anyBudgetExceeded() const;
 };
 
 void to_json(nlohmann::json& j, const ScenarioReport& s);

@@ -380,6 +380,8 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
     }
     recordHistory(m, action == "monitor" ? "monitor" : "ci", versions);
     ScenarioReport r = std::move(*compared++);
+    if (const Scenario* s = config_.findScenario(m.scenario))
+      r.budgets = checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), config_.performance.confidence_level);
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) r.version = v->second;
     r.fingerprintChanges = baselines.at(m.scenario).fingerprint.differences(fp);
     if (r.machine) machines.push_back(*r.machine);
@@ -414,6 +416,8 @@ asio::awaitable<CheckReport> Engine::measureAndRecord(std::vector<std::string> n
     recordHistory(m, source, versions);
     ScenarioReport r;
     r.scenario = m.scenario;
+    if (const Scenario* s = config_.findScenario(m.scenario))
+      r.budgets = checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), config_.performance.confidence_level);
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) r.version = v->second;
     r.processingTime = stats::median(m.processingTimes());
     r.memoryUsage = stats::median(m.memoryUsages());
@@ -507,6 +511,21 @@ json Engine::status(bool verbose) const {
       item["last_run"] = {{"timestamp", it->second.timestamp},
                           {"processing_time", it->second.processingTime},
                           {"memory_usage", it->second.memoryUsage}};
+    // Headroom against the last run: how close the pipeline is to its limit.
+    if (!s.budget.empty()) {
+      json budget = json::object();
+      for (const auto& [metric, limit] : {std::pair{kProcessingTime, s.budget.processingTime},
+                                          std::pair{kMemoryUsage, s.budget.memoryUsage}}) {
+        if (!limit) continue;
+        json b = {{"budget", *limit}};
+        if (auto it = last.find(s.name); it != last.end()) {
+          const double value = metric == std::string(kProcessingTime) ? it->second.processingTime : it->second.memoryUsage;
+          b.update({{"last", value}, {"headroom", (*limit - value) / *limit}, {"text", describeHeadroom(metric, value, *limit)}});
+        }
+        budget[metric] = b;
+      }
+      item["budget"] = budget;
+    }
     if (verbose) {
       item["command"] = s.command;
       item["data_pattern"] = s.data_pattern;
@@ -521,6 +540,7 @@ json Engine::status(bool verbose) const {
   out["history_skipped_lines"] = stats.skipped;
   const AlertState alerts = AlertStore(stateDir_).load();
   out["open_regressions"] = alerts.open;
+  out["exceeded_budgets"] = alerts.budgets;
   if (verbose) out["pending_regressions"] = alerts.pending;
   if (alerts.machine.factor != 1.0)
     out["machine"] = {{"factor", alerts.machine.factor},

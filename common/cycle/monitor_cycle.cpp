@@ -140,6 +140,48 @@ RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scena
   return origin;
 }
 
+std::vector<BudgetEvent> applyBudgets(const CheckReport& check, AlertState& state, int closeAfterCycles) {
+  std::vector<BudgetEvent> events;
+  const std::string now = check.timestamp.empty() ? nowIso8601() : check.timestamp;
+  for (const auto& s : check.scenarios) {
+    if (s.error) continue;  // a failed run says nothing about the budget
+    auto find = [&](const std::string& metric) {
+      return std::find_if(state.budgets.begin(), state.budgets.end(),
+                          [&](const BudgetAlert& b) { return b.scenario == s.scenario && b.metric == metric; });
+    };
+    for (const auto& b : s.budgets) {
+      auto open = find(b.metric);
+      if (b.exceeded) {
+        if (open != state.budgets.end()) {
+          open->value = b.median, open->budget = b.budget, open->calmCycles = 0;
+          continue;
+        }
+        state.budgets.push_back({s.scenario, b.metric, b.median, b.budget, now, 0});
+        events.push_back({BudgetEvent::Kind::Exceeded, state.budgets.back(), now});
+      } else if (open != state.budgets.end()) {
+        open->value = b.median;
+        if (!b.within()) open->calmCycles = 0;  // not shown to be over, but not back either
+        else if (++open->calmCycles >= closeAfterCycles) {
+          events.push_back({BudgetEvent::Kind::Restored, *open, now});
+          state.budgets.erase(open);
+        }
+      }
+    }
+    // A budget taken out of the config is no longer exceeded.
+    for (auto it = state.budgets.begin(); it != state.budgets.end();) {
+      const bool still = it->scenario != s.scenario ||
+                         std::any_of(s.budgets.begin(), s.budgets.end(), [&](const BudgetCheck& b) { return b.metric == it->metric; });
+      if (still) {
+        ++it;
+        continue;
+      }
+      events.push_back({BudgetEvent::Kind::Restored, *it, now});
+      it = state.budgets.erase(it);
+    }
+  }
+  return events;
+}
+
 std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state) {
   if (!check.machine) return std::nullopt;
   const MachineFactor& m = *check.machine;
@@ -189,6 +231,9 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
     r.check = co_await engine.measureAndRecord({}, "monitor", cancel, progress);
     r.check.noBaselines = true;
     r.check.message = "No performance baselines available; create them with 'giflab-perfctl baseline create'";
+    // Budgets are absolute: they hold without baselines too.
+    r.budgetEvents = applyBudgets(r.check, r.state, engine.config().performance.close_after_cycles);
+    if (!r.state.budgets.empty() || !r.budgetEvents.empty()) store.save(r.state);
     co_return r;
   }
   CheckOptions o;
@@ -208,6 +253,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   }
   r.events = applyCheck(r.check, r.state, confirmed, engine.config().performance.close_after_cycles);
   r.environment = applyMachine(r.check, r.state.machine);
+  r.budgetEvents = applyBudgets(r.check, r.state, engine.config().performance.close_after_cycles);
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.
   for (auto& open : r.state.open)

@@ -35,11 +35,19 @@ struct EnvironmentEvent {
   std::string timestamp;
 };
 
+// A budget exceeded (once, when it first is) or restored.
+struct BudgetEvent {
+  enum class Kind { Exceeded, Restored } kind;
+  BudgetAlert alert;
+  std::string timestamp;
+};
+
 struct CycleResult {
   CheckReport check;                 // the check, or what was measured when there are no baselines
   std::optional<CheckReport> rerun;  // the re-run that looked at new regressions again
   std::vector<AlertEvent> events;
   std::optional<EnvironmentEvent> environment;
+  std::vector<BudgetEvent> budgetEvents;
   AlertState state;
 };
 
@@ -52,6 +60,12 @@ void to_json(nlohmann::json& j, const CycleResult& r);
 
 // Applies a check's machine summary to the announced machine state (pure).
 std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineState& state);
+
+// Applies a check's budget verdicts to the state (pure): an exceeded budget
+// opens at once (the sign test already needs the runs to agree); it is
+// restored after closeAfterCycles checks in a row with the median within it,
+// or when the scenario no longer has that budget.
+std::vector<BudgetEvent> applyBudgets(const CheckReport& check, AlertState& state, int closeAfterCycles = 1);
 
 // scenario and metric
 using AlertKey = std::pair<std::string, std::string>;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/detect/budget.hpp"
 #include "common/store/atomic_file.hpp"
 
 namespace giflab {
@@ -65,6 +66,7 @@ AlertState AlertStore::load() const {
   try {
     s.open = doc.value("open", json::array()).get<std::vector<AlertEntry>>();
     s.pending = doc.value("pending", json::array()).get<std::vector<AlertEntry>>();
+    s.budgets = doc.value("budgets", json::array()).get<std::vector<BudgetAlert>>();
     if (doc.contains("machine") && doc["machine"].is_object()) {
       const json& m = doc["machine"];
       s.machine.factor = m.value("factor", 1.0);
@@ -84,8 +86,24 @@ AlertState AlertStore::load() const {
 void AlertStore::save(const AlertState& state) const {
   ensureDirectory(path_.parent_path());
   json doc{{"open", state.open}, {"pending", state.pending}};
+  if (!state.budgets.empty()) doc["budgets"] = state.budgets;
   if (state.machine.factor != 1.0 || state.machine.pendingFactor > 0) doc["machine"] = state.machine;
   writeFileAtomically(path_, doc.dump(2) + "\n");
+}
+
+void to_json(json& j, const BudgetAlert& b) {
+  j = {{"scenario", b.scenario}, {"metric", b.metric}, {"value", b.value},
+       {"budget", b.budget},     {"since", b.since},   {"text", describeHeadroom(b.metric, b.value, b.budget)}};
+  if (b.calmCycles > 0) j["calm_cycles"] = b.calmCycles;
+}
+
+void from_json(const json& j, BudgetAlert& b) {
+  b.scenario = j.at("scenario").get<std::string>();
+  b.metric = j.at("metric").get<std::string>();
+  b.value = j.value("value", 0.0);
+  b.budget = j.value("budget", 0.0);
+  b.since = j.value("since", "");
+  b.calmCycles = j.value("calm_cycles", 0);
 }
 
 void to_json(json& j, const MachineState& m) {

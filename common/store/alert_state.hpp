@@ -43,11 +43,23 @@ struct MachineState {
   double pendingFactor = 0;                // a shift seen once, announced when the next cycle agrees
 };
 
+// An exceeded budget, open until the metric is back within it.
+struct BudgetAlert {
+  std::string scenario, metric;
+  double value = 0, budget = 0;  // the median that exceeded it, and the budget
+  std::string since;             // when it was first exceeded
+  int calmCycles = 0;            // cycles in a row within the budget
+};
+
 struct AlertState {
   std::vector<AlertEntry> open;
   std::vector<AlertEntry> pending;
   MachineState machine;
+  std::vector<BudgetAlert> budgets;
 };
+
+void to_json(nlohmann::json& j, const BudgetAlert& b);
+void from_json(const nlohmann::json& j, BudgetAlert& b);
 
 void to_json(nlohmann::json& j, const MachineState& m);
 

@@ -204,7 +204,7 @@ Scenario readScenario(const json& v, size_t index, const std::string& file, cons
   const std::string path = "scenarios[" + std::to_string(index) + "]";
   ObjectReader r(v, path, file,
                  {"name", "description", "command", "data_pattern", "expected_files", "max_frames",
-                  "iterations", "warmup", "timeout", "monitored", "version_command"});
+                  "iterations", "warmup", "timeout", "monitored", "version_command", "budget"});
   Scenario s;
   if (!r.has("name")) r.failText(path + ".name", "missing; every scenario needs a name");
   r.string("name", s.name, 64);
@@ -227,6 +227,16 @@ Scenario readScenario(const json& v, size_t index, const std::string& file, cons
   r.integer("warmup", s.warmup, 0, 100);
   r.number("timeout", s.timeout, 0.0, 86400.0, true);
   r.boolean("monitored", s.monitored);
+  if (r.has("budget")) {
+    ObjectReader b(r.raw("budget"), path + ".budget", file, {"processing_time", "memory_usage"});
+    double seconds = 0, megabytes = 0;
+    b.number("processing_time", seconds, 0.0, 86400.0, true);
+    b.number("memory_usage", megabytes, 0.0, 1e7, true);
+    if (b.has("processing_time")) s.budget.processingTime = seconds;
+    if (b.has("memory_usage")) s.budget.memoryUsage = megabytes;
+    if (s.budget.empty())
+      b.failText(path + ".budget", "give \"processing_time\" (seconds) or \"memory_usage\" (MB), or leave it out");
+  }
   resolveProgram(s.command, base);
   return s;
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/detect/budget.hpp"
+
 namespace giflab {
 
 // Documented limits: a config beyond them is refused with a message, so that
@@ -49,6 +51,7 @@ struct Scenario {
   // What {worktree} in command and data_pattern stands for: the config's
   // repository, or the checkout a bisect step measures; empty: left as written.
   std::string worktree;
+  Budget budget;  // absolute limits, independent of the baselines
 };
 
 // The reference/candidate pair behind `validate --check-phase6`.

@@ -18,7 +18,7 @@ start_daemon() {
   echo 0.02 > "$work/sleep"
   cat > "$work/config.json" <<JSON
 {"performance": {"enabled": true, "monitoring_interval": 1}$2,
- "scenarios": [{"name": "$1", "command": ["$build/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 5}]}
+ "scenarios": [{"name": "$1", "command": ["$build/bin/giflab-test-workload", "--sleep-file", "$work/sleep"], "iterations": 5${3:-}}]}
 JSON
   "$build/bin/giflab-perfd" --user --config "$work/config.json" --state-dir "$work/state" 2>"$work/daemon.log" &
   pids+=("$!")

@@ -20,8 +20,9 @@ echo "ok: promtool check rules"
 
 start_session_bus
 metrics_port=$(free_port)
-start_daemon promtest ", \"prometheus\": {\"listen\": \"127.0.0.1:$metrics_port\"}"
-echo 0.03 > "$work/sleep"   # 50 % slower: a regression to report
+start_daemon promtest ", \"prometheus\": {\"listen\": \"127.0.0.1:$metrics_port\"}" \
+  ", \"budget\": {\"processing_time\": 0.025}"
+echo 0.03 > "$work/sleep"   # 50 % slower: a regression to report, and over the 0.025 s budget
 for _ in $(seq 150); do [ "$(ctl --json status | jq '.open_regressions | length')" -ge 1 ] && break; sleep 0.1; done
 [ "$(ctl --json status | jq '.open_regressions | length')" -ge 1 ] || fail "no regression opened"
 
@@ -29,6 +30,13 @@ curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt" || fail 
 lint=$(promtool check metrics < "$work/metrics.txt" 2>&1) || fail "promtool check metrics: $lint"
 [ -z "$lint" ] || fail "promtool check metrics: $lint"
 grep -q '^giflab_regression_open{.*scenario="promtest".*} 1' "$work/metrics.txt" || fail "no giflab_regression_open series"
+grep -q '^giflab_budget_seconds{scenario="promtest"} 0.025' "$work/metrics.txt" || fail "no giflab_budget_seconds series"
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^giflab_budget_exceeded{.*scenario="promtest".*} 1' && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^giflab_budget_exceeded{.*scenario="promtest".*} 1' ||
+  fail "giflab_budget_exceeded is not 1 for a scenario over its budget"
 echo "ok: /metrics passes promtool check metrics"
 
 prom_port=$(free_port)
@@ -61,4 +69,11 @@ for _ in $(seq 100); do
 done
 [ "${firing:-0}" -ge 1 ] || fail "the shipped rule did not turn the regression into an alert"
 echo "ok: the GiflabPerformanceRegression rule fires"
-echo "prometheus end-to-end: 5 passed, 0 failed"
+for _ in $(seq 100); do
+  firing=$(curl -sf "http://127.0.0.1:$prom_port/api/v1/alerts" | jq -r '[.data.alerts[] | select(.labels.alertname == "GiflabBudgetExceeded")] | length')
+  [ "$firing" -ge 1 ] && break
+  sleep 0.2
+done
+[ "${firing:-0}" -ge 1 ] || fail "the shipped rule did not turn the exceeded budget into an alert"
+echo "ok: the GiflabBudgetExceeded rule fires"
+echo "prometheus end-to-end: 6 passed, 0 failed"
