@@ -463,3 +463,34 @@ TEST_F(Cli, TrendsStartAtTheLastChangePointAndChangePointsCarryTheirSize) {
   EXPECT_NE(html.find("trend since " + stamps[30]), std::string::npos);
   EXPECT_NE(html.find("this machine runs 18 % slower"), std::string::npos);
 }
+
+// One slow run among five is not a budget exceeded: the median is what the
+// budget limits, and the sign test needs the runs to agree.
+TEST_F(Cli, OneSlowRunAmongFiveDoesNotExceedABudget) {
+  const auto counter = dir / "counter";
+  const auto script = dir / "sometimes-slow.sh";
+  // Every sixth run (the warm-up and five measured runs of a check) sleeps 0.2 s, the rest 0.01 s.
+  writeFile(script, "#!/bin/sh\nn=$(($(cat " + counter.string() + " 2>/dev/null || echo 0) + 1))\necho $n > " +
+                        counter.string() + "\n[ $((n % 6)) -eq 3 ] && exec sleep 0.2\nexec sleep 0.01\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 1},
+    "scenarios": [{"name": "spiky", "command": [")" + script.string() + R"("], "iterations": 5, "warmup": 1,
+                   "budget": {"processing_time": 0.05}}]})");
+  auto r = ctl({"--json", "monitor", "start", "--cycles", "2"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.find("BudgetExceeded"), std::string::npos) << r.out;
+  // Each check did see its slow run over the budget.
+  std::istringstream in(readFile(state() / "history.jsonl"));
+  int checks = 0;
+  for (std::string l; std::getline(in, l);) {
+    const json rec = json::parse(l);
+    ++checks;
+    const auto runs = rec["samples"]["processing_time"];
+    EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const json& v) { return v.get<double>() > 0.05; }), 1) << l;
+  }
+  EXPECT_EQ(checks, 2);
+  // Made slow for every run, it is exceeded at once.
+  writeFile(script, "#!/bin/sh\nexec sleep 0.08\n");
+  r = ctl({"--json", "monitor", "start", "--cycles", "1"});
+  EXPECT_NE(r.out.find("BudgetExceeded"), std::string::npos) << r.out;
+}

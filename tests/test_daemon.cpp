@@ -762,3 +762,66 @@ TEST_F(Daemon, ARegressionNamesTheVersionsBeforeAndAfterIt) {
   }
   watch.stop();
 }
+
+// A budget: an absolute limit. Exceeded once (signal and journal entry),
+// held by the gate, restored when the workload fits again.
+TEST_F(Daemon, ABudgetIsExceededOnceHeldByTheGateAndRestored) {
+  PrivateBus bus;
+  writeFile(sleepFile(), "0.08");
+  writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 2},
+    "scenarios": [{"name": ")" + scenario + R"(", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                          sleepFile().string() + R"("], "iterations": 5, "budget": {"processing_time": 0.05}}]})");
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  Watcher watch(bus);
+  ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"}).exitCode, 0) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
+  // Within a cycle (2 s and its runs).
+  ASSERT_TRUE(watch.waitFor("BudgetExceeded", 10s)) << d.log();
+  const int cycles = monitorCycles(bus);
+  ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= cycles + 2; }, 15s)) << d.log();
+  size_t exceeded = 0;
+  json signal;
+  for (const auto& l : watch.lines())
+    if (l.find("BudgetExceeded") != std::string::npos) ++exceeded, signal = json::parse(l);
+  EXPECT_EQ(exceeded, 1u) << "repeated while it held";
+  EXPECT_EQ(signal["scenario"], scenario);
+  EXPECT_EQ(signal["metric"], "processing_time");
+  EXPECT_DOUBLE_EQ(signal["budget"].get<double>(), 0.05);
+  EXPECT_GT(signal["value"].get<double>(), 0.08);
+  // No regression: the pipeline was this slow when the baselines were taken.
+  json st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
+  EXPECT_TRUE(st["open_regressions"].empty());
+  ASSERT_EQ(st["exceeded_budgets"].size(), 1u);
+  const auto text = perfctlOnBus(bus, {"status"});
+  EXPECT_NE(text.out.find("of 0.05 s"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1 budget(s) exceeded"), std::string::npos) << text.out;
+  // The gate holds the budget, reported apart from regressions.
+  auto gate = perfctlOnBus(bus, {"--json", "ci", "gate"});
+  EXPECT_EQ(gate.exitCode, 1) << gate.out << gate.err;
+  const json g = parseJsonOutput(gate);
+  EXPECT_EQ(g["overall_result"], "budget_exceeded");
+  ASSERT_EQ(g["budgets_exceeded"].size(), 1u);
+  EXPECT_EQ(g["budgets_exceeded"][0]["scenario"], scenario);
+  gate = perfctlOnBus(bus, {"ci", "gate"});
+  EXPECT_EQ(gate.exitCode, 1);
+  EXPECT_NE(gate.out.find("Budgets exceeded"), std::string::npos) << gate.out;
+  if (haveRoot()) EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  if (haveJournal()) {
+    size_t entries = 0;
+    for (const auto& line : journalEntries("MESSAGE_ID=939e4c92f43b4245b5bbb843b87513f7", 1, 5s)) {
+      const json e = json::parse(line);
+      if (e.value("GIFLAB_SCENARIO", "") != scenario) continue;
+      ++entries;
+      EXPECT_EQ(e["GIFLAB_BUDGET"], "0.05");
+      EXPECT_EQ(e["PRIORITY"], "4");
+    }
+    EXPECT_EQ(entries, 1u);
+  }
+  // The workload fits again: restored after close_after_cycles (2) cycles within it.
+  writeFile(sleepFile(), "0.03");
+  ASSERT_TRUE(watch.waitFor("BudgetRestored", 15s)) << d.log();
+  st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
+  EXPECT_TRUE(st["exceeded_budgets"].empty());
+  watch.stop();
+}

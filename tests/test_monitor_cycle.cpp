@@ -232,3 +232,61 @@ TEST(MonitorCycle, ASizeBelowTheThresholdIsReportedAsAboutTheThreshold) {
   a.regression = 0.073;
   EXPECT_EQ(describeRegression(a), "7.3 %");
 }
+
+TEST(Budgets, TheSignTestHasTheTextbookTail) {
+  // P(X >= k), X ~ Binomial(n, 1/2).
+  EXPECT_DOUBLE_EQ(signTestUpperTail(5, 5), 1.0 / 32);
+  EXPECT_DOUBLE_EQ(signTestUpperTail(4, 5), 6.0 / 32);
+  EXPECT_NEAR(signTestUpperTail(9, 10), 11.0 / 1024, 1e-12);
+  EXPECT_NEAR(signTestUpperTail(8, 10), 56.0 / 1024, 1e-12);
+  EXPECT_DOUBLE_EQ(signTestUpperTail(0, 7), 1.0);
+  // With 5 runs at 95 %, all must be above; with 10, nine.
+  const Budget b{0.05, std::nullopt};
+  EXPECT_TRUE(checkBudgets(b, {0.06, 0.07, 0.08, 0.06, 0.09}, {}, 0.95)[0].exceeded);
+  EXPECT_FALSE(checkBudgets(b, {0.06, 0.07, 0.01, 0.06, 0.09}, {}, 0.95)[0].exceeded);
+  EXPECT_FALSE(checkBudgets(b, {0.01, 0.01, 0.2, 0.01, 0.01}, {}, 0.95)[0].exceeded);
+  std::vector<double> ten(10, 0.06);
+  ten[0] = 0.01;
+  EXPECT_TRUE(checkBudgets(b, ten, {}, 0.95)[0].exceeded);
+  ten[1] = 0.01;
+  EXPECT_FALSE(checkBudgets(b, ten, {}, 0.95)[0].exceeded);
+  EXPECT_EQ(describeHeadroom("processing_time", 0.21, 0.25), "0.21 s of 0.25 s, 16 % left");
+  EXPECT_EQ(describeHeadroom("memory_usage", 7.5, 6), "7.5 MB of 6 MB, 25 % over");
+}
+
+TEST(Budgets, ExceededOnceRestoredAfterCalmCycles) {
+  AlertState state;
+  auto check = [](double median, bool exceeded) {
+    CheckReport c;
+    c.timestamp = "2026-12-03T00:00:00Z";
+    ScenarioReport s;
+    s.scenario = "a";
+    BudgetCheck b;
+    b.metric = "processing_time";
+    b.budget = 0.05;
+    b.median = median;
+    b.exceeded = exceeded;
+    s.budgets.push_back(b);
+    c.scenarios.push_back(s);
+    return c;
+  };
+  auto events = applyBudgets(check(0.08, true), state, 2);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, BudgetEvent::Kind::Exceeded);
+  EXPECT_TRUE(applyBudgets(check(0.09, true), state, 2).empty());  // still exceeded: no repeat
+  EXPECT_TRUE(applyBudgets(check(0.06, false), state, 2).empty());  // not shown over, not back either
+  EXPECT_TRUE(applyBudgets(check(0.04, false), state, 2).empty());  // one calm cycle
+  EXPECT_TRUE(applyBudgets(check(0.06, false), state, 2).empty());  // over again: the count restarts
+  EXPECT_TRUE(applyBudgets(check(0.04, false), state, 2).empty());
+  events = applyBudgets(check(0.04, false), state, 2);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, BudgetEvent::Kind::Restored);
+  EXPECT_TRUE(state.budgets.empty());
+  // A budget taken out of the config is restored at the next check of its scenario.
+  applyBudgets(check(0.08, true), state, 2);
+  CheckReport without = check(0.08, true);
+  without.scenarios[0].budgets.clear();
+  events = applyBudgets(without, state, 2);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, BudgetEvent::Kind::Restored);
+}
