@@ -283,6 +283,7 @@ class BusBackend final : public Backend {
     std::map<std::string, sdbus::Variant> options{{"min_change", sdbus::Variant(q.changeOptions.minRelativeChange)},
                                                   {"sensitivity", sdbus::Variant(q.changeOptions.alpha)}};
     if (q.version) options.emplace("version", sdbus::Variant(*q.version));
+    if (q.environment) options.emplace("environment", sdbus::Variant(*q.environment));
     return callJson("GetHistoryEx", [&] {
       return manager_->GetHistoryEx(q.scenario.value_or(""), q.metric.value_or(""), static_cast<uint32_t>(q.days),
                                     q.trend, q.changes, options);

@@ -18,6 +18,7 @@
 #include "common/base/text.hpp"
 #include "common/base/version.hpp"
 #include "common/cycle/bisect.hpp"
+#include "common/cycle/compare_sources.hpp"
 
 namespace giflab::cli {
 
@@ -55,16 +56,18 @@ struct Options {
   std::optional<int> iterations;
   int cycles = 0;
   HistoryQuery history;
-  std::string historyScenario, historyMetric, historyVersion;
+  std::string historyScenario, historyMetric, historyVersion, historyEnvironment;
   bool checkPhase6 = false;
   CheckOptions check;
   std::string threshold;
   bool notify = false;
-  std::string analyzeFile, analyzeMetric;
+  std::string analyzeFile, analyzeMetric, analyzeEnvironment;
   ChangePointOptions analyzeOptions;
   std::string reportOutput;
   BisectOptions bisect;
   std::string bisectRepo, bisectThreshold;
+  std::vector<std::string> compareSources, compareEnvironments;
+  CompareOptions compare;
 };
 
 // Arguments from the command line may be any bytes: never let them stop the output.
@@ -218,6 +221,7 @@ void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"processing_time", "memory_usage"}));
   history->add_option("--days", o.history.days, "How many days back (default 7)")->check(CLI::Range(1, 3650));
   history->add_option("--version", o.historyVersion, "Only records of this version (see version_command)");
+  history->add_option("--env", o.historyEnvironment, "Only records of this environment (config \"environment\")");
   history->add_flag("--trend", o.history.trend, "Trend per scenario and metric");
   history->add_flag("--changes", o.history.changes, "Change points per scenario and metric");
   history->add_option("--min-change", o.history.changeOptions.minRelativeChange, kMinChangeHelp);
@@ -227,6 +231,7 @@ void addHistory(CLI::App& app, Options& o, std::vector<Command>& commands) {
                         if (!r.options.historyScenario.empty()) q.scenario = r.options.historyScenario;
                         if (!r.options.historyMetric.empty()) q.metric = r.options.historyMetric;
                         if (!r.options.historyVersion.empty()) q.version = r.options.historyVersion;
+                        if (!r.options.historyEnvironment.empty()) q.environment = r.options.historyEnvironment;
                         // Trends and change points replace the listing; the table shows the newest records.
                         q.maxRecords = q.trend || q.changes ? 0 : r.options.json ? 100000 : 1000;
                         r.show(b->history(q), renderHistory);
@@ -288,6 +293,30 @@ int runBisectCommand(const Options& o) {
   return result.found() ? kOk : kRegression;
 }
 
+// Sources as given: a history file, or an environment in this machine's
+// history (the state folder's history.jsonl, as --local would use).
+int runCompareCommand(const Options& o) {
+  const auto state = o.stateDir.empty() ? defaultStateDir(o.user) : std::filesystem::path(o.stateDir);
+  std::vector<HistorySource> sources;
+  for (const auto& s : o.compareSources) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(s, ec)) sources.push_back({s, std::nullopt, s});
+    else sources.push_back({state / "history.jsonl", s, s});
+  }
+  for (const auto& e : o.compareEnvironments) sources.push_back({state / "history.jsonl", e, e});
+  if (sources.size() != 2)
+    throw Error(ErrorKind::InvalidArgument, "compare needs two sources, got " + std::to_string(sources.size()) +
+                                                ": give two history files or environment names, e.g. "
+                                                "'compare --env staging --env production' or 'compare a.jsonl b.jsonl'");
+  for (const auto& s : sources)
+    if (s.environment && !isValidScenarioName(*s.environment))
+      throw Error(ErrorKind::InvalidArgument, "\"" + shortened(*s.environment) +
+                                                  "\" is neither a history file nor an environment name");
+  const json doc = compareSources(sources[0], sources[1], o.compare);
+  o.json ? printJson(doc) : renderCompare(doc);
+  return kOk;
+}
+
 void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
   auto* watch = app.add_subcommand("watch", "Print regression signals as they arrive, until interrupted");
   watch->add_flag("--notify", o.notify, "Also show each RegressionDetected as a desktop notification");
@@ -299,10 +328,13 @@ void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"processing_time", "memory_usage"}));
   analyze->add_option("--min-change", o.analyzeOptions.minRelativeChange, kMinChangeHelp);
   analyze->add_option("--sensitivity", o.analyzeOptions.alpha, kSensitivityHelp);
+  analyze->add_option("--env", o.analyzeEnvironment, "Only records of this environment");
   auto analyzeAction = [](Backend*, Run& r) {
     const auto& opt = r.options;
     const auto metric = opt.analyzeMetric.empty() ? std::nullopt : std::optional<std::string>(opt.analyzeMetric);
-    r.show(Engine::analyzeFile(opt.analyzeFile, metric, opt.analyzeOptions), renderAnalyze);
+    const auto environment =
+        opt.analyzeEnvironment.empty() ? std::nullopt : std::optional<std::string>(opt.analyzeEnvironment);
+    r.show(Engine::analyzeFile(opt.analyzeFile, metric, opt.analyzeOptions, environment), renderAnalyze);
     return kOk;
   };
   commands.push_back({analyze, analyzeAction, false});
@@ -329,6 +361,14 @@ void addTools(CLI::App& app, Options& o, std::vector<Command>& commands) {
   bisect->add_option("--metric", o.bisect.metric, "processing_time (default) or memory_usage")
       ->check(CLI::IsMember({"processing_time", "memory_usage"}));
   commands.push_back({bisect, [](Backend*, Run& r) { return runBisectCommand(r.options); }, false});
+
+  auto* compare = app.add_subcommand("compare", "Compare two histories or environments: B against A, per scenario");
+  compare->add_option("SOURCES", o.compareSources, "History files or environment names (A, then B)")->expected(0, 2);
+  compare->add_option("--env", o.compareEnvironments, "An environment in this machine's history (repeatable)");
+  compare->add_option("--days", o.compare.days, "The last N days of each source (default 30)")->check(CLI::Range(1, 3650));
+  compare->add_option("--min-change", o.compare.minChange,
+                      "Smaller ratios than 1 + this count as the same (default 0.05)");
+  commands.push_back({compare, [](Backend*, Run& r) { return runCompareCommand(r.options); }, false});
 
   auto* report = app.add_subcommand("report", "Write a self-contained HTML report");
   report->add_option("--output", o.reportOutput, "The HTML file to write")->required();

@@ -385,4 +385,42 @@ void renderBisect(const json& doc) {
     std::printf("  skipped %s: %s\n", s.value("commit", "").substr(0, 10).c_str(), s.value("reason", "").c_str());
 }
 
+void renderCompare(const json& doc) {
+  const json a = doc.value("a", json::object()), b = doc.value("b", json::object());
+  std::printf("A: %s (%d records)\nB: %s (%d records)\nlast %d days of each; ratio = B / A\n\n",
+              a.value("label", "").c_str(), a.value("records", 0), b.value("label", "").c_str(), b.value("records", 0),
+              doc.value("days", 0));
+  Table t({"SCENARIO", "METRIC", "A", "B", "RATIO", "INTERVAL", "VERDICT"});
+  for (const auto& c : doc.value("comparisons", json::array())) {
+    const std::string unit = c.value("unit", "");
+    const int dec = unit == "s" ? 4 : 1;
+    const std::string verdict = c.value("verdict", "");
+    const std::string shown = verdict == "slower"   ? Style::paint(verdict, Color::Red)
+                              : verdict == "faster" ? Style::paint(verdict, Color::Green)
+                                                    : verdict;
+    const json ci = c.value("ratio_ci", json::array());
+    t.add({c.value("scenario", ""), c.value("metric", ""), formatDouble(c.value("a_median", 0.0), dec) + " " + unit,
+           formatDouble(c.value("b_median", 0.0), dec) + " " + unit,
+           c.contains("ratio") ? formatDouble(c.value("ratio", 0.0), 3) : "-",
+           ci.size() == 2 ? formatDouble(ci[0].get<double>(), 3) + " - " + formatDouble(ci[1].get<double>(), 3) : "-",
+           shown});
+  }
+  t.print();
+  const json fa = a.value("fingerprint", json::object()), fb = b.value("fingerprint", json::object());
+  if (!fa.empty() || !fb.empty()) {
+    std::printf("\n");
+    const json differs = doc.value("fingerprint_differences", json::array());
+    Table f({"MACHINE", "A", "B", ""});
+    for (const char* field : {"cpu_model", "cores", "kernel", "governor"}) {
+      auto text = [&](const json& j) { return j.contains(field) ? (j[field].is_string() ? j[field].get<std::string>() : j[field].dump()) : std::string("-"); };
+      const bool differ = std::find(differs.begin(), differs.end(), field) != differs.end();
+      f.add({field, text(fa), text(fb), differ ? Style::paint("differs", Color::Yellow) : ""});
+    }
+    f.print();
+  }
+  for (const char* key : {"only_in_a", "only_in_b"})
+    for (const auto& s : doc.value(key, json::array()))
+      std::printf("%s only in %s\n", s.get<std::string>().c_str(), key[8] == 'a' ? "A" : "B");
+}
+
 }  // namespace giflab::cli

@@ -15,5 +15,6 @@ void renderAnalyze(const nlohmann::json& doc);
 void renderDeps(const nlohmann::json& doc, bool verbose);
 void renderMonitor(const nlohmann::json& doc);
 void renderBisect(const nlohmann::json& doc);
+void renderCompare(const nlohmann::json& doc);
 
 }  // namespace giflab::cli

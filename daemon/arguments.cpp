@@ -50,7 +50,7 @@ void applyHistoryOptions(HistoryQuery& q, const std::map<std::string, double>& n
                          const std::map<std::string, std::string>& texts) {
   auto unknown = [](const std::string& key) {
     return Error(ErrorKind::InvalidArgument, "unknown history option \"" + shortened(key) +
-                                                 "\"; the options are min_change, sensitivity (d) and version (s)");
+                                                 "\"; the options are min_change, sensitivity (d), version and environment (s)");
   };
   for (const auto& [key, value] : numbers) {
     if (key == "min_change") q.changeOptions.minRelativeChange = value;
@@ -58,6 +58,13 @@ void applyHistoryOptions(HistoryQuery& q, const std::map<std::string, double>& n
     else throw unknown(key);
   }
   for (const auto& [key, value] : texts) {
+    if (key == "environment") {
+      if (!isValidScenarioName(value))
+        throw Error(ErrorKind::InvalidArgument, "environment \"" + shortened(value) +
+                                                    "\" is not an environment name (letters, digits, '_', '.', '-')");
+      q.environment = value;
+      continue;
+    }
     if (key != "version") throw unknown(key);
     if (value.empty() || value.size() > kMaxVersionLength || !isPrintable(value))
       throw Error(ErrorKind::InvalidArgument, "version \"" + shortened(value) + "\" is not a version a record can name (1 to " +

@@ -359,7 +359,7 @@ std::string Manager::GetHistoryEx(const std::string& scenario, const std::string
       else if (value.peekValueType() == "d") numbers[key] = value.get<double>();
       else
         throw Error(ErrorKind::InvalidArgument,
-                    "history option \"" + shortened(key) + "\" must be a double (d) or, for version, a string (s)");
+                    "history option \"" + shortened(key) + "\" must be a double (d) or, for version and environment, a string (s)");
     }
     applyHistoryOptions(q, numbers, texts);
     return engine_->history(q).dump();

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -493,4 +494,101 @@ TEST_F(Cli, OneSlowRunAmongFiveDoesNotExceedABudget) {
   writeFile(script, "#!/bin/sh\nexec sleep 0.08\n");
   r = ctl({"--json", "monitor", "start", "--cycles", "1"});
   EXPECT_NE(r.out.find("BudgetExceeded"), std::string::npos) << r.out;
+}
+
+namespace {
+// A history file: `records` checks of each scenario, log-normal noise of
+// CV `cv`, scenario k's level multiplied by factor[k].
+void writeHistory(const std::filesystem::path& file, const std::vector<double>& factor, int records, double cv,
+                  unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0.0, cv);
+  std::ostringstream out;
+  for (int i = 0; i < records; ++i)
+    for (size_t k = 0; k < factor.size(); ++k) {
+      char stamp[32];
+      std::snprintf(stamp, sizeof stamp, "2026-11-%02dT%02d:%02d:00Z", 1 + i / 24, i % 24, static_cast<int>(k));
+      out << json{{"timestamp", stamp},
+                  {"scenario", "s" + std::to_string(k)},
+                  {"processing_time", 0.5 * (k + 1) * factor[k] * std::exp(noise(rng))},
+                  {"memory_usage", 40.0 * std::exp(noise(rng))},
+                  {"fingerprint", {{"cpu_model", seed % 2 ? "EPYC" : "Xeon"}, {"cores", 2}, {"kernel", "6.1"}}}}
+                 .dump()
+          << "\n";
+    }
+  writeFile(file, out.str());
+}
+}  // namespace
+
+// Known answers: five scenarios, three of them 20 % slower in B, over 40
+// seeded pairs of histories: every slowed scenario "slower", every other
+// "same", and the 95 % interval holding 1.2 about 95 % of the time.
+TEST_F(Cli, CompareNamesEverySlowedScenarioAndSameForTheSame) {
+  int intervals = 0, holding = 0;
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    writeHistory(dir / "a.jsonl", {1, 1, 1, 1, 1}, 30, 0.03, 2 * seed);
+    writeHistory(dir / "b.jsonl", {1.2, 1, 1.2, 1, 1.2}, 30, 0.03, 2 * seed + 1);
+    const auto r = run({perfctl().string(), "--json", "compare", (dir / "a.jsonl").string(), (dir / "b.jsonl").string()});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json doc = parseJsonOutput(r);
+    ASSERT_EQ(doc["comparisons"].size(), 10u);
+    for (const auto& c : doc["comparisons"]) {
+      const int k = c["scenario"].get<std::string>().back() - '0';
+      if (c["metric"] == "processing_time" && k % 2 == 0) {
+        EXPECT_EQ(c["verdict"], "slower") << c.dump();
+        ++intervals;
+        holding += c["ratio_ci"][0].get<double>() <= 1.2 && c["ratio_ci"][1].get<double>() >= 1.2;
+      } else {
+        EXPECT_EQ(c["verdict"], "same") << c.dump();
+      }
+    }
+    EXPECT_EQ(doc["fingerprint_differences"], json::array({"cpu_model"}));  // seeds 2s and 2s+1: Xeon, EPYC
+    // Same against same.
+    writeHistory(dir / "a2.jsonl", {1, 1, 1, 1, 1}, 30, 0.03, 2 * seed + 100);
+    const json same = parseJsonOutput(
+        run({perfctl().string(), "--json", "compare", (dir / "a.jsonl").string(), (dir / "a2.jsonl").string()}));
+    for (const auto& c : same["comparisons"]) EXPECT_EQ(c["verdict"], "same") << c.dump();
+    EXPECT_TRUE(same["fingerprint_differences"].empty());
+  }
+  EXPECT_GE(holding, intervals * 90 / 100) << holding << " of " << intervals << " intervals hold 1.2";
+  // The text: a table, the machines side by side with the difference flagged.
+  auto r = run({perfctl().string(), "--no-color", "compare", (dir / "a.jsonl").string(), (dir / "b.jsonl").string()});
+  EXPECT_NE(r.out.find("slower"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("differs"), std::string::npos) << r.out;
+  // Errors say what to do.
+  r = run({perfctl().string(), "compare", (dir / "a.jsonl").string()});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("compare needs two sources"), std::string::npos) << r.err;
+}
+
+// Live: the same workload in two environments of one history, 20 % slower in one.
+TEST_F(Cli, CompareTwoEnvironmentsOfRealRuns) {
+  const auto sleepFile = dir / "sleep";
+  auto configFor = [&](const std::string& environment) {
+    writeFile(config(), R"({"environment": ")" + environment + R"(", "performance": {"enabled": true, "monitoring_interval": 1},
+      "scenarios": [{"name": "w", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
+                            sleepFile.string() + R"("], "iterations": 3}]})");
+  };
+  writeFile(sleepFile, "0.1");
+  configFor("staging");
+  ASSERT_EQ(ctl({"monitor", "start", "--cycles", "5"}).exitCode, 0);
+  writeFile(sleepFile, "0.12");
+  configFor("production");
+  ASSERT_EQ(ctl({"monitor", "start", "--cycles", "5"}).exitCode, 0);
+  const json h = parseJsonOutput(ctl({"history", "--json", "--env", "staging"}));
+  EXPECT_EQ(h["records"].size(), 5u);
+  for (const auto& rec : h["records"]) EXPECT_EQ(rec["environment"], "staging");
+  auto r = ctl({"--json", "compare", "--env", "staging", "--env", "production"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json doc = parseJsonOutput(r);
+  ASSERT_EQ(doc["comparisons"].size(), 2u);
+  const json& time = doc["comparisons"][0];
+  EXPECT_EQ(time["metric"], "processing_time");
+  EXPECT_EQ(time["verdict"], "slower") << time.dump();
+  EXPECT_GT(time["ratio"].get<double>(), 1.1);
+  EXPECT_LT(time["ratio"].get<double>(), 1.3);
+  EXPECT_EQ(doc["comparisons"][1]["verdict"], "same") << doc["comparisons"][1].dump();
+  r = ctl({"--json", "compare", "--env", "staging", "--env", "nowhere"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("no history records for nowhere"), std::string::npos) << r.err;
 }

@@ -151,6 +151,7 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
                        {"source", source},
                        {"fingerprint", Fingerprint::current()}};
   if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) record["version"] = v->second;
+  record["environment"] = config_.environment.empty() ? hostName() : config_.environment;
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
 
@@ -626,6 +627,7 @@ json Engine::history(const HistoryQuery& q) const {
   HistoryFilter filter;
   filter.scenario = q.scenario;
   filter.version = q.version;
+  filter.environment = q.environment;
   filter.since = std::chrono::system_clock::now() - std::chrono::hours(24) * q.days;
   std::map<std::string, SeriesAccumulator> series;
   std::deque<HistoryPoint> newest;
@@ -655,12 +657,14 @@ json Engine::history(const HistoryQuery& q) const {
     if (!q.metric || *q.metric == kProcessingTime) r[kProcessingTime] = p.processingTime;
     if (!q.metric || *q.metric == kMemoryUsage) r[kMemoryUsage] = p.memoryUsage;
     if (!p.version.empty()) r["version"] = p.version;
+    if (!p.environment.empty()) r["environment"] = p.environment;
     records.push_back(r);
   }
   json out = {{"days", q.days}, {"total_records", count}, {"records", records}, {"skipped_lines", rs.skipped}};
   if (q.scenario) out["scenario"] = *q.scenario;
   if (q.metric) out["metric"] = *q.metric;
   if (q.version) out["version"] = *q.version;
+  if (q.environment) out["environment"] = *q.environment;
   if (q.trend) {
     json trends = json::array();
     for (const auto& [name, s] : series)
@@ -686,7 +690,7 @@ json Engine::history(const HistoryQuery& q) const {
 }
 
 json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>& metric,
-                         const ChangePointOptions& options) {
+                         const ChangePointOptions& options, const std::optional<std::string>& environment) {
   if (metric) requireMetricName(*metric);
   requireChangePointOptions(options);
   std::error_code ec;
@@ -697,7 +701,9 @@ json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>&
     throw Error(ErrorKind::InvalidArgument,
                 file.string() + " " + describeNonRegular(type) + "; give a JSON Lines file of history records");
   std::map<std::string, SeriesAccumulator> series;
-  const auto rs = readHistoryFile(file, {}, [&](const HistoryPoint& p) {
+  HistoryFilter filter;
+  filter.environment = environment;
+  const auto rs = readHistoryFile(file, filter, [&](const HistoryPoint& p) {
     series[p.scenario].add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage, p.version);
   });
   if (rs.records == 0)
@@ -714,7 +720,9 @@ json Engine::analyzeFile(const fs::path& file, const std::optional<std::string>&
       results.push_back(c);
     }
   }
-  return {{"file", file.string()}, {"records", rs.records}, {"skipped_lines", rs.skipped}, {"results", results}};
+  json out = {{"file", file.string()}, {"records", rs.records}, {"skipped_lines", rs.skipped}, {"results", results}};
+  if (environment) out["environment"] = *environment;
+  return out;
 }
 
 json Engine::depsCheck() const {

@@ -36,6 +36,7 @@ struct HistoryQuery {
   std::optional<std::string> scenario;
   std::optional<std::string> metric;  // processing_time / memory_usage; empty: both
   std::optional<std::string> version;  // only records of this version
+  std::optional<std::string> environment;  // only records of this environment
   int days = 7;
   bool trend = false;
   bool changes = false;
@@ -68,7 +69,8 @@ class Engine {
   nlohmann::json depsCheck() const;
 
   static nlohmann::json analyzeFile(const std::filesystem::path& file, const std::optional<std::string>& metric,
-                                    const ChangePointOptions& options = {});
+                                    const ChangePointOptions& options = {},
+                                    const std::optional<std::string>& environment = {});
 
   // Checks names against the config; throws UnknownScenario naming the known ones.
   std::vector<const Scenario*> selectScenarios(const std::vector<std::string>& names, bool monitoredOnly) const;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 #include "common/store/atomic_file.hpp"
 #include "common/base/error.hpp"
@@ -243,6 +244,16 @@ Scenario readScenario(const json& v, size_t index, const std::string& file, cons
 
 }  // namespace
 
+std::string hostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "localhost";
+  std::string host = name;
+  // A record's environment is a name: the host's, kept to what a name may hold.
+  for (char& c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) c = '_';
+  return host.substr(0, 64);
+}
+
 bool isValidScenarioName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -266,7 +277,8 @@ Config parseConfig(const std::string& text, const fs::path& source) {
                                        "); fix the syntax, e.g. check with: jq . " + file);
   }
   ObjectReader top(doc, "", file,
-                   {"performance", "scenarios", "phase6", "prometheus", "version_command", "repository"});
+                   {"performance", "scenarios", "phase6", "prometheus", "version_command", "repository",
+                    "environment"});
   Config c;
   c.source = source;
   const fs::path base = source.empty() ? fs::path() : fs::absolute(source).parent_path();
@@ -274,6 +286,11 @@ Config parseConfig(const std::string& text, const fs::path& source) {
     c.version_command = readArgv(top, "version_command", "a program that prints the version, and its arguments");
     resolveProgram(c.version_command, base);
   }
+  top.string("environment", c.environment, 64);
+  if (top.has("environment") && (c.environment.empty() || !isValidScenarioName(c.environment)))
+    top.failText("environment", "\"" + c.environment + "\" is not an environment name: use 1 to 64 letters, digits, "
+                                "'_', '.' or '-' (for example \"staging\")");
+  if (c.environment.empty()) c.environment = hostName();
   if (top.has("repository")) {
     std::string repository;
     top.string("repository", repository);

@@ -75,6 +75,9 @@ struct Config {
   std::vector<std::string> version_command;
   // The git repository whose revisions the versions name (for the bisect hint).
   std::filesystem::path repository;
+  // Where these measurements come from (staging, production): stored in
+  // every history record; default the host name.
+  std::string environment;
 
   const Scenario* findScenario(const std::string& name) const;
 };
@@ -90,6 +93,8 @@ std::filesystem::path defaultConfigPath(bool userMode);
 std::filesystem::path defaultStateDir(bool userMode);
 
 bool isValidScenarioName(const std::string& name);
+// This machine's name, as an environment name.
+std::string hostName();
 
 // In a command, the checkout under test (giflab-perfctl bisect).
 inline constexpr const char* kWorktreePlaceholder = "{worktree}";

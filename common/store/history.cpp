@@ -88,7 +88,17 @@ bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len,
   std::string_view version;
   if (obj.find_field_unordered("version").get_string().get(version)) version = {};
   if (filter.version && version != *filter.version) return true;
+  std::string_view environment;
+  if (obj.find_field_unordered("environment").get_string().get(environment)) environment = {};
+  if (filter.environment && environment != *filter.environment) return true;
+  out.fingerprint.clear();
+  ondemand::object fingerprint;
+  std::string_view raw;
+  if (filter.withFingerprint && !obj.find_field_unordered("fingerprint").get_object().get(fingerprint) &&
+      !fingerprint.raw_json().get(raw))
+    out.fingerprint.assign(raw);
   out.version = isPrintable(version) ? std::string(version) : printable(version);
+  out.environment = isPrintable(environment) ? std::string(environment) : printable(environment);
   out.time = *time;
   out.timestamp.assign(ts);
   out.scenario.assign(scenario);

@@ -22,12 +22,16 @@ struct HistoryPoint {
   double processingTime = 0;  // s
   double memoryUsage = 0;     // MB
   std::string version;        // "" when the record names none
+  std::string environment;    // "" when the record names none
+  std::string fingerprint;    // the record's fingerprint as JSON text, when the filter asks for it
 };
 
 struct HistoryFilter {
   std::optional<std::string> scenario;
   std::optional<SysTime> since;
   std::optional<std::string> version;
+  std::optional<std::string> environment;
+  bool withFingerprint = false;
 };
 
 struct ReadStats {
