@@ -8,6 +8,7 @@
 
 #include "common/base/bus_names.hpp"
 #include "common/cycle/alert_view.hpp"
+#include "common/cycle/pace.hpp"
 #include "common/measure/blocking.hpp"
 #include "common/base/error.hpp"
 #include "common/cycle/monitor_cycle.hpp"
@@ -61,6 +62,7 @@ class LocalBackend final : public Backend {
                   "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true");
     int done = 0;
     json last;
+    MonitorPace pace(perf);
     while (!interruptFlag().load() && (cycles_ <= 0 || done < cycles_)) {
       const auto started = std::chrono::steady_clock::now();
       CycleResult r;
@@ -81,7 +83,10 @@ class LocalBackend final : public Backend {
         std::printf("cycle %d: %s\n", done, std::string(kCheckResultNames.name(r.check.result())).c_str());
       std::fflush(stdout);
       if (cycles_ > 0 && done >= cycles_) break;
-      const auto next = started + std::chrono::seconds(perf.monitoring_interval);
+      const Pace before = pace.current();
+      if (const Pace& now = pace.next(r); now.seconds != before.seconds && !json_)
+        std::printf("next cycle in %ld s (%s)\n", now.seconds, now.reason.c_str());
+      const auto next = started + std::chrono::seconds(pace.current().seconds);
       while (!interruptFlag().load() && std::chrono::steady_clock::now() < next)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

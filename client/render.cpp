@@ -72,7 +72,8 @@ void renderStatusHeader(const json& s, bool verbose) {
   if (monitor.contains("last_cycle") && monitor["last_cycle"].is_string())
     std::printf("  last cycle: %s\n", monitor["last_cycle"].get<std::string>().c_str());
   if (monitor.contains("next_cycle") && monitor["next_cycle"].is_string())
-    std::printf("  next cycle: %s\n", monitor["next_cycle"].get<std::string>().c_str());
+    std::printf("  next cycle: %s%s\n", monitor["next_cycle"].get<std::string>().c_str(),
+                monitor.contains("next_cycle_reason") ? (" (" + monitor.value("next_cycle_reason", "") + ")").c_str() : "");
   if (monitor.contains("failing") && monitor["failing"].is_object()) {
     const json& f = monitor["failing"];
     std::printf("  %s\n", Style::paint("cycles are failing since " + f.value("since", "?") + " (" +

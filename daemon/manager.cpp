@@ -42,7 +42,9 @@ Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& 
                              accessDeniedMessage("cancelling job " + std::to_string(job.id()), caller, group));
              },
              [this] { statusChanged(); }}),
-      schedule_(io, {[this] { submitCycle(0); }, [this](const std::vector<std::string>& names) { propertiesChanged(names); }}),
+      schedule_(io, {[this] { submitCycle(0); },
+                     [this](const std::vector<std::string>& names) { propertiesChanged(names); }}),
+      pace_(engine_->config().performance),
       retentionTimer_(io) {
   alerts_ = AlertStore(engine_->stateDir()).load();
   configureMetrics(*engine_);
@@ -86,7 +88,9 @@ void Manager::configureMetrics(const Engine& engine) {
     metrics_ = std::make_unique<Metrics>(prom->listen);
     spdlog::info("Prometheus metrics on http://{}/metrics", prom->listen);
   }
-  metrics_->setInterval(static_cast<double>(engine.config().performance.monitoring_interval));
+  // What a stalled monitor is measured against: the longest interval it may take.
+  const auto& perf = engine.config().performance;
+  metrics_->setInterval(static_cast<double>(perf.adaptive_max > 0 ? perf.adaptive_max : perf.monitoring_interval));
   metrics_->setOpenRegressions(alerts_.open);
   metrics_->setMachineFactor(alerts_.machine.factor);
   metrics_->setBudgets(engine.config().scenarios);
@@ -150,7 +154,7 @@ sdbus::ObjectPath Manager::submitCycle(uid_t owner) {
   JobQueue::Callbacks callbacks;
   callbacks.onSuccess = [this, started](const JobOutcome& o) { cycleSucceeded(*o.cycle, started); };
   callbacks.onEnd = [this, started](const std::string& failure) {
-    schedule_.cycleEnded(failure, started, std::chrono::seconds(engine_->config().performance.monitoring_interval));
+    schedule_.cycleEnded(failure, started, std::chrono::seconds(pace_.current().seconds));
   };
   return jobs_.submit("cycle", owner, engine_, cycleWork, std::move(callbacks));
 }
@@ -162,6 +166,12 @@ void Manager::cycleSucceeded(const CycleResult& cycle, std::chrono::steady_clock
   alerts_ = cycle.state;
   if (metrics_) metrics_->setOpenRegressions(alerts_.open);
   if (metrics_) metrics_->setExceededBudgets(alerts_.budgets);
+  // The journal records each change of pace once.
+  const Pace before = pace_.current();
+  if (const Pace& now = pace_.next(cycle); !(now == before)) {
+    if (now.seconds != before.seconds) spdlog::info("Monitoring pace: the next cycle in {} s ({})", now.seconds, now.reason);
+    propertiesChanged({"NextCycleReason"});
+  }
   publish(cycle.events);
   publishBudgets(cycle.budgetEvents);
   if (cycle.environment) announceEnvironment(*cycle.environment);
@@ -221,6 +231,7 @@ void Manager::setEngine(std::shared_ptr<Engine> engine) {
   configureMetrics(*engine);  // a bad address refuses the whole reload
   const Config before = engine_->config();
   engine_ = std::move(engine);
+  pace_ = MonitorPace(engine_->config().performance);
   propertiesChanged({"Enabled", "MonitorInterval", "Scenarios", "RegressionThreshold", "ConfidenceLevel"});
   schedule_.reconfigure(before, *engine_);
 }
@@ -247,12 +258,16 @@ std::string Manager::GetStatus(const bool& verbose) {
     const std::string line = statusLine();
     const std::string key = std::to_string(reinterpret_cast<uintptr_t>(engine_.get())) + (verbose ? "v" : "-") +
                             stateStamp(engine_->stateDir()) + line + schedule_.changeKey() + "|" +
-                            std::to_string(jobs_.changes());
+                            pace_.current().reason + "|" + std::to_string(jobs_.changes());
     if (key == statusCache_.key) return statusCache_.answer;
     json s = engine_->status(verbose);
     s["daemon"] = "running";
     s["pid"] = ::getpid();
     s["monitor"] = schedule_.status(line);
+    if (s["monitor"].contains("next_cycle")) {
+      s["monitor"]["next_cycle_reason"] = pace_.current().reason;
+      s["monitor"]["next_interval"] = pace_.current().seconds;
+    }
     s["open_regressions"] = alerts_.open;
     // engine_->status read "machine" from alerts.json, which the cycle saved with the state in alerts_.
     if (verbose) s["pending_regressions"] = alerts_.pending;

@@ -20,6 +20,7 @@
 #include "daemon/bus_loop.hpp"
 #include "daemon/job_queue.hpp"
 #include "daemon/metrics.hpp"
+#include "common/cycle/pace.hpp"
 #include "daemon/monitor_schedule.hpp"
 #include "org.giflab.Perf1.Manager.adaptor.h"
 
@@ -74,6 +75,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   uint64_t MonitorInterval() override;
   std::string LastCycle() override { return schedule_.lastCycle(); }
   std::string NextCycle() override { return schedule_.nextCycle(); }
+  std::string NextCycleReason() override { return schedule_.nextCycle().empty() ? "" : pace_.current().reason; }
   std::vector<std::string> Scenarios() override;
   std::vector<sdbus::Struct<std::string, std::string, std::string, double>> OpenRegressions() override;
   double RegressionThreshold() override;
@@ -102,6 +104,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   Hooks hooks_;
   JobQueue jobs_;
   MonitorSchedule schedule_;
+  MonitorPace pace_;  // how soon the next cycle comes, and why
   asio::steady_timer retentionTimer_;
   AlertState alerts_;
   std::unique_ptr<Metrics> metrics_;

@@ -225,3 +225,24 @@ TEST(Config, VersionCommandRepositoryAndTheWorktreePlaceholder) {
             std::string::npos);
   EXPECT_NE(configError(R"({"repository": ""})").find("repository: give the folder"), std::string::npos);
 }
+
+TEST(Config, AdaptiveIntervalAndEnvironment) {
+  const Config c = parseConfig(R"({"environment": "staging", "performance": {"adaptive_interval": {"min": 300, "max": 3600}}})",
+                               "/etc/x/config.json");
+  EXPECT_EQ(c.environment, "staging");
+  EXPECT_EQ(c.performance.adaptive_min, 300);
+  EXPECT_EQ(c.performance.adaptive_max, 3600);
+  EXPECT_EQ(parseConfig("{}", "/etc/x/config.json").environment, hostName());
+  EXPECT_EQ(parseConfig("{}", "/etc/x/config.json").performance.adaptive_max, 0);
+  EXPECT_NE(configError(R"({"performance": {"adaptive_interval": {"min": 600, "max": 300}}})")
+                .find("performance.adaptive_interval.max: must be at least min (600)"),
+            std::string::npos);
+  EXPECT_NE(configError(R"({"performance": {"adaptive_interval": {"min": 60}}})").find("give both"), std::string::npos);
+  EXPECT_NE(configError(R"({"environment": "my env"})").find("is not an environment name"), std::string::npos);
+  EXPECT_NE(configError(R"({"scenarios": [{"name": "a", "command": ["x"], "budget": {}}]})")
+                .find("scenarios[0].budget: give \"processing_time\""),
+            std::string::npos);
+  EXPECT_NE(configError(R"({"scenarios": [{"name": "a", "command": ["x"], "budget": {"processing_time": -1}}]})")
+                .find("scenarios[0].budget.processing_time: expected a number above 0"),
+            std::string::npos);
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 #include <set>
 #include <sched.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <thread>
 
+#include "common/base/timeutil.hpp"
 #include "tests/bus_fixture.hpp"
 
 using namespace giflab::test;
@@ -824,4 +826,64 @@ TEST_F(Daemon, ABudgetIsExceededOnceHeldByTheGateAndRestored) {
   st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   EXPECT_TRUE(st["exceeded_budgets"].empty());
   watch.stop();
+}
+
+// performance.adaptive_interval: the pace doubles while all is settled,
+// drops to min while a regression is unsettled, and grows back.
+TEST_F(Daemon, AnAdaptivePaceShrinksWhileARegressionSettlesAndGrowsBack) {
+  PrivateBus bus;
+  writeConfig(true, 3600, R"(, "adaptive_interval": {"min": 2, "max": 16})");
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"}).exitCode, 0) << d.log();
+  ASSERT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
+  // Settled: 4 s after the first cycle, then 8.
+  ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= 2; }, 15s)) << d.log();
+  json monitor = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
+  EXPECT_EQ(monitor["next_interval"], 8) << monitor.dump();
+  EXPECT_NE(monitor["next_cycle_reason"].get<std::string>().find("settled"), std::string::npos) << monitor.dump();
+  const int before = monitorCycles(bus);
+  writeFile(sleepFile(), "0.045");  // 50 % slower
+  // The next cycle finds it; until its start is placed (or it is confirmed) the pace is 2 s.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const json m = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
+        return m.value("next_interval", 0) == 2;
+      },
+      20s))
+      << d.log();
+  const auto reason = busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager",
+                                   "NextCycleReason"});
+  EXPECT_NE(reason.out.find(scenario), std::string::npos) << reason.out;
+  // Then settled again: 4, 8, 16.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const json m = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
+        return m.value("next_interval", 0) == 16;
+      },
+      60s))
+      << d.log();
+  EXPECT_GT(monitorCycles(bus), before + 3);
+  // The cycle timestamps (history records) show it: gaps of about 2 s, later of 8.
+  std::vector<std::chrono::system_clock::time_point> times;
+  std::istringstream in(readFile(state() / "history.jsonl"));
+  for (std::string l; std::getline(in, l);) {
+    const json rec = json::parse(l);
+    if (rec["source"] == "monitor" && rec["scenario"] == scenario)
+      times.push_back(*giflab::parseIso8601(rec["timestamp"].get<std::string>()));
+  }
+  std::vector<long> gaps;
+  for (size_t i = 1; i < times.size(); ++i)
+    gaps.push_back(std::chrono::duration_cast<std::chrono::seconds>(times[i] - times[i - 1]).count());
+  std::string shown;
+  for (long g : gaps) shown += std::to_string(g) + " ";
+  ASSERT_GE(gaps.size(), 5u) << shown;
+  const auto shortest = std::min_element(gaps.begin() + 2, gaps.end());
+  EXPECT_LE(*shortest, 3) << shown;                      // min 2 (second-resolution stamps)
+  EXPECT_GE(gaps.back(), 7) << shown;                    // growing back: ..., 4, 8
+  EXPECT_GE(*std::max_element(gaps.begin(), gaps.begin() + 2), 3) << shown;  // settled before the change
+  // Each change of pace is logged once.
+  const std::string log = d.log();
+  EXPECT_NE(log.find("Monitoring pace: the next cycle in 2 s"), std::string::npos) << log;
+  EXPECT_NE(log.find("Monitoring pace: the next cycle in 16 s"), std::string::npos) << log;
 }

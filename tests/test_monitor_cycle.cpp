@@ -3,6 +3,8 @@
 
 #include "common/store/alert_state.hpp"
 #include "common/cycle/monitor_cycle.hpp"
+#include "common/cycle/pace.hpp"
+#include "common/base/timeutil.hpp"
 #include "tests/test_support.hpp"
 
 using namespace giflab;
@@ -289,4 +291,47 @@ TEST(Budgets, ExceededOnceRestoredAfterCalmCycles) {
   events = applyBudgets(without, state, 2);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, BudgetEvent::Kind::Restored);
+}
+
+TEST(Pace, DoublesWhileSettledDropsToMinWhenUnsettledAndIsFixedWithoutAdaptive) {
+  PerformanceSettings fixed;
+  fixed.monitoring_interval = 600;
+  MonitorPace still(fixed);
+  CycleResult settled;
+  EXPECT_EQ(still.next(settled).seconds, 600);
+  EXPECT_EQ(still.current().reason, "fixed interval");
+
+  PerformanceSettings adaptive;
+  adaptive.adaptive_min = 300;
+  adaptive.adaptive_max = 3600;
+  MonitorPace pace(adaptive);
+  EXPECT_EQ(pace.current().seconds, 300);
+  std::vector<long> seen;
+  for (int i = 0; i < 5; ++i) seen.push_back(pace.next(settled).seconds);
+  EXPECT_EQ(seen, (std::vector<long>{600, 1200, 2400, 3600, 3600}));
+  CycleResult pending;
+  AlertEntry e;
+  e.scenario = "medium_gif_optimize";
+  e.metric = "processing_time";
+  pending.state.pending.push_back(e);
+  EXPECT_EQ(pace.next(pending), (Pace{300, "pending confirmation of medium_gif_optimize/processing_time"}));
+  EXPECT_EQ(pace.next(settled).seconds, 600);
+  // A fresh open regression whose start is not placed yet; one placed is settled.
+  CycleResult fresh;
+  e.since = giflab::nowIso8601();
+  fresh.state.open.push_back(e);
+  EXPECT_EQ(pace.next(fresh).reason, "locating the start of medium_gif_optimize/processing_time");
+  fresh.state.open[0].began = e.since;
+  EXPECT_EQ(pace.next(fresh).seconds, 600);
+  // A budget the median is over without it being shown yet.
+  CycleResult budget;
+  ScenarioReport s;
+  s.scenario = "a";
+  BudgetCheck b;
+  b.metric = "processing_time";
+  b.budget = 0.05;
+  b.median = 0.06;
+  s.budgets.push_back(b);
+  budget.check.scenarios.push_back(s);
+  EXPECT_EQ(pace.next(budget), (Pace{300, "budget of a/processing_time pending"}));
 }

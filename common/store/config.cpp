@@ -146,7 +146,7 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
                  {"enabled", "regression_threshold", "confidence_level", "monitoring_interval",
                   "max_history_days", "fail_ci_on_regression", "ci_regression_threshold", "validate_phase6",
                   "phase6_baseline_speedup", "phase6_regression_alert", "admin_group", "control",
-                  "close_after_cycles"});
+                  "close_after_cycles", "adaptive_interval"});
   r.boolean("enabled", p.enabled);
   r.number("regression_threshold", p.regression_threshold, 0.0, 10.0, true);
   if (r.has("confidence_level")) {
@@ -158,6 +158,15 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   r.integer("monitoring_interval", p.monitoring_interval, 1, 31L * 24 * 3600);
   r.integer("max_history_days", p.max_history_days, 1, 3650);
   r.integer("close_after_cycles", p.close_after_cycles, 1, 100);
+  if (r.has("adaptive_interval")) {
+    ObjectReader a(r.raw("adaptive_interval"), "performance.adaptive_interval", file, {"min", "max"});
+    if (!a.has("min") || !a.has("max"))
+      a.failText("performance.adaptive_interval", "give both \"min\" and \"max\" in seconds, e.g. {\"min\": 300, \"max\": 3600}");
+    a.integer("min", p.adaptive_min, 1, 31L * 24 * 3600);
+    a.integer("max", p.adaptive_max, 1, 31L * 24 * 3600);
+    if (p.adaptive_max < p.adaptive_min)
+      a.failText("performance.adaptive_interval.max", "must be at least min (" + std::to_string(p.adaptive_min) + ")");
+  }
   r.boolean("fail_ci_on_regression", p.fail_ci_on_regression);
   r.number("ci_regression_threshold", p.ci_regression_threshold, 0.0, 10.0, true);
   r.boolean("validate_phase6", p.validate_phase6);

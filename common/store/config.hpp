@@ -34,6 +34,8 @@ struct PerformanceSettings {
   // An open regression closes after this many cycles in a row find the
   // metric back: a regression that flaps around the threshold stays open.
   int close_after_cycles = 2;
+  // performance.adaptive_interval {min, max} (seconds); 0: the fixed monitoring_interval.
+  long adaptive_min = 0, adaptive_max = 0;
 };
 
 struct Scenario {
