@@ -22,15 +22,7 @@ done
 . bench/lib.sh
 
 # 30 % of gifsicle's own time on large_1.gif, in work units of the test workload.
-gif=$PWD/data/sample_gifs/large_1.gif
-start=$(date +%s%N)
-for _ in 1 2 3 4 5; do gifsicle -O3 --lossy=80 --colors 128 "$gif" '#0-19' -o "$work/cal.gif"; done
-gif_ms=$(( ($(date +%s%N) - start) / 5000000 ))
-start=$(date +%s%N)
-"$bin/giflab-test-workload" --work 100
-unit_ms=$(awk -v ns="$(( $(date +%s%N) - start ))" 'BEGIN { printf "%.4f", ns / 1e6 / 100 }')
-units=$(awk -v g="$gif_ms" -v u="$unit_ms" 'BEGIN { printf "%d", 0.3 * g / u + 0.5 }')
-echo "== gifsicle on large_1.gif: ${gif_ms} ms; 30 % of it: ${units} work units of ${unit_ms} ms" >&2
+calibrate_work 0.3
 
 # The shipped config, monitoring on every 15 s; large_gif_lossy through a
 # wrapper that adds the work once the flag file exists (it costs a shell's

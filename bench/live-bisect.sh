@@ -14,14 +14,7 @@ out=""
 . bench/lib.sh
 
 gif=$PWD/data/sample_gifs/large_1.gif
-start=$(date +%s%N)
-for _ in 1 2 3; do gifsicle -O3 --lossy=80 --colors 128 "$gif" '#0-19' -o "$work/cal.gif"; done
-gif_ms=$(( ($(date +%s%N) - start) / 3000000 ))
-start=$(date +%s%N)
-"$bin/giflab-test-workload" --work 100
-unit_ms=$(awk -v ns="$(( $(date +%s%N) - start ))" 'BEGIN { printf "%.4f", ns / 1e6 / 100 }')
-units=$(awk -v g="$gif_ms" -v u="$unit_ms" 'BEGIN { printf "%d", 0.25 * g / u + 0.5 }')
-echo "== gifsicle on large_1.gif: ${gif_ms} ms; 25 % of it: ${units} work units" >&2
+calibrate_work 0.25
 
 repo=$work/pipeline
 mkdir -p "$repo"

@@ -62,18 +62,19 @@ echo "ok: Prometheus scraped giflab_monitor_cycles_total = $cycles"
 open=$(query 'giflab_regression_open{scenario="promtest"}' | jq -r '.data.result[0].metric.severity // empty')
 [ -n "$open" ] || fail "the open regression is not in Prometheus"
 echo "ok: Prometheus sees the open regression (severity $open)"
-for _ in $(seq 100); do
-  firing=$(curl -sf "http://127.0.0.1:$prom_port/api/v1/alerts" | jq -r '[.data.alerts[] | select(.labels.alertname == "GiflabPerformanceRegression")] | length')
-  [ "$firing" -ge 1 ] && break
-  sleep 0.2
-done
-[ "${firing:-0}" -ge 1 ] || fail "the shipped rule did not turn the regression into an alert"
+# Waits for the shipped rule NAME to fire.
+rule_fires() {
+  local firing=0
+  for _ in $(seq 100); do
+    firing=$(curl -sf "http://127.0.0.1:$prom_port/api/v1/alerts" |
+      jq -r --arg n "$1" '[.data.alerts[] | select(.labels.alertname == $n)] | length')
+    [ "${firing:-0}" -ge 1 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+rule_fires GiflabPerformanceRegression || fail "the shipped rule did not turn the regression into an alert"
 echo "ok: the GiflabPerformanceRegression rule fires"
-for _ in $(seq 100); do
-  firing=$(curl -sf "http://127.0.0.1:$prom_port/api/v1/alerts" | jq -r '[.data.alerts[] | select(.labels.alertname == "GiflabBudgetExceeded")] | length')
-  [ "$firing" -ge 1 ] && break
-  sleep 0.2
-done
-[ "${firing:-0}" -ge 1 ] || fail "the shipped rule did not turn the exceeded budget into an alert"
+rule_fires GiflabBudgetExceeded || fail "the shipped rule did not turn the exceeded budget into an alert"
 echo "ok: the GiflabBudgetExceeded rule fires"
 echo "prometheus end-to-end: 6 passed, 0 failed"
