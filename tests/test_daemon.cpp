@@ -773,6 +773,10 @@ TEST_F(Daemon, ABudgetIsExceededOnceHeldByTheGateAndRestored) {
   writeFile(config(), R"({"performance": {"enabled": true, "monitoring_interval": 2},
     "scenarios": [{"name": ")" + scenario + R"(", "command": [")" + workload().string() + R"(", "--sleep-file", ")" +
                           sleepFile().string() + R"("], "iterations": 5, "budget": {"processing_time": 0.05}}]})");
+  // Left stopped, as an administrator would: a cycle at start-up could send
+  // the signal before the watcher below is subscribed.
+  std::filesystem::create_directories(state());
+  writeFile(state() / "monitor.json", R"({"stopped_by_admin": true})");
   DaemonProcess d(bus, config(), state());
   ASSERT_TRUE(d.waitReady()) << d.log();
   Watcher watch(bus);

@@ -31,12 +31,16 @@ lint=$(promtool check metrics < "$work/metrics.txt" 2>&1) || fail "promtool chec
 [ -z "$lint" ] || fail "promtool check metrics: $lint"
 grep -q '^giflab_regression_open{.*scenario="promtest".*} 1' "$work/metrics.txt" || fail "no giflab_regression_open series"
 grep -q '^giflab_budget_seconds{scenario="promtest"} 0.025' "$work/metrics.txt" || fail "no giflab_budget_seconds series"
+# Read whole before grep: grep -q stops reading at its match, and under
+# pipefail curl's broken pipe would fail the pipeline.
+exceeded=""
 for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^giflab_budget_exceeded{.*scenario="promtest".*} 1' && break
+  scrape=$(curl -sf "http://127.0.0.1:$metrics_port/metrics" || true)
+  exceeded=$(grep '^giflab_budget_exceeded{.*scenario="promtest".*} 1' <<<"$scrape" || true)
+  [ -n "$exceeded" ] && break
   sleep 0.1
 done
-curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^giflab_budget_exceeded{.*scenario="promtest".*} 1' ||
-  fail "giflab_budget_exceeded is not 1 for a scenario over its budget"
+[ -n "$exceeded" ] || fail "giflab_budget_exceeded is not 1 for a scenario over its budget"
 echo "ok: /metrics passes promtool check metrics"
 
 prom_port=$(free_port)

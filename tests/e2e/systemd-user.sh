@@ -77,7 +77,7 @@ case "$status_text" in monitoring*) ;; *) fail "no STATUS= line: '$status_text'"
 echo "ok: active after READY=1; STATUS=$status_text"
 
 # 2. status answers on the user bus.
-ctl status | grep -q "daemon:     running" || fail "giflab-perfctl --user status"
+grep -q "daemon:     running" <<<"$(ctl status)" || fail "giflab-perfctl --user status"
 ctl baseline create --iterations 3 >/dev/null || fail "baseline create through the unit"
 [ -s "$work/state/baselines.json" ] || fail "no baselines written"
 echo "ok: giflab-perfctl --user status and baseline create"
