@@ -752,7 +752,9 @@ TEST_F(Daemon, ARegressionNamesTheVersionsBeforeAndAfterIt) {
   const json h = parseJsonOutput(perfctlOnBus(bus, {"history", "--json", "--days", "1", "--version", "pipeline 1.0"}));
   ASSERT_GE(h["records"].size(), 2u);
   for (const auto& rec : h["records"]) EXPECT_EQ(rec["version"], "pipeline 1.0");
-  if (haveRoot()) EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  if (haveRoot()) {
+    EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  }
   if (haveJournal()) {
     const auto entries = journalEntries("GIFLAB_SCENARIO=" + scenario, 1, 5s);
     ASSERT_GE(entries.size(), 1u);
@@ -812,7 +814,9 @@ TEST_F(Daemon, ABudgetIsExceededOnceHeldByTheGateAndRestored) {
   gate = perfctlOnBus(bus, {"ci", "gate"});
   EXPECT_EQ(gate.exitCode, 1);
   EXPECT_NE(gate.out.find("Budgets exceeded"), std::string::npos) << gate.out;
-  if (haveRoot()) EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  if (haveRoot()) {
+    EXPECT_TRUE(haveJournal()) << "no systemd-journald listens: run scripts/test-services.sh";
+  }
   if (haveJournal()) {
     size_t entries = 0;
     for (const auto& line : journalEntries("MESSAGE_ID=939e4c92f43b4245b5bbb843b87513f7", 1, 5s)) {
