@@ -213,3 +213,34 @@ TEST(History, AnAppendOnAFullDiskWritesTheWholeRecordOrNothing) {
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(readAll(h).back().processingTime, 0.3);
 }
+
+// Found by fuzz_history: a line that breaks while the reader looks for the
+// optional version (or environment, or fingerprint) is damaged, skipped and
+// counted; the reader goes on with the next line (under UBSan it once used a
+// dead iterator).
+TEST(History, ALineThatBreaksAfterItsRequiredFieldsIsSkipped) {
+  TempDir dir;
+  // The fuzzer's input: read to its end, every line a record or skipped.
+  const auto found = std::filesystem::path(GIFLAB_SOURCE_DIR) / "fuzz/corpus/history/regression-dead-iterator-after-version";
+  const auto fuzzed = readHistoryFile(found, {}, [](const HistoryPoint&) {});
+  EXPECT_GE(fuzzed.skipped, 1u);
+  const std::string head = R"({"timestamp": "2026-01-02T03:00:00Z", "scenario": "a", "processing_time": 1, "memory_usage": 2, )";
+  writeFile(dir / "h.jsonl", head + R"("version": )" + "\n" +                // breaks while looking for the version
+                                 head + R"("version": 3})" + "\n" +             // a number is no version
+                                 head + R"("version": "v1", "environment": "staging", "fingerprint": {"cores": 2}})" +
+                                 "\n" + head + R"("fingerprint": [})" + "\n");  // breaks at the fingerprint
+  std::vector<HistoryPoint> points;
+  HistoryFilter filter;
+  filter.withFingerprint = true;
+  const auto stats = readHistoryFile(dir / "h.jsonl", filter, [&](const HistoryPoint& p) { points.push_back(p); });
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].version, "");
+  EXPECT_EQ(points[1].version, "v1");
+  EXPECT_EQ(points[1].environment, "staging");
+  EXPECT_EQ(json::parse(points[1].fingerprint)["cores"], 2);
+  EXPECT_EQ(stats.skipped, 2u);
+  filter.environment = "staging";
+  points.clear();
+  readHistoryFile(dir / "h.jsonl", filter, [&](const HistoryPoint& p) { points.push_back(p); });
+  EXPECT_EQ(points.size(), 1u);
+}

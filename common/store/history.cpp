@@ -64,6 +64,23 @@ bool plausible(SysTime time, std::string_view scenario, double pt, double mem) {
   return std::isfinite(pt) && std::isfinite(mem) && pt >= 0 && mem >= 0 && pt <= kMaxSeconds && mem <= kMaxMegabytes;
 }
 
+// An optional string field: "" when it is missing or not a string; false
+// when the document breaks on the way (simdjson's iterator is then dead).
+bool optionalString(simdjson::ondemand::object& obj, const char* key, std::string_view& out) {
+  using namespace simdjson;
+  out = {};
+  ondemand::value value;
+  const auto missing = obj.find_field_unordered(key).get(value);
+  if (missing == NO_SUCH_FIELD) return true;
+  if (missing) return false;
+  const auto notString = value.get_string().get(out);
+  if (notString == INCORRECT_TYPE) {
+    out = {};
+    return true;
+  }
+  return !notString;
+}
+
 bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len, size_t capacity,
                const HistoryFilter& filter, HistoryPoint& out, bool& matched) {
   using namespace simdjson;
@@ -84,19 +101,28 @@ bool parseLine(simdjson::ondemand::parser& parser, const char* data, size_t len,
   if (!plausible(*time, scenario, pt, mem)) return false;
   if (filter.scenario && scenario != *filter.scenario) return true;
   if (filter.since && *time < *filter.since) return true;
-  // Optional, and only ever a string: anything else is no version.
-  std::string_view version;
-  if (obj.find_field_unordered("version").get_string().get(version)) version = {};
+  // Optional, and only ever a string: anything else is no version. A line
+  // that breaks while looking is damaged: its iterator cannot go on.
+  std::string_view version, environment;
+  if (!optionalString(obj, "version", version) || !optionalString(obj, "environment", environment)) return false;
   if (filter.version && version != *filter.version) return true;
-  std::string_view environment;
-  if (obj.find_field_unordered("environment").get_string().get(environment)) environment = {};
   if (filter.environment && environment != *filter.environment) return true;
   out.fingerprint.clear();
-  ondemand::object fingerprint;
-  std::string_view raw;
-  if (filter.withFingerprint && !obj.find_field_unordered("fingerprint").get_object().get(fingerprint) &&
-      !fingerprint.raw_json().get(raw))
-    out.fingerprint.assign(raw);
+  if (filter.withFingerprint) {
+    ondemand::value value;
+    const auto missing = obj.find_field_unordered("fingerprint").get(value);
+    if (missing && missing != NO_SUCH_FIELD) return false;
+    ondemand::object fingerprint;
+    std::string_view raw;
+    if (!missing) {
+      const auto notObject = value.get_object().get(fingerprint);
+      if (notObject && notObject != INCORRECT_TYPE) return false;
+      if (!notObject) {
+        if (fingerprint.raw_json().get(raw)) return false;
+        out.fingerprint.assign(raw);
+      }
+    }
+  }
   out.version = isPrintable(version) ? std::string(version) : printable(version);
   out.environment = isPrintable(environment) ? std::string(environment) : printable(environment);
   out.time = *time;
