@@ -845,24 +845,35 @@ TEST_F(Daemon, AnAdaptivePaceShrinksWhileARegressionSettlesAndGrowsBack) {
   ASSERT_TRUE(d.waitReady()) << d.log();
   ASSERT_EQ(perfctlOnBus(bus, {"baseline", "create", "--iterations", "5"}).exitCode, 0) << d.log();
   ASSERT_EQ(perfctlOnBus(bus, {"monitor", "start"}).exitCode, 0);
-  // Settled: 4 s after the first cycle, then 8.
+  // Settled, the interval grows (a control that moved once on this shared
+  // machine makes a cycle unsettled too: then it is 2 s for a while).
   ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= 2; }, 15s)) << d.log();
-  json monitor = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
-  EXPECT_EQ(monitor["next_interval"], 8) << monitor.dump();
-  EXPECT_NE(monitor["next_cycle_reason"].get<std::string>().find("settled"), std::string::npos) << monitor.dump();
-  const int before = monitorCycles(bus);
-  writeFile(sleepFile(), "0.045");  // 50 % slower
-  // The next cycle finds it; until its start is placed (or it is confirmed) the pace is 2 s.
   ASSERT_TRUE(eventually(
       [&] {
         const json m = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
-        return m.value("next_interval", 0) == 2;
+        return m.value("next_interval", 0) >= 4 && m.value("next_cycle_reason", "").find("settled") != std::string::npos;
       },
-      20s))
+      30s))
       << d.log();
-  const auto reason = busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager",
-                                   "NextCycleReason"});
-  EXPECT_NE(reason.out.find(scenario), std::string::npos) << reason.out;
+  const int before = monitorCycles(bus);
+  writeFile(sleepFile(), "0.045");  // 50 % slower
+  // The next cycle finds it; until its start is placed (or it is confirmed)
+  // the pace is 2 s, and the reason names the scenario.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const json m = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["monitor"];
+        return m.value("next_interval", 0) == 2 && m.value("next_cycle_reason", "").find(scenario) != std::string::npos;
+      },
+      25s))
+      << d.log();
+  // The property says the same.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return busctl(bus, {"get-property", "org.giflab.Perf1", "/org/giflab/Perf1", "org.giflab.Perf1.Manager",
+                            "NextCycleReason"})
+                   .out.find(scenario) != std::string::npos;
+      },
+      10s));
   // Then settled again: 4, 8, 16.
   ASSERT_TRUE(eventually(
       [&] {
@@ -886,10 +897,8 @@ TEST_F(Daemon, AnAdaptivePaceShrinksWhileARegressionSettlesAndGrowsBack) {
   std::string shown;
   for (long g : gaps) shown += std::to_string(g) + " ";
   ASSERT_GE(gaps.size(), 5u) << shown;
-  const auto shortest = std::min_element(gaps.begin() + 2, gaps.end());
-  EXPECT_LE(*shortest, 3) << shown;                      // min 2 (second-resolution stamps)
-  EXPECT_GE(gaps.back(), 7) << shown;                    // growing back: ..., 4, 8
-  EXPECT_GE(*std::max_element(gaps.begin(), gaps.begin() + 2), 3) << shown;  // settled before the change
+  EXPECT_LE(*std::min_element(gaps.begin() + 2, gaps.end()), 3) << shown;  // min 2 (second-resolution stamps)
+  EXPECT_GE(gaps.back(), 7) << shown;                                       // growing back: ..., 4, 8
   // Each change of pace is logged once.
   const std::string log = d.log();
   EXPECT_NE(log.find("Monitoring pace: the next cycle in 2 s"), std::string::npos) << log;

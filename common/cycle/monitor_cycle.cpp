@@ -85,12 +85,17 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
         // Confirmed by a re-run: the alert reports the re-run, which a change
         // that began during the first measurement did not cut in two.
         if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, check.threshold, now);
+        // The code this check measured, and what the check before it measured.
+        for (const auto& s : check.scenarios)
+          if (s.scenario == scenario) entry.versionBefore = s.previousVersion, entry.versionAfter = s.version;
         if (pending == state.pending.end() && confirmation == confirmed.end() && lower < kOpenAtOnceLowerBound) {
           state.pending.push_back(entry);
           return;
         }
         if (pending != state.pending.end()) {
           entry.since = pending->since;
+          entry.versionBefore = pending->versionBefore;  // the first sighting's
+          entry.versionAfter = pending->versionAfter;
           state.pending.erase(pending);
         }
         state.open.push_back(entry);
@@ -256,9 +261,13 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   r.budgetEvents = applyBudgets(r.check, r.state, engine.config().performance.close_after_cycles);
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.
+  // The change point, once there is one, places the versions; before it the
+  // first sighting's check named them (or, for state from before versions
+  // were kept, the records around its time).
   for (auto& open : r.state.open)
     if (open.began.empty()) {
       auto origin = regressionOrigin(engine, open.scenario, open.metric, open.since);
+      if (origin.began.empty() && !open.versionAfter.empty()) continue;
       open.began = std::move(origin.began);
       open.versionBefore = std::move(origin.versionBefore);
       open.versionAfter = std::move(origin.versionAfter);
