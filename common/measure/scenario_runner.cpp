@@ -28,11 +28,15 @@ std::vector<double> ScenarioMeasurement::memoryUsages() const {
 }
 
 namespace {
+void replaceAll(std::string& text, const std::string& key, const std::string& value) {
+  for (size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+    text.replace(pos, key.size(), value);
+}
+
+// {worktree}: the config's repository, or a bisect step's checkout; left as
+// written when the scenario has none.
 std::string fillWorktree(std::string text, const Scenario& scenario) {
-  if (scenario.worktree.empty()) return text;
-  const std::string key = kWorktreePlaceholder;
-  for (size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + scenario.worktree.size()))
-    text.replace(pos, key.size(), scenario.worktree);
+  if (!scenario.worktree.empty()) replaceAll(text, kWorktreePlaceholder, scenario.worktree);
   return text;
 }
 }  // namespace
@@ -69,10 +73,8 @@ std::vector<std::string> expandCommand(const Scenario& scenario, const std::stri
     arg = fillWorktree(std::move(arg), scenario);
     for (const auto& [key, value] : {std::pair<std::string, std::string>{"{input}", input},
                                      {"{output}", output},
-                                     {"{max_frames}", std::to_string(scenario.max_frames)}}) {
-      for (size_t pos = arg.find(key); pos != std::string::npos; pos = arg.find(key, pos + value.size()))
-        arg.replace(pos, key.size(), value);
-    }
+                                     {"{max_frames}", std::to_string(scenario.max_frames)}})
+      replaceAll(arg, key, value);
     argv.push_back(std::move(arg));
   }
   return argv;
