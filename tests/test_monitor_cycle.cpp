@@ -335,3 +335,27 @@ TEST(Pace, DoublesWhileSettledDropsToMinWhenUnsettledAndIsFixedWithoutAdaptive) 
   budget.check.scenarios.push_back(s);
   EXPECT_EQ(pace.next(budget), (Pace{300, "budget of a/processing_time pending"}));
 }
+
+// The versions of an alert: the first sighting's check, and the monitor's
+// check before it, whatever the clock says.
+TEST(MonitorCycle, AnAlertNamesTheVersionBeforeAndTheFirstSightingsVersion) {
+  AlertState st;
+  auto versioned = [](Verdict v, const std::string& version) {
+    CheckReport c = check(v);
+    c.scenarios[0].version = version;
+    return c;
+  };
+  applyCheck(versioned(kPassed, "1.0"), st);
+  EXPECT_EQ(st.lastVersions.at("s"), "1.0");
+  EXPECT_TRUE(applyCheck(versioned(kRegressed, "1.1"), st).empty());  // pending
+  const auto ev = applyCheck(versioned(kRegressed, "1.2"), st);     // confirmed a cycle later
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].entry.versionBefore, "1.0");
+  EXPECT_EQ(ev[0].entry.versionAfter, "1.1");
+  EXPECT_EQ(st.lastVersions.at("s"), "1.2");
+  // Kept across a restart.
+  giflab::test::TempDir dir;
+  AlertStore(dir.path()).save(st);
+  EXPECT_EQ(AlertStore(dir.path()).load().lastVersions.at("s"), "1.2");
+  EXPECT_EQ(AlertStore(dir.path()).load().open.at(0).versionBefore, "1.0");
+}

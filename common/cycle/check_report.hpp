@@ -47,7 +47,6 @@ struct ScenarioReport {
   std::vector<std::string> fingerprintChanges;   // what differs from the baseline's machine
   std::optional<MachineFactor> machine;          // the control now against this baseline's
   std::string version;                           // of the code measured; "" when none is configured
-  std::string previousVersion;                   // of the scenario's newest record before this check
   std::vector<BudgetCheck> budgets;              // this check's runs against the scenario's budget
 
   static ScenarioReport failed(std::string scenario, std::string error);

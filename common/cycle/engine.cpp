@@ -155,19 +155,6 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
 
-std::map<std::string, std::string> Engine::newestVersions() const {
-  std::map<std::string, std::string> newest;
-  std::map<std::string, SysTime> when;
-  HistoryStore(stateDir_, config_.performance.max_history_days).read({}, [&](const HistoryPoint& p) {
-    if (p.version.empty()) return;
-    auto it = when.find(p.scenario);
-    if (it != when.end() && p.time < it->second) return;  // lines need not be in time order
-    when[p.scenario] = p.time;
-    newest[p.scenario] = p.version;
-  });
-  return newest;
-}
-
 asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, std::optional<int> iterations,
                                                bool update, Cancellation cancel, ProgressFn progress) {
   if (iterations) requireBaselineIterations(*iterations);
@@ -335,8 +322,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   const bool anyControlBaseline = std::any_of(baselines.begin(), baselines.end(),
                                               [](const auto& kv) { return !kv.second.control_times.empty(); });
   if (anyControlBaseline) planControl(plans, control);
-  VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
-  if (!versions.byScenario.empty()) versions.previous = newestVersions();
+  const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
   std::vector<ScenarioMeasurement> measured;
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
@@ -398,7 +384,6 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
     if (const Scenario* s = config_.findScenario(m.scenario))
       r.budgets = checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), config_.performance.confidence_level);
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) r.version = v->second;
-    if (auto v = versions.previous.find(m.scenario); v != versions.previous.end()) r.previousVersion = v->second;
     r.fingerprintChanges = baselines.at(m.scenario).fingerprint.differences(fp);
     if (r.machine) machines.push_back(*r.machine);
     report.scenarios.push_back(std::move(r));

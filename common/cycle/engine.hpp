@@ -82,8 +82,6 @@ class Engine {
                              const std::map<std::string, Baseline>& baselines, const std::string& action,
                              const VersionProbe& versions);
   void recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions);
-  // Each scenario's version in its newest history record that names one.
-  std::map<std::string, std::string> newestVersions() const;
   Error unknownScenario(const std::string& name) const;
 
   Config config_;

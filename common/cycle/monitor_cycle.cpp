@@ -85,9 +85,11 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
         // Confirmed by a re-run: the alert reports the re-run, which a change
         // that began during the first measurement did not cut in two.
         if (confirmation != confirmed.end()) entry = entryFor(scenario, confirmation->second, check.threshold, now);
-        // The code this check measured, and what the check before it measured.
+        // The code this check measured, and what the monitor's check before it measured.
+        if (auto last = state.lastVersions.find(scenario); last != state.lastVersions.end())
+          entry.versionBefore = last->second;
         for (const auto& s : check.scenarios)
-          if (s.scenario == scenario) entry.versionBefore = s.previousVersion, entry.versionAfter = s.version;
+          if (s.scenario == scenario) entry.versionAfter = s.version;
         if (pending == state.pending.end() && confirmation == confirmed.end() && lower < kOpenAtOnceLowerBound) {
           state.pending.push_back(entry);
           return;
@@ -117,26 +119,22 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
         return;
     }
   });
+  for (const auto& s : check.scenarios)
+    if (!s.version.empty()) state.lastVersions[s.scenario] = s.version;
   return events;
 }
 
-RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric,
-                                  const std::string& since) {
+RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric) {
   SeriesAccumulator series;
   std::vector<std::string> stamps;
-  const auto firstSeen = parseIso8601(since);
-  std::string lastBefore, firstFrom;  // versions around the first sighting
   HistoryFilter f;
   f.scenario = scenario;
   HistoryStore(engine.stateDir(), engine.config().performance.max_history_days).read(f, [&](const HistoryPoint& p) {
     series.add(toEpochSeconds(p.time), p.processingTime, p.memoryUsage, p.version);
     stamps.push_back(p.timestamp);
-    if (p.version.empty() || !firstSeen) return;
-    if (p.time < *firstSeen) lastBefore = p.version;
-    else if (firstFrom.empty()) firstFrom = p.version;
   });
   series.finish();
-  RegressionOrigin origin{"", lastBefore, firstFrom};
+  RegressionOrigin origin;
   // The last upward change point of the metric's history marks the start.
   const auto& values = metric == kMemoryUsage ? series.memoryUsages() : series.processingTimes();
   for (const auto& cp : detectChangePoints(values))
@@ -261,13 +259,12 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   r.budgetEvents = applyBudgets(r.check, r.state, engine.config().performance.close_after_cycles);
   // When did it begin? The history can tell once a few points follow the
   // change, so open regressions are looked at again on later cycles.
-  // The change point, once there is one, places the versions; before it the
-  // first sighting's check named them (or, for state from before versions
-  // were kept, the records around its time).
+  // The change point, once there is one, places the versions; until then
+  // they are the ones the first sighting's check named.
   for (auto& open : r.state.open)
     if (open.began.empty()) {
-      auto origin = regressionOrigin(engine, open.scenario, open.metric, open.since);
-      if (origin.began.empty() && !open.versionAfter.empty()) continue;
+      auto origin = regressionOrigin(engine, open.scenario, open.metric);
+      if (origin.began.empty()) continue;
       open.began = std::move(origin.began);
       open.versionBefore = std::move(origin.versionBefore);
       open.versionAfter = std::move(origin.versionAfter);

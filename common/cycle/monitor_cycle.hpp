@@ -92,15 +92,13 @@ bool confirmableAtOnce(const CheckReport& check);
 Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
 
 // Where a regression of scenario/metric came from: when it began, by the last
-// upward change point of its history ("" when the history shows none yet:
-// too short), and the versions on either side of that point, or, without
-// one, on either side of `since` (its first sighting).
+// upward change point of its history, and the versions on either side of
+// that point; all "" when the history shows none yet (too short).
 struct RegressionOrigin {
   std::string began;
   std::string versionBefore, versionAfter;
 };
-RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric,
-                                  const std::string& since);
+RegressionOrigin regressionOrigin(const Engine& engine, const std::string& scenario, const std::string& metric);
 
 // The engine must outlive the cycle.
 asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel = {}, ProgressFn progress = {});

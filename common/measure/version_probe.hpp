@@ -20,7 +20,6 @@ inline constexpr size_t kMaxVersionLength = 200;
 struct VersionProbe {
   std::map<std::string, std::string> byScenario;  // scenarios whose command answered
   std::vector<std::string> warnings;              // one per command that did not
-  std::map<std::string, std::string> previous;    // each scenario's version before this check (set by the engine)
 };
 
 // The first non-empty line of a command's output, trimmed, printable and at

@@ -67,6 +67,7 @@ AlertState AlertStore::load() const {
     s.open = doc.value("open", json::array()).get<std::vector<AlertEntry>>();
     s.pending = doc.value("pending", json::array()).get<std::vector<AlertEntry>>();
     s.budgets = doc.value("budgets", json::array()).get<std::vector<BudgetAlert>>();
+    s.lastVersions = doc.value("last_versions", json::object()).get<std::map<std::string, std::string>>();
     if (doc.contains("machine") && doc["machine"].is_object()) {
       const json& m = doc["machine"];
       s.machine.factor = m.value("factor", 1.0);
@@ -87,6 +88,7 @@ void AlertStore::save(const AlertState& state) const {
   ensureDirectory(path_.parent_path());
   json doc{{"open", state.open}, {"pending", state.pending}};
   if (!state.budgets.empty()) doc["budgets"] = state.budgets;
+  if (!state.lastVersions.empty()) doc["last_versions"] = state.lastVersions;
   if (state.machine.factor != 1.0 || state.machine.pendingFactor > 0) doc["machine"] = state.machine;
   writeFileAtomically(path_, doc.dump(2) + "\n");
 }

@@ -3,6 +3,7 @@
 // repeats an alert nor forgets one. A regression is "pending" after its
 // first regressed check and opens only when the next check confirms it.
 #include <filesystem>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct AlertState {
   std::vector<AlertEntry> pending;
   MachineState machine;
   std::vector<BudgetAlert> budgets;
+  // The version each scenario's last monitoring check measured: what came
+  // before a regression the next check finds.
+  std::map<std::string, std::string> lastVersions;
 };
 
 void to_json(nlohmann::json& j, const BudgetAlert& b);
