@@ -367,7 +367,7 @@ void renderBisect(const json& doc) {
     for (const auto& c : doc.value("could_also_be", json::array()))
       std::printf("  or, skipped before it: %s\n", commitLine(c).c_str());
   } else {
-    std::printf("%s\n", Style::paint("Nothing to find: " + doc.value("message", ""), Color::Green).c_str());
+    std::printf("%s\n", Style::paint(doc.value("message", ""), Color::Green).c_str());
   }
   Table t({"STEP", "COMMIT", "VERDICT", "CHANGE", "RUNS", "SUBJECT"});
   int k = 0;

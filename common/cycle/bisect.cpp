@@ -88,12 +88,13 @@ class Bisection {
     // The bad end first: without a difference there is nothing to find.
     BisectStep last = measureCommit(result_.bad);
     result_.steps.push_back(last);
+    if (last.verdict == StepVerdict::BuildFailed || last.verdict == StepVerdict::Failed)
+      throw Error(ErrorKind::ScenarioFailed, "the bad commit " + shortHash(bad) + " cannot be measured: " + last.detail);
     if (last.verdict != StepVerdict::Bad) {
-      result_.message = last.verdict == StepVerdict::Good
-                            ? "good and bad do not differ by the threshold: nothing to find"
-                            : "good and bad could not be told apart (" + last.detail + "): nothing to find";
-      if (last.verdict == StepVerdict::BuildFailed || last.verdict == StepVerdict::Failed)
-        throw Error(ErrorKind::ScenarioFailed, "the bad commit " + shortHash(bad) + " cannot be measured: " + last.detail);
+      result_.message = (last.verdict == StepVerdict::Good
+                             ? std::string("good and bad do not differ by the threshold")
+                             : "good and bad could not be told apart (" + last.detail + ")") +
+                        ": nothing to find; give a smaller --threshold, or a scenario that exercises the change";
       return result_;
     }
     search(commits, last);
