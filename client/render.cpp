@@ -419,6 +419,9 @@ void renderCompare(const json& doc) {
     }
     f.print();
   }
+  for (const auto& c : doc.value("too_few_records", json::array()))
+    std::printf("%s %s: fewer than 3 records on a side, no verdict (give --days more)\n",
+                c.value("scenario", "").c_str(), c.value("metric", "").c_str());
   for (const char* key : {"only_in_a", "only_in_b"})
     for (const auto& s : doc.value(key, json::array()))
       std::printf("%s only in %s\n", s.get<std::string>().c_str(), key[8] == 'a' ? "A" : "B");

@@ -555,6 +555,13 @@ TEST_F(Cli, CompareNamesEverySlowedScenarioAndSameForTheSame) {
   auto r = run({perfctl().string(), "--no-color", "compare", (dir / "a.jsonl").string(), (dir / "b.jsonl").string()});
   EXPECT_NE(r.out.find("slower"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("differs"), std::string::npos) << r.out;
+  // Two records a side are too few for a verdict: listed apart, not guessed.
+  writeHistory(dir / "short.jsonl", {1, 1, 1, 1, 1}, 2, 0.03, 5);
+  const json few = parseJsonOutput(
+      run({perfctl().string(), "--json", "compare", (dir / "a.jsonl").string(), (dir / "short.jsonl").string()}));
+  EXPECT_TRUE(few["comparisons"].empty()) << few.dump();
+  EXPECT_EQ(few["too_few_records"].size(), 10u);
+  EXPECT_FALSE(few["too_few_records"][0].contains("verdict"));
   // Errors say what to do.
   r = run({perfctl().string(), "compare", (dir / "a.jsonl").string()});
   EXPECT_EQ(r.exitCode, 2);

@@ -79,10 +79,7 @@ json compareMetric(const std::vector<HistoryPoint>& a, const std::vector<History
               {"a_records", va.size()}, {"b_records", vb.size()},      {"unit", unitOf(metric)}};
   const bool positive = std::all_of(va.begin(), va.end(), [](double x) { return x > 0; }) &&
                         std::all_of(vb.begin(), vb.end(), [](double x) { return x > 0; });
-  if (va.size() < kMinRecords || vb.size() < kMinRecords || !positive) {
-    out["verdict"] = "too_few_records";
-    return out;
-  }
+  if (va.size() < kMinRecords || vb.size() < kMinRecords || !positive) return out;  // no verdict: listed apart
   // On the log scale the shift is a ratio, and the interval stays one.
   std::vector<double> la, lb;
   for (double x : va) la.push_back(std::log(x));
@@ -111,7 +108,7 @@ json compareSources(const HistorySource& a, const HistorySource& b, const Compar
     from_json(fb, y);
     for (const auto& field : x.differences(y)) differences.push_back(field);
   }
-  json comparisons = json::array(), onlyA = json::array(), onlyB = json::array();
+  json comparisons = json::array(), tooFew = json::array(), onlyA = json::array(), onlyB = json::array();
   for (const auto& [scenario, points] : da.byScenario) {
     auto other = db.byScenario.find(scenario);
     if (other == db.byScenario.end()) {
@@ -121,7 +118,7 @@ json compareSources(const HistorySource& a, const HistorySource& b, const Compar
     for (const char* metric : {kProcessingTime, kMemoryUsage}) {
       json c = compareMetric(points, other->second, metric, o);
       c["scenario"] = scenario;
-      comparisons.push_back(c);
+      (c.contains("verdict") ? comparisons : tooFew).push_back(c);
     }
   }
   for (const auto& [scenario, points] : db.byScenario)
@@ -139,6 +136,7 @@ json compareSources(const HistorySource& a, const HistorySource& b, const Compar
           {"confidence", o.confidence},
           {"fingerprint_differences", differences},
           {"comparisons", comparisons},
+          {"too_few_records", tooFew},
           {"only_in_a", onlyA},
           {"only_in_b", onlyB}};
 }

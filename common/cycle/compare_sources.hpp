@@ -25,7 +25,8 @@ struct CompareOptions {
 
 // Verdicts: "slower" / "faster" when the interval excludes 1 and the ratio
 // is at least 1 + minChange (or at most 1 / (1 + minChange)); "same"
-// otherwise; "too_few_records" below 3 records on a side. Throws
+// otherwise. Below 3 records on a side there is no verdict: the metric is
+// listed under "too_few_records" instead of "comparisons". Throws
 // InvalidArgument for an unreadable file or a source without records.
 nlohmann::json compareSources(const HistorySource& a, const HistorySource& b, const CompareOptions& options);
 
