@@ -1,8 +1,8 @@
 #pragma once
 // How soon the next monitoring cycle comes. With
 // performance.adaptive_interval {min, max} the monitor looks again at `min`
-// while something is unsettled (a regression or a machine shift pending
-// confirmation, an inconclusive metric, a budget the median is over but not
+// while something is unsettled (a regression pending confirmation, an
+// inconclusive metric, a budget the median is over but not
 // yet shown to exceed, a fresh regression whose start the history cannot
 // place yet), and doubles the interval after each settled cycle, up to
 // `max`. Without it the interval is the fixed monitoring_interval.
