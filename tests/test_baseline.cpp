@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "common/store/baseline.hpp"
 #include "common/base/error.hpp"
 #include "tests/test_support.hpp"
@@ -56,6 +58,26 @@ TEST(Baseline, SaveLoadRoundTrip) {
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_DOUBLE_EQ(loaded.at("b").processing_times[0], 0.2);
   EXPECT_EQ(loaded.at("a").fingerprint.cores, Fingerprint::current().cores);
+}
+
+TEST(Baseline, TheControlThatMeasuredItIsKeptAndMustBeAString) {
+  TempDir dir;
+  BaselineStore store(dir.path());
+  Baseline b = make("a", 0.1);
+  b.control_times = {0.03, 0.031, 0.029, 0.03, 0.032};
+  b.control_id = "giflab-perf-control 2";
+  store.save({{"a", b}});
+  EXPECT_EQ(store.load().at("a").control_id, "giflab-perf-control 2");
+  auto j = nlohmann::json::parse(readFile(dir / "baselines.json"));
+  j["baselines"]["a"]["control"] = 2;
+  writeFile(dir / "baselines.json", j.dump());
+  try {
+    store.load();
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::BaselineCorrupt);
+    EXPECT_NE(std::string(e.what()).find("control: expected a string naming the control"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Baseline, CorruptFileGivesTheFix) {

@@ -237,6 +237,48 @@ TEST_F(Cli, UpdateAfterAChangeRebasesInsteadOfMixing) {
   EXPECT_GE(j["baselines"][0]["mean_processing_time"].get<double>(), 0.05);
 }
 
+TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
+  // CPU work, so that the check judges it relative to the machine.
+  writeFile(config(), R"({"performance": {"regression_threshold": 0.10},
+    "scenarios": [{"name": "busy", "command": [")" + workload().string() + R"(", "--work", "1"],
+                   "iterations": 5, "warmup": 1, "timeout": 20}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  const auto file = state() / "baselines.json";
+  const json created = json::parse(readFile(file));
+  ASSERT_EQ(created["baselines"]["busy"]["control"], "giflab-perf-control 2");
+  ASSERT_EQ(created["baselines"]["busy"]["samples"]["control_processing_time"].size(), 10u);
+  // As if an older control, twice as slow, had measured it: compared with
+  // today's control that reads as a machine twice as fast, and the
+  // scenario's unchanged time as a doubling relative to it.
+  for (const std::string recorded : {"giflab-perf-control 1", ""}) {
+    json older = created;
+    auto& b = older["baselines"]["busy"];
+    if (recorded.empty()) b.erase("control");  // from before the identity was recorded
+    else b["control"] = recorded;
+    for (auto& t : b["samples"]["control_processing_time"]) t = t.get<double>() * 2;
+    writeFile(file, older.dump());
+    const json check = parseJsonOutput(ctl({"ci", "check", "--json"}));
+    SCOPED_TRACE(check.dump());
+    EXPECT_FALSE(check.contains("machine")) << recorded;
+    EXPECT_NE(check["scenarios_tested"][0]["metrics"][0]["verdict"], "regressed");
+    ASSERT_EQ(check["warnings"].size(), 1u);
+    const std::string warning = check["warnings"][0];
+    EXPECT_NE(warning.find("busy hold times of another control"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("now giflab-perf-control 2"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("'giflab-perfctl baseline create'"), std::string::npos) << warning;
+  }
+  // An update cannot pair the old control's runs with the new one's: it
+  // keeps the fresh samples alone, measured by today's control.
+  const json updated = parseJsonOutput(ctl({"baseline", "update", "--json"}));
+  EXPECT_EQ(updated["baselines"][0]["result"], "rebased");
+  const json after = json::parse(readFile(file));
+  EXPECT_EQ(after["baselines"]["busy"]["control"], "giflab-perf-control 2");
+  EXPECT_EQ(after["baselines"]["busy"]["sample_count"], 10);
+  const json check = parseJsonOutput(ctl({"ci", "check", "--json"}));
+  EXPECT_TRUE(check.contains("machine")) << check.dump();
+  EXPECT_FALSE(check.contains("warnings")) << check.dump();
+}
+
 TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {
   writeConfig(0.01);
   for (const auto& args : std::vector<std::vector<std::string>>{

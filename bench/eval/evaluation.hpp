@@ -39,8 +39,9 @@ struct SimSpec {
   size_t cycles = 60;
   size_t iterations = 5;
   // The machine's speed wanders and jumps (within +-25 %), the same factor
-  // for the scenario's runs and the control's in a cycle; a control is
-  // simulated (CV 2 %) beside every set of runs.
+  // for the scenario's runs and the control's in a cycle, and a wobble each
+  // round shared by the round's scenario run and control runs; a control is
+  // simulated beside every set of runs.
   bool machineDrift = false;
 };
 Series simulate(const SimSpec& spec, uint64_t seed);

@@ -89,6 +89,27 @@ void appendRuns(ScenarioMeasurement& into, const ScenarioMeasurement& more) {
   into.samples.insert(into.samples.end(), more.samples.begin(), more.samples.end());
 }
 
+// Baselines whose control times another control measured (an older built-in
+// one) are judged without the machine for this check: their times would
+// read as the machine having changed. Returns the warning that says so and
+// what to do, or "".
+std::string setAsideOtherControls(std::map<std::string, Baseline>& baselines, const std::string& control) {
+  std::vector<std::string> names;
+  std::string recorded;
+  for (auto& [name, b] : baselines)
+    if (!b.control_times.empty() && !sameControl(b.control_id, control)) {
+      names.push_back(name);
+      recorded = b.control_id.empty() ? "an earlier built-in control" : b.control_id;
+      b.control_times.clear();
+    }
+  if (names.empty()) return {};
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return "the baselines of " + list + " hold times of another control (" + recorded + ", now " + control +
+         "), so their times are judged without correcting for the machine; re-create them with "
+         "'giflab-perfctl baseline create' to judge them against it again";
+}
+
 }  // namespace
 using nlohmann::json;
 
@@ -191,6 +212,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     auto times = m.processingTimes();
     auto memory = m.memoryUsages();
     auto controlTimes = haveControl ? controlRun->processingTimes() : std::vector<double>{};
+    std::string controlId = controlTimes.empty() ? std::string() : controlIdentity(config_);
     std::string how = "created";
     if (update) {
       const Baseline& old = baselines.at(m.scenario);
@@ -202,22 +224,29 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
       auto tLess = stats::mannWhitneyU(times, old.processing_times, stats::Alternative::TwoSided).pValue;
       const bool changed = (std::fabs(t.relativeChange) > policy.threshold && tLess <= 1 - confidence) ||
                            (mem.relativeChange > policy.threshold && mem.current - mem.baseline > policy.minMemoryDeltaMb);
-      if (changed) {
+      // Old control times from another control cannot pair with fresh ones:
+      // the fresh samples alone keep the machine's correction.
+      const bool otherControl = !old.control_times.empty() && !controlTimes.empty() &&
+                                !sameControl(old.control_id, controlIdentity(config_));
+      if (changed || otherControl) {
         how = "rebased";
       } else {
         times.insert(times.begin(), old.processing_times.begin(), old.processing_times.end());
         memory.insert(memory.begin(), old.memory_usages.begin(), old.memory_usages.end());
         // Run i of the scenario pairs with run i of the control: merged only
         // when both sides have one, else the pairs would cross.
-        if (!controlTimes.empty() && !old.control_times.empty())
+        if (!controlTimes.empty() && !old.control_times.empty()) {
           controlTimes.insert(controlTimes.begin(), old.control_times.begin(), old.control_times.end());
-        else
+        } else {
           controlTimes = old.control_times;
+          controlId = old.control_id;
+        }
         how = "updated";
       }
     }
     Baseline b = Baseline::fromSamples(m.scenario, std::move(times), std::move(memory), confidence, fp);
     b.control_times = std::move(controlTimes);
+    b.control_id = std::move(controlId);
     json entry = b;
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) entry["version"] = v->second;
     entry.erase("samples");
@@ -302,11 +331,12 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   if (!(threshold > 0 && threshold <= 10))
     throw Error(ErrorKind::InvalidArgument, "threshold must be above 0 and at most 10 (0.15 means 15 %)");
   const auto scenarios = selectScenarios(options.scenarios, options.scenarios.empty());
-  const auto baselines = BaselineStore(stateDir_).load();
+  auto baselines = BaselineStore(stateDir_).load();
   if (baselines.empty())
     throw Error(ErrorKind::NoBaselines,
                 "No performance baselines available; create them with 'giflab-perfctl baseline create'");
   const DetectionPolicy policy{threshold, config_.performance.confidence_level};
+  const std::string otherControl = setAsideOtherControls(baselines, controlIdentity(config_));
 
   std::vector<RunPlan> plans;
   std::vector<const Scenario*> withoutBaseline;
@@ -351,6 +381,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
     }
   }
   CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions);
+  if (!otherControl.empty()) report.warnings.push_back(otherControl);
   for (const auto* s : withoutBaseline)
     report.scenarios.push_back(ScenarioReport::failed(
         s->name, "no baseline for scenario " + s->name + "; run 'giflab-perfctl baseline create --scenario " + s->name + "'"));

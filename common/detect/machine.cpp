@@ -146,6 +146,17 @@ Scenario controlScenario(const Config& config) {
   return builtinControl();
 }
 
+std::string controlIdentity(const Config& config) {
+  if (!config.performance.control_scenario.empty() && config.findScenario(config.performance.control_scenario))
+    return "scenario " + config.performance.control_scenario;
+  return "giflab-perf-control " + std::to_string(kBuiltinControlRevision);
+}
+
+bool sameControl(const std::string& recorded, const std::string& current) {
+  if (recorded.empty()) return current == "giflab-perf-control 1" || current.rfind("scenario ", 0) == 0;
+  return recorded == current;
+}
+
 std::string describeMachine(double factor, double controlCurrent, double controlBaseline) {
   char control[96] = "";
   if (controlBaseline > 0 && controlCurrent > 0)

@@ -106,6 +106,20 @@ Scenario builtinControl();
 // The control a config asks for: performance.control.scenario, or the built-in one.
 Scenario controlScenario(const Config& config);
 
+// What a baseline records as the control that measured its control times,
+// so that a control whose work changed (a new release of the built-in one,
+// another scenario named) is not compared with the old one's times:
+// "giflab-perf-control N" (N: kBuiltinControlRevision) or "scenario NAME".
+// Revision 2: its memory part moved from page faults on 24 MB to passes
+// over 4 MB, which follows what gifsicle feels much more closely.
+inline constexpr int kBuiltinControlRevision = 2;
+std::string controlIdentity(const Config& config);
+// Whether control times a baseline recorded under `recorded` can be compared
+// with the control `current` measures now. Baselines from before the
+// identity was recorded (empty) were measured by the first built-in control,
+// or by the scenario a config named, which the config still names.
+bool sameControl(const std::string& recorded, const std::string& current);
+
 // "this machine runs 18 % slower than when the baselines were taken:
 // control 0.210 s -> 0.248 s", or faster, or "as fast as ..." for factor 1.
 std::string describeMachine(double factor, double controlCurrent, double controlBaseline);

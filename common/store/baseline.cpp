@@ -46,6 +46,8 @@ class BaselineChecker {
       fail("samples.memory_usage", "holds a different number of samples than samples.processing_time");
     if (samples.contains("control_processing_time"))
       sampleList(samples, "control_processing_time", "samples.control_processing_time", true);
+    if (entry_.contains("control") && !entry_.at("control").is_string())
+      fail("control", "expected a string naming the control that measured samples.control_processing_time");
     value("mean_processing_time", true, true);
     value("std_processing_time", true, false);
     value("mean_memory_usage", false, false);
@@ -141,6 +143,7 @@ void to_json(json& j, const Baseline& b) {
        {"samples", {{"processing_time", b.processing_times}, {"memory_usage", b.memory_usages}}},
        {"fingerprint", b.fingerprint}};
   if (!b.control_times.empty()) j["samples"]["control_processing_time"] = b.control_times;
+  if (!b.control_times.empty() && !b.control_id.empty()) j["control"] = b.control_id;
 }
 
 void from_json(const json& j, Baseline& b) {
@@ -156,6 +159,7 @@ void from_json(const json& j, Baseline& b) {
   b.processing_times = s.at("processing_time").get<std::vector<double>>();
   b.memory_usages = s.at("memory_usage").get<std::vector<double>>();
   if (s.contains("control_processing_time")) b.control_times = s.at("control_processing_time").get<std::vector<double>>();
+  b.control_id = j.value("control", std::string());
   if (b.processing_times.size() != b.memory_usages.size() || b.processing_times.size() < kMinBaselineSamples)
     throw std::runtime_error("baseline " + b.scenario_name + " has too few or mismatched samples");
   if (j.contains("fingerprint")) b.fingerprint = j.at("fingerprint").get<Fingerprint>();

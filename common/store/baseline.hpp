@@ -39,6 +39,10 @@ struct Baseline {
   // The control's times measured with these samples (machine.hpp); empty
   // in baselines from before the control, which are then judged raw.
   std::vector<double> control_times;
+  // Which control measured control_times (controlIdentity in machine.hpp):
+  // another control's times say nothing about this one's. Empty in
+  // baselines from before it was recorded.
+  std::string control_id;
   Fingerprint fingerprint;
 
   // Builds the statistics from raw samples; throws InsufficientSamples below 3.
