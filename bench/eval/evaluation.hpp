@@ -43,6 +43,13 @@ struct SimSpec {
   // round shared by the round's scenario run and control runs; a control is
   // simulated beside every set of runs.
   bool machineDrift = false;
+  // Within a check each round's load slows the scenario's run and the
+  // control's beside it alike (log-sd); the control's own noise, each of its
+  // two runs a round. The defaults are the quieter of the figures measured
+  // here (bench/control-noise.sh, 2026-12-03: shared 3.9-5.1 %, the mean of
+  // the control's two runs 0-2.7 %; half an hour later 6.5-10 % and 10-13 %).
+  double sharedWobble = 0.03;
+  double controlOwnCv = 0.02;
 };
 Series simulate(const SimSpec& spec, uint64_t seed);
 
@@ -95,6 +102,9 @@ struct Report {
   // alarms per 100 checks of unchanged code and 10 % steps at CV <= 3 %
   // caught within 2 cycles, with the control and without it.
   std::map<Rule, RuleScores> machineDrift;
+  // giflab-perfd on the same drift with the noisier control of the second
+  // measurement (each run 10 %, a shared wobble of 6 %).
+  RuleScores machineDriftNoisyControl;
   double gabZScoreSlowdownsPer100 = 0;  // the z-score counting slow-downs only
 };
 
