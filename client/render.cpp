@@ -204,7 +204,17 @@ void renderCleared(const json& doc) {
 }
 
 void renderCheck(const json& doc) {
-  Table t({"SCENARIO", "STATUS", "TIME", "MEMORY", "DETAIL"});
+  Table t({"SCENARIO", "STATUS", "TIME", "MEMORY", "RUNS", "DETAIL"});
+  // How many runs the verdict took and why it stopped there.
+  auto runs = [](const json& s) -> std::string {
+    if (!s.contains("runs")) return "-";
+    const std::string stopped = s.value("stopped", "");
+    const std::string why = stopped == "settled"      ? ", settled"
+                            : stopped == "maximum"    ? ", maximum"
+                            : stopped == "remeasured" ? ", measured on"
+                                                      : "";
+    return std::to_string(s.value("runs", 0)) + why;
+  };
   for (const auto& s : doc.value("scenarios_tested", json::array())) {
     std::string detail;
     for (const auto& r : s.value("regressions", json::array()))
@@ -217,7 +227,7 @@ void renderCheck(const json& doc) {
     if (s.contains("environment_changed")) detail += (detail.empty() ? "" : "; ") + std::string("machine changed since baseline");
     t.add({s.value("scenario", ""), statusWord(s.value("status", "")),
            s.contains("processing_time") ? num(s, "processing_time", 4) + " s" : "-",
-           s.contains("memory_usage") ? num(s, "memory_usage", 1) + " MB" : "-", detail});
+           s.contains("memory_usage") ? num(s, "memory_usage", 1) + " MB" : "-", runs(s), detail});
   }
   t.print();
   for (const auto& s : doc.value("scenarios_tested", json::array()))

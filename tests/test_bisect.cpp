@@ -115,8 +115,17 @@ TEST_F(Bisect, NamesTheFirstSlowCommitInAFewStepsAndLeavesTheCheckoutAlone) {
   EXPECT_GT(change["shift_ci"][0].get<double>(), 0.10);
   EXPECT_LT(change["shift_ci"][0].get<double>(), 0.30);
   // Every step against the good commit: the ones before 19 good, the rest bad.
-  for (const auto& step : doc["steps"])
+  // Each step stops once settled: from 3 runs a side (min_iterations), at
+  // most 5 (iterations) when a round decides it; a 30 % step or an unchanged
+  // commit is clear before 5 on all but a busy machine.
+  size_t early = 0;
+  for (const auto& step : doc["steps"]) {
     EXPECT_EQ(step["verdict"], commitNumber(step) >= 19 ? "bad" : "good") << step.dump();
+    EXPECT_GE(step["runs"].get<int>(), 3) << step.dump();
+    if (step["rounds"] == 1) EXPECT_LE(step["runs"].get<int>(), 5) << step.dump();
+    early += step["runs"].get<int>() < 5;
+  }
+  EXPECT_GE(early, doc["steps"].size() / 2) << doc.dump(2);
   EXPECT_LT(took, 60s);
   // The progress says where it is.
   EXPECT_NE(r.err.find("step 1 of about 6"), std::string::npos) << r.err;

@@ -279,6 +279,41 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   EXPECT_FALSE(check.contains("warnings")) << check.dump();
 }
 
+TEST_F(Cli, AChecksStopsOnceItsVerdictIsSettled) {
+  writeConfig(0.05);
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  // Unchanged: passed at the first look, after min_iterations (3) runs. On
+  // a busy machine a look can be undecided and measure on; two of three
+  // checks stopping at 3 is what a quiet one shows every time.
+  int atThree = 0;
+  for (int i = 0; i < 3; ++i) {
+    const json j = parseJsonOutput(ctl({"ci", "check", "--json"}));
+    const json& s = j["scenarios_tested"][0];
+    SCOPED_TRACE(s.dump());
+    EXPECT_EQ(s["runs"], s["iterations"]);
+    EXPECT_GE(s["runs"].get<int>(), 3);
+    if (s["runs"] == 3) {
+      ++atThree;
+      EXPECT_EQ(s["stopped"], "settled");
+      EXPECT_EQ(s["metrics"][0]["samples"]["current"], 3);
+    }
+  }
+  EXPECT_GE(atThree, 2);
+  // 50 % slower: regressed at the first look, and the table says so.
+  writeConfig(0.075);
+  auto r = ctl({"ci", "gate"});
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_NE(r.out.find("regressed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RUNS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3, settled"), std::string::npos) << r.out;
+  // min_iterations = iterations: the fixed design, every run taken.
+  writeConfig(0.05, R"(, "min_iterations": 5)");
+  const json fixed = parseJsonOutput(ctl({"ci", "check", "--json"}));
+  const json& s = fixed["scenarios_tested"][0];
+  EXPECT_GE(s["runs"].get<int>(), 5) << s.dump();
+  EXPECT_NE(s["stopped"], "settled") << s.dump();  // "maximum", or "remeasured" when undecided at 5
+}
+
 TEST_F(Cli, JsonOutputIsOnlyJsonAndNoColorMeansNoEscapes) {
   writeConfig(0.01);
   for (const auto& args : std::vector<std::vector<std::string>>{
@@ -326,9 +361,23 @@ TEST_F(Cli, ValidateMeasuresTheSpeedupOfAPair) {
   r = ctl({"validate", "--check-phase6", "--json"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(parseJsonOutput(r)["overall_result"], "failed");
+  EXPECT_EQ(parseJsonOutput(r)["validations"][0]["runs"], 3);  // 3 iterations: the only look is the last
+  EXPECT_EQ(parseJsonOutput(r)["validations"][0]["stopped"], "maximum");
   r = ctl({"validate", "--json"}, {"GIFLAB_ENABLE_PHASE6_OPTIMIZATION=false"});
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_EQ(parseJsonOutput(r)["overall_result"], "disabled");
+  // Up to 12 runs a side: a 10x pair against a minimum of 2 x 0.8 is settled
+  // as soon as enough runs make the look's level reachable (5 a side).
+  writeFile(config(), R"({"performance": {"phase6_baseline_speedup": 2.0},
+    "scenarios": [{"name": "ref", "command": [")" + w + R"(", "--sleep", "0.30"], "monitored": false},
+                  {"name": "fast", "command": [")" + w + R"(", "--sleep", "0.03"], "monitored": false}],
+    "phase6": {"reference": "ref", "candidate": "fast", "iterations": 12}})");
+  r = ctl({"validate", "--check-phase6", "--json"});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  j = parseJsonOutput(r);
+  EXPECT_EQ(j["validations"][0]["status"], "passed");
+  EXPECT_EQ(j["validations"][0]["stopped"], "settled") << j.dump();
+  EXPECT_LT(j["validations"][0]["runs"].get<int>(), 12) << j.dump();
 }
 
 TEST_F(Cli, AnalyzeFindsChangePointsInAFile) {

@@ -39,6 +39,7 @@ TEST(Config, DefaultsAreTheDesigns) {
   EXPECT_DOUBLE_EQ(c.performance.phase6_baseline_speedup, 5.04);
   EXPECT_DOUBLE_EQ(c.performance.phase6_regression_alert, 0.20);
   EXPECT_EQ(c.performance.admin_group, "giflab-perf");
+  EXPECT_EQ(c.performance.min_iterations, 3);  // the contract's additions
   EXPECT_TRUE(c.scenarios.empty());
   EXPECT_FALSE(c.prometheus);
 }
@@ -102,6 +103,11 @@ TEST(Config, ErrorsNameFileKeyPathAndWhatIsAccepted) {
 
   e = configError(R"({"prometheus": {"listen": "9477"}})");
   EXPECT_NE(e.find("prometheus.listen"), std::string::npos) << e;
+
+  e = configError(R"({"performance": {"min_iterations": 0}})");
+  EXPECT_NE(e.find("performance.min_iterations"), std::string::npos) << e;
+  EXPECT_NE(e.find("from 1 to 1000"), std::string::npos) << e;
+  EXPECT_EQ(parseConfig(R"({"performance": {"min_iterations": 5}})", "/etc/x/config.json").performance.min_iterations, 5);
 }
 
 TEST(Config, UnknownKeySuggestsTheClosest) {

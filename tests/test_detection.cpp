@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/detect/detection.hpp"
+#include "common/detect/sequential.hpp"
 
 using namespace giflab;
 
@@ -200,4 +201,138 @@ TEST(Detection, AThresholdSizeChangeIsRuledOutOnlyByAWideInterval) {
   EXPECT_EQ(dismissed5, 1000);
   EXPECT_GT(unsettled5, 100);
   EXPECT_GE(settledLater * 2, unsettled5);
+}
+
+// The sequential check's looks (common/detect/sequential.hpp).
+
+TEST(Sequential, TheLooksSpendAlphaAsThePowerThreeOfTheRunsTaken) {
+  const LookPlan plan{3, 5};
+  EXPECT_NEAR(lookAlpha(3, plan, 0.05), 0.05 * 0.216, 1e-12);  // (3/5)^3
+  EXPECT_NEAR(lookAlpha(4, plan, 0.05), 0.05 * 0.512, 1e-12);  // (4/5)^3
+  EXPECT_DOUBLE_EQ(lookAlpha(5, plan, 0.05), 0.05);             // the last look: the check's own alpha
+  EXPECT_NEAR(lookAlpha(6, LookPlan{6, 10}, 0.01), 0.01 * 0.216, 1e-12);
+}
+
+TEST(Sequential, ThreeRunsAllAboveTenSettleARegressionAndOneSwapDoesNot) {
+  // 3 current runs against 10: all three above every baseline run is the
+  // most extreme ordering, p = 1 / C(13, 3) = 1/286 = 0.0035 (Mann-Whitney,
+  // one-sided, exact), under the first look's 0.0108. With one current run
+  // below one baseline run p = 2/286 = 0.0070, also under it.
+  const DetectionPolicy policy{0.10, 0.95};
+  const LookPlan plan{3, 5};
+  // Distinct values: with ties the test is no longer exact.
+  const std::vector<double> base{1.000, 1.010, 0.990, 1.020, 0.980, 1.005, 1.015, 0.995, 1.030, 0.970};
+  auto look = [&](const std::vector<double>& current) {
+    auto c = compareMetric(kProcessingTime, current, base, policy);
+    std::vector<MetricComparison*> one{&c};
+    decide(one, policy);
+    const bool settled = settleAtLook(c, current.size(), plan, policy);
+    return std::make_tuple(settled, c.verdict, c.pValue);
+  };
+  auto [settled, verdict, p] = look({1.50, 1.52, 1.48});
+  EXPECT_NEAR(p, 1.0 / 286, 1e-9);
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(verdict, Verdict::Regressed);
+  // The lowest current run below the highest baseline run: p = 2/286.
+  std::tie(settled, verdict, p) = look({1.50, 1.52, 1.025});  // 1.025 below 1.030 only
+  EXPECT_NEAR(p, 2.0 / 286, 1e-9);
+  EXPECT_TRUE(settled);
+  // One current run below three baseline runs: U = 27 of 30, and 7 of the
+  // 286 orderings are as extreme (p = 0.0245): a regression by the fixed
+  // rule at alpha 0.05, not yet at this look's 0.0108, so more runs decide.
+  std::tie(settled, verdict, p) = look({1.50, 1.45, 1.012});
+  EXPECT_NEAR(p, 7.0 / 286, 1e-9);
+  EXPECT_FALSE(settled);
+  EXPECT_EQ(verdict, Verdict::Inconclusive);
+}
+
+TEST(Sequential, PassedSettlesAtOnceInconclusiveOnlyAtTheLastLook) {
+  const DetectionPolicy policy{0.10, 0.95};
+  const LookPlan plan{3, 5};
+  MetricComparison c;
+  c.metric = kProcessingTime;
+  c.verdict = Verdict::NotRegressed;
+  EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
+  c.verdict = Verdict::Environment;
+  EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
+  c.verdict = Verdict::Inconclusive;
+  EXPECT_FALSE(settleAtLook(c, 3, plan, policy));
+  EXPECT_FALSE(settleAtLook(c, 4, plan, policy));
+  EXPECT_TRUE(settleAtLook(c, 5, plan, policy));  // the fixed design's rule: the caller measures on
+  EXPECT_EQ(c.verdict, Verdict::Inconclusive);
+  // A regression at the last look is the fixed design's, whatever its p.
+  c.verdict = Verdict::Regressed;
+  c.severity = Severity::Info;
+  c.pAdjusted = 0.04;
+  EXPECT_TRUE(settleAtLook(c, 5, plan, policy));
+  EXPECT_EQ(c.verdict, Verdict::Regressed);
+  EXPECT_FALSE(settleAtLook(c, 4, plan, policy));  // 0.04 > 0.0256
+  EXPECT_EQ(c.verdict, Verdict::Inconclusive);
+  EXPECT_EQ(c.severity, Severity::None);
+}
+
+TEST(Sequential, SimulatedLooksStopEarlyOnQuietCodeAndKeepTheFalseAlarmRate) {
+  // Seeded: 2000 checks of unchanged code at CV 3 % (5 runs at most, 10
+  // baseline runs), looking after 3, 4 and 5 runs as the engine does, and
+  // the same checks decided on all 5 runs. The looks must take at most
+  // 3.3 runs on average and regress no more often than the fixed design
+  // plus one check in 500 (each early look spends little alpha; stopping
+  // on "passed" can only lower the rate).
+  std::mt19937_64 rng(20261203);
+  const DetectionPolicy policy{0.10, 0.95};
+  const LookPlan plan{3, 5};
+  size_t runs = 0, sequentialAlarms = 0, fixedAlarms = 0;
+  const size_t checks = 2000;
+  for (size_t i = 0; i < checks; ++i) {
+    const auto base = lognormal(rng, 10, 1.0, 0.03);
+    const auto current = lognormal(rng, 5, 1.0, 0.03);
+    for (size_t n = plan.minRuns; n <= plan.maxRuns; ++n) {
+      auto c = compareMetric(kProcessingTime, std::vector<double>(current.begin(), current.begin() + static_cast<long>(n)), base, policy);
+      std::vector<MetricComparison*> one{&c};
+      decide(one, policy);
+      if (settleAtLook(c, n, plan, policy)) {
+        runs += n;
+        sequentialAlarms += c.verdict == Verdict::Regressed;
+        break;
+      }
+    }
+    fixedAlarms += verdictOf(current, base, policy) == Verdict::Regressed;
+  }
+  EXPECT_LE(static_cast<double>(runs) / checks, 3.3);
+  EXPECT_LE(sequentialAlarms, fixedAlarms + checks / 500);
+}
+
+TEST(Sequential, SimulatedFiftyPercentStepsAreDecidedInThreeRuns) {
+  // Seeded: 500 checks of a 50 % slow-down at CV 3 %: every one regressed at
+  // the first look, after 3 runs.
+  std::mt19937_64 rng(7);
+  const DetectionPolicy policy{0.10, 0.95};
+  const LookPlan plan{3, 5};
+  size_t atThree = 0;
+  for (int i = 0; i < 500; ++i) {
+    const auto base = lognormal(rng, 10, 1.0, 0.03);
+    const auto current = lognormal(rng, 3, 1.5, 0.03);
+    auto c = compareMetric(kProcessingTime, current, base, policy);
+    std::vector<MetricComparison*> one{&c};
+    decide(one, policy);
+    atThree += settleAtLook(c, 3, plan, policy) && c.verdict == Verdict::Regressed;
+  }
+  EXPECT_EQ(atThree, 500u);
+}
+
+TEST(Sequential, ASpeedupSettlesOnlyWhenItsIntervalIsReachableAndOnOneSide) {
+  const double confidence = 0.95;
+  const std::vector<double> ref{1.00, 1.02, 0.98, 1.01, 0.99}, tenTimes{0.100, 0.102, 0.098, 0.101, 0.099};
+  const std::vector<double> twice{0.50, 0.51, 0.49, 0.505, 0.495}, nearMin{0.25, 0.20, 0.30, 0.24, 0.26};
+  auto first = [](const std::vector<double>& v, size_t n) { return std::vector<double>(v.begin(), v.begin() + static_cast<long>(n)); };
+  // 3 against 3: the widest interval holds with 1 - 2/20 = 0.90, short of any
+  // look's level (0.9986 at 3 of 8): no verdict, however clear.
+  EXPECT_EQ(speedupAtLook(first(ref, 3), first(tenTimes, 3), 4.0, LookPlan{3, 8}, confidence), SpeedupLook::Undecided);
+  // 5 against 5 (1 - 2/252 = 0.992) at the look 5 of 8 (0.9878): 10x is
+  // surely above 4x, 2x surely below; 4x with 20 % noise is neither.
+  EXPECT_EQ(speedupAtLook(ref, tenTimes, 4.0, LookPlan{3, 8}, confidence), SpeedupLook::Above);
+  EXPECT_EQ(speedupAtLook(ref, twice, 4.0, LookPlan{3, 8}, confidence), SpeedupLook::Below);
+  EXPECT_EQ(speedupAtLook(ref, nearMin, 4.0, LookPlan{3, 8}, confidence), SpeedupLook::Undecided);
+  // At the last look the caller's own rule decides.
+  EXPECT_EQ(speedupAtLook(ref, tenTimes, 4.0, LookPlan{3, 5}, confidence), SpeedupLook::Undecided);
 }

@@ -75,6 +75,19 @@ TEST(Evaluation, FastSeededSliceMeetsTheTargets) {
     EXPECT_GT(with.detectionRate, without.detectionRate + 0.3);
   }
   {
+    // The sequential check against the fixed design on the same series:
+    // far fewer runs, no more false alarms, 50 % steps in 3 runs, 10 %
+    // steps still found.
+    const auto& fixed = r.runsPerVerdict.at(Rule::OursFixed);
+    const auto& sequential = r.runsPerVerdict.at(Rule::Ours);
+    EXPECT_GE(fixed.unchanged, 5.0);
+    EXPECT_LE(sequential.unchanged, 0.65 * fixed.unchanged);
+    EXPECT_LE(sequential.falseAlarmsPer100, fixed.falseAlarmsPer100 + 0.1);
+    EXPECT_GE(sequential.step50Within3, 0.95);
+    EXPECT_LE(sequential.step50, 3.2);
+    EXPECT_GE(sequential.detection10, fixed.detection10 - 0.02);
+  }
+  {
     // On real CI noise: within the target and below both other rules.
     EXPECT_LE(r.githubActions.at(Rule::Ours).falseAlarmsPer100, 1.0);
     EXPECT_LT(r.githubActions.at(Rule::Ours).falseAlarmsPer100, r.githubActions.at(Rule::Design).falseAlarmsPer100 / 5);

@@ -13,6 +13,7 @@
 #include "common/detect/analysis.hpp"
 #include "common/detect/detection.hpp"
 #include "common/detect/machine.hpp"
+#include "common/detect/sequential.hpp"
 #include "common/detect/stats.hpp"
 
 namespace giflab::eval {
@@ -25,6 +26,7 @@ const char* ruleName(Rule r) {
     case Rule::Design: return "design rule (mean > +10 %)";
     case Rule::ZScore: return "z-score (|z| > 5, last 100)";
     case Rule::OursRaw: return "giflab-perfd without the control";
+    case Rule::OursFixed: return "giflab-perfd, fixed runs";
   }
   return "?";
 }
@@ -139,7 +141,11 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
   const DetectionPolicy policy{kThreshold, kConfidence};
 
   std::vector<double> baseline, baselineControl;
-  const bool useControl = rule == Rule::Ours && !s.control.empty();
+  const bool useControl = (rule == Rule::Ours || rule == Rule::OursFixed) && !s.control.empty();
+  // The sequential check looks after 3, 4 and 5 runs (the simulator's
+  // iterations); the public data give one value a run, a window of 5.
+  const bool sequential = rule == Rule::Ours && perCycle >= 3;
+  const LookPlan looks{3, perCycle};
   size_t checksFrom = 0;
   auto rebase = [&](size_t from) {
     baseline.clear();
@@ -196,30 +202,51 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
       auto m = compareMetric(kProcessingTime, cur, baseline, policy);
       std::vector<MetricComparison*> all{&m};
       decide(all, policy);
-      if (!useControl) return m.verdict;
+      if (!useControl) return m;
       const auto machine = machineFactor(control, baselineControl, policy.confidence);
-      if (!machine.measured) return m.verdict;
+      if (!machine.measured) return m;
       auto corrected = compareRelativeToMachine(cur, baseline, control, baselineControl, machine, policy);
       std::vector<MetricComparison*> one{&corrected};
       decide(one, policy);
-      return machineVerdict(m.verdict, corrected.verdict);
+      corrected.verdict = machineVerdict(m.verdict, corrected.verdict);
+      return corrected;
     };
-    // A check measures as many runs again, once, when it is inconclusive.
+    auto prefix = [](const std::vector<double>& v, size_t n) {
+      return std::vector<double>(v.begin(), v.begin() + static_cast<long>(std::min(n, v.size())));
+    };
+    // A check measures in rounds and stops at the first settled look
+    // (sequential), or takes all its runs; inconclusive at the last look, it
+    // measures up to as many runs again, once.
     static const std::vector<double> kNone;
+    auto lookUntilSettled = [&](const std::vector<double>& samples, const std::vector<double>& control,
+                                const LookPlan& plan, size_t& runs) {
+      MetricComparison m;
+      for (runs = sequential ? plan.minRuns : samples.size(); runs <= samples.size(); ++runs) {
+        m = verdict(prefix(samples, runs), prefix(control, runs));
+        if (!sequential || settleAtLook(m, runs, plan, policy)) break;
+      }
+      runs = std::min(runs, samples.size());
+      return m;
+    };
+    size_t runs = 0;  // of the last check
     auto check = [&](std::vector<double> samples, std::vector<double> control, const std::vector<double>* again,
                      const std::vector<double>* controlAgain) {
-      Verdict v = verdict(samples, control);
-      if (v == Verdict::Inconclusive && again) {
+      MetricComparison m = lookUntilSettled(samples, control, looks, runs);
+      if (m.verdict == Verdict::Inconclusive && again) {
         ++out.remeasures;
+        const size_t first = samples.size();
         samples.insert(samples.end(), again->begin(), again->end());
         if (controlAgain) control.insert(control.end(), controlAgain->begin(), controlAgain->end());
-        v = verdict(samples, control);
+        m = lookUntilSettled(samples, control, LookPlan{first + 1, samples.size()}, runs);
       }
-      return v;
+      out.runs += runs;
+      return m.verdict;
     };
     const bool drift = useControl && extra;
     const Verdict v = check(current, useControl ? s.control[c] : kNone, extra ? &extra->remeasure[c] : nullptr,
                             drift ? &extra->controlRemeasure[c] : nullptr);
+    out.checkRuns.resize(s.cycles.size());
+    out.checkRuns[c] = runs;
     // Confirmation needs independent samples: a re-run (simulator), or the
     // next cycle. With one value per run a cycle is the last 5 runs, so the
     // next cycle is the next 5 runs: a window that shares none with the first.
@@ -245,7 +272,7 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
 }
 
 std::vector<size_t> changePoints(Rule rule, const Series& s) {
-  if (rule != Rule::Ours && rule != Rule::OursRaw) return runOnline(rule, s).alarms;
+  if (rule != Rule::Ours && rule != Rule::OursRaw && rule != Rule::OursFixed) return runOnline(rule, s).alarms;
   std::vector<double> medians;
   for (const auto& c : s.cycles) medians.push_back(stats::median(c));
   std::vector<size_t> out;
@@ -376,6 +403,7 @@ void scoreUnchanged(Rule rule, const std::vector<Series>& set, RuleScores& sc, b
     sc.checks += r.checks;
     sc.alarms += r.alarms.size();
     sc.remeasures += r.remeasures;
+    sc.runs += r.runs;
   }
   sc.falseAlarmsPer100 = sc.checks ? 100.0 * static_cast<double>(sc.alarms) / static_cast<double>(sc.checks) : 0;
 }
@@ -455,6 +483,38 @@ Report evaluate(const fs::path& dataDir, double scale, uint64_t seed) {
     sc.detectionRate = target ? static_cast<double>(targetHit) / static_cast<double>(target) : -1;
     sc.medianDelay = delays.empty() ? -1 : stats::median(delays);
     sc.f1 = f1n ? f1 / static_cast<double>(f1n) : -1;
+  }
+
+  // Runs per verdict: the sequential check against the fixed design, on the
+  // same series.
+  for (Rule r : {Rule::OursFixed, Rule::Ours}) {
+    auto& out = rep.runsPerVerdict[r];
+    RuleScores u;
+    scoreUnchanged(r, unchanged, u);
+    out.unchanged = u.checks ? static_cast<double>(u.runs) / static_cast<double>(u.checks) : 0;
+    out.falseAlarmsPer100 = u.falseAlarmsPer100;
+    double runs10 = 0, runs50 = 0;
+    size_t n10 = 0, n50 = 0, hit10 = 0, within3 = 0;
+    for (const auto& st : steps) {
+      const bool ten = std::fabs(st.stepSize - 0.10) < 1e-9 && st.cv <= 0.03 + 1e-9;
+      const bool fifty = std::fabs(st.stepSize - 0.50) < 1e-9;
+      if (!ten && !fifty) continue;
+      const auto res = runOnline(r, st);
+      const size_t at = st.changes.front();
+      const size_t runsAtStep = at < res.checkRuns.size() ? res.checkRuns[at] : 0;
+      if (ten) runs10 += static_cast<double>(runsAtStep), ++n10, hit10 += delayOf(res, at, 2) > 0;
+      if (fifty) {
+        runs50 += static_cast<double>(runsAtStep), ++n50;
+        // Regressed by the step's own check (and confirmed by its re-run: the
+        // alarm is in the step's cycle) within 3 runs.
+        const bool alarmedAtOnce = delayOf(res, at, 1) > 0;
+        within3 += alarmedAtOnce && runsAtStep <= 3;
+      }
+    }
+    out.step10 = n10 ? runs10 / static_cast<double>(n10) : 0;
+    out.step50 = n50 ? runs50 / static_cast<double>(n50) : 0;
+    out.detection10 = n10 ? static_cast<double>(hit10) / static_cast<double>(n10) : 0;
+    out.step50Within3 = n50 ? static_cast<double>(within3) / static_cast<double>(n50) : 0;
   }
 
   // Machine drift: the same unchanged series and 10 % steps, on a machine
@@ -602,6 +662,33 @@ std::string markdown(const Report& r, const std::string& machine) {
        "significant with a size five runs could not settle.\n";
   byRule(o, "False alarms per 100 checks by noise", "noise", r.fprByNoise, rules, 2);
   byRule(o, "Detected within 2 cycles, by step (drift: within 30 cycles)", "change", r.detectionBySize, rules, 3);
+  if (r.runsPerVerdict.count(Rule::Ours) && r.runsPerVerdict.count(Rule::OursFixed)) {
+    const auto& f = r.runsPerVerdict.at(Rule::OursFixed);
+    const auto& q = r.runsPerVerdict.at(Rule::Ours);
+    auto share = [](double a, double b) { return b > 0 ? " (" + fmt(100 * a / b, 0) + " %)" : std::string(); };
+    o << "\n## Runs per verdict: sequential against fixed (the same simulated series)\n\n"
+      << "Fixed: every check takes its 5 runs, and 5 more when inconclusive (giflab-perfd before "
+         "`min_iterations`). Sequential (giflab-perfd now, common/detect/sequential.hpp): looks after 3, 4 "
+         "and 5 runs and stops at the first where the verdict is settled (passed by the check's own rule, "
+         "regressed at the look's alpha-spending level 0.05 * (runs / 5)^3); inconclusive after 5, it goes "
+         "on one run at a time up to 10, with the same looks over those. Runs of the confirming re-run of a "
+         "first sighting are counted in the mean per check (unchanged code), not in the runs of the step's "
+         "check. The public CI series give one value a run (a check is a window of the last 5), so "
+         "the sequential check does not change their figures.\n\n"
+      << "| measure | fixed | sequential |\n|---|---|---|\n"
+      << "| mean runs per check, unchanged code | " << fmt(f.unchanged, 2) << " | " << fmt(q.unchanged, 2)
+      << share(q.unchanged, f.unchanged) << " |\n"
+      << "| mean runs of the check at a 10 % step (CV <= 3 %) | " << fmt(f.step10, 2) << " | " << fmt(q.step10, 2)
+      << " |\n"
+      << "| mean runs of the check at a 50 % step (CV 1-10 %) | " << fmt(f.step50, 2) << " | " << fmt(q.step50, 2)
+      << " |\n"
+      << "| 50 % steps found by the step's own check within 3 runs | " << fmt(f.step50Within3, 3) << " | "
+      << fmt(q.step50Within3, 3) << " |\n"
+      << "| false alarms per 100 checks, unchanged code | " << fmt(f.falseAlarmsPer100, 2) << " | "
+      << fmt(q.falseAlarmsPer100, 2) << " |\n"
+      << "| 10 % steps at CV <= 3 % detected within 2 cycles | " << fmt(f.detection10, 3) << " | "
+      << fmt(q.detection10, 3) << " |\n";
+  }
   if (!r.machineDrift.empty()) {
     o << "\n## Machine drift (" << r.seriesPerCell << " series per noise and CV)\n\n"
       << "The same unchanged series (log-normal, bimodal, outliers at CV 1-10 %) and 10 % steps (CV 1 and 3 %), "

@@ -12,8 +12,11 @@
 namespace giflab::eval {
 
 // OursRaw: the product's check without the control (how it judged before
-// machine drift was corrected), for the machine-drift table.
-enum class Rule { Ours, Design, ZScore, OursRaw };
+// machine drift was corrected), for the machine-drift table. OursFixed: the
+// product's check with a fixed count of runs (iterations, and as many again
+// when inconclusive), as it was before it stopped at the first settled look
+// (common/detect/sequential.hpp); for the runs-per-verdict table.
+enum class Rule { Ours, Design, ZScore, OursRaw, OursFixed };
 const char* ruleName(Rule r);
 
 // One series of checks: the samples of each cycle (5 iterations in the
@@ -61,6 +64,8 @@ struct OnlineResult {
   std::vector<size_t> alarms;
   size_t checks = 0;
   size_t remeasures = 0;  // ours: inconclusive checks measured again
+  size_t runs = 0;        // ours: workload runs taken by its checks
+  std::vector<size_t> checkRuns;  // ours, by cycle: runs of the cycle's check (its confirming re-run apart); 0: none
 };
 // slowdownsOnly: the z-score alarms on slow-downs only (it is two-sided as
 // the issue defines it, and so also alarms on speed-ups).
@@ -90,6 +95,7 @@ struct RuleScores {
   double medianDelay = -1;        // cycles from the step to the alarm (1 = the step's own cycle)
   double f1 = -1;                 // on labelled change points
   size_t checks = 0, alarms = 0, remeasures = 0;
+  size_t runs = 0;  // ours: workload runs its checks took (re-runs that confirm included)
 };
 
 struct Report {
@@ -105,6 +111,15 @@ struct Report {
   // giflab-perfd on the same drift with the noisier control of the second
   // measurement (each run 10 %, a shared wobble of 6 %).
   RuleScores machineDriftNoisyControl;
+  // Runs per verdict, the fixed design (OursFixed) against the sequential
+  // check (Ours), on the simulator.
+  struct RunsPerVerdict {
+    double unchanged = 0;         // mean runs per check, unchanged code
+    double step10 = 0, step50 = 0;  // mean runs of the check at a 10 % (CV <= 3 %) and a 50 % step
+    double step50Within3 = 0;     // share of 50 % steps regressed by the step's check within 3 runs
+    double falseAlarmsPer100 = 0, detection10 = 0;
+  };
+  std::map<Rule, RunsPerVerdict> runsPerVerdict;
   double gabZScoreSlowdownsPer100 = 0;  // the z-score counting slow-downs only
 };
 

@@ -6,6 +6,7 @@
 #include "common/base/error.hpp"
 #include "common/base/temporary_folder.hpp"
 #include "common/base/text.hpp"
+#include "common/detect/sequential.hpp"
 #include "common/measure/blocking.hpp"
 #include "common/measure/runner.hpp"
 #include "common/measure/scenario_runner.hpp"
@@ -58,6 +59,7 @@ class Bisection {
                   "scenario " + s->name + " does not name {worktree} in its command or data_pattern, so every commit "
                   "would run the same program; write the program's path as \"{worktree}/...\" in the config");
     scenario_ = *s;
+    minRuns_ = static_cast<size_t>(config.performance.min_iterations);
     policy_.threshold = options.threshold.value_or(config.performance.regression_threshold);
     policy_.confidence = config.performance.confidence_level;
     if (!(policy_.threshold > 0 && policy_.threshold <= 10))
@@ -166,12 +168,22 @@ class Bisection {
     }
     const Scenario candidate = inCheckout(scenario_, tree.path(), shortHash(commit.hash));
     std::vector<double> goodValues, candidateValues;
-    while (step.rounds < kMaxBisectRounds) {
-      ++step.rounds;
+    // The first round looks after min_iterations runs a side and after each
+    // run from there (sequential.hpp); undecided at its end, whole rounds of
+    // `iterations` follow, decided by the fixed rule.
+    const size_t most = static_cast<size_t>(std::max(scenario_.iterations, 1));
+    const LookPlan looks{std::min(minRuns_, most), most};
+    size_t want = looks.minRuns;  // runs a side before the next look
+    step.rounds = 1;
+    for (;;) {
+      const int have = static_cast<int>(candidateValues.size());
+      const int more = static_cast<int>(want) - have;
+      const bool warm = have == 0;
       // Interleaved run by run: both commits see the same machine.
       const auto measured = runBlocking(
           [&](Cancellation cancel) {
-            return runInterleaved({{&goodScenario_, goodScenario_.iterations}, {&candidate, candidate.iterations}},
+            return runInterleaved({{&goodScenario_, more, warm, have, static_cast<int>(want)},
+                                   {&candidate, more, warm, have, static_cast<int>(want)}},
                                   std::move(cancel), {});
           },
           interrupt_);
@@ -190,10 +202,20 @@ class Bisection {
       MetricComparison c = compareMetric(options_.metric, candidateValues, goodValues, policy_);
       std::vector<MetricComparison*> family{&c};
       decide(family, policy_);
+      const size_t runs = candidateValues.size();
+      if (runs <= most && !settleAtLook(c, runs, looks, policy_)) {
+        want = runs + 1;
+        continue;
+      }
       step.change = c;
+      step.runs = runs;
       if (c.verdict == Verdict::Regressed) step.verdict = StepVerdict::Bad;
       else if (c.verdict == Verdict::NotRegressed) step.verdict = StepVerdict::Good;
-      else continue;  // inconclusive: measure more
+      else if (step.rounds < kMaxBisectRounds) {  // inconclusive: another whole round
+        ++step.rounds;
+        want = runs + most;
+        continue;
+      } else break;
       say("  " + std::string(kStepVerdictNames.name(step.verdict)) + ": " + formatChange(c));
       return step;
     }
@@ -236,6 +258,7 @@ class Bisection {
   TemporaryFolder folder_;                    // declared before the worktrees in it, so removed after them
   std::optional<TemporaryWorktree> goodTree_;
   Scenario scenario_, goodScenario_;
+  size_t minRuns_ = 3;  // performance.min_iterations: the first look
   DetectionPolicy policy_;
   BisectResult result_;
   int stepNumber_ = 0, expectedSteps_ = 1;
@@ -310,6 +333,7 @@ void to_json(json& j, const BisectResult& r) {
     json x = commitJson(s.commit);
     x["verdict"] = kStepVerdictNames.name(s.verdict);
     x["rounds"] = s.rounds;
+    if (s.runs) x["runs"] = s.runs;
     if (s.change) x["change"] = changeJson(*s.change);
     if (!s.detail.empty()) x["reason"] = s.detail;
     return x;

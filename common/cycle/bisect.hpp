@@ -20,7 +20,9 @@
 
 namespace giflab {
 
-inline constexpr int kMaxBisectRounds = 4;  // rounds of `iterations` runs a side before a step is undecidable
+// Rounds of `iterations` runs a side before a step is undecidable; the first
+// stops as soon as its verdict is settled (common/detect/sequential.hpp).
+inline constexpr int kMaxBisectRounds = 4;
 
 struct BisectOptions {
   std::filesystem::path repository;
@@ -41,7 +43,8 @@ inline constexpr EnumNames<StepVerdict, 5> kStepVerdictNames{{{{StepVerdict::Bad
 struct BisectStep {
   CommitInfo commit;
   StepVerdict verdict = StepVerdict::Undecidable;
-  int rounds = 0;                            // measuring rounds taken
+  int rounds = 0;                            // measuring rounds taken (the first looks after every run)
+  size_t runs = 0;                           // runs a side the verdict took
   std::optional<MetricComparison> change;    // the commit against the good one
   std::string detail;                        // why it was skipped
 };

@@ -55,6 +55,8 @@ void to_json(json& j, const ScenarioReport& s) {
   j["processing_time"] = s.processingTime;
   j["memory_usage"] = s.memoryUsage;
   j["iterations"] = s.iterations;
+  j["runs"] = s.iterations;
+  if (!s.stopped.empty()) j["stopped"] = s.stopped;
   if (!s.version.empty()) j["version"] = s.version;
   if (!s.budgets.empty()) j["budgets"] = s.budgets;
   if (s.status() == ScenarioStatus::Measured) return;

@@ -42,7 +42,8 @@ struct ScenarioReport {
   std::optional<std::string> error;  // the scenario failed: nothing else is said about it
   double processingTime = 0;         // medians of this check's runs: s, MB
   double memoryUsage = 0;
-  size_t iterations = 0;
+  size_t iterations = 0;                     // runs measured (the contract's `runs` too)
+  std::string stopped;                       // why it measured no more (sequential.hpp: kStop*); "" when only measured
   std::optional<MetricComparison> time, memory;  // absent when only measured
   std::vector<std::string> fingerprintChanges;   // what differs from the baseline's machine
   std::optional<MachineFactor> machine;          // the control now against this baseline's

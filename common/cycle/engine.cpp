@@ -19,6 +19,7 @@
 #include "common/store/history.hpp"
 #include "common/detect/machine.hpp"
 #include "common/measure/runner.hpp"
+#include "common/detect/sequential.hpp"
 #include "common/detect/series.hpp"
 #include "common/detect/stats.hpp"
 #include "common/base/timeutil.hpp"
@@ -42,14 +43,18 @@ int defaultBaselineIterations(const Scenario& s) { return std::max(2 * s.iterati
 // the control's runs and the scenarios' alike) and each scenario run is
 // compared with the mean of two control runs next to it, which halves the
 // control's own noise in every ratio.
-void planControl(std::vector<RunPlan>& plans, const Scenario& control) {
+// A check's later rounds (firstRounds false) add exactly as many control
+// rounds as the scenarios', without a warm-up, so that run i of a scenario
+// still pairs with run i of the control.
+void planControl(std::vector<RunPlan>& plans, const Scenario& control, bool firstRounds = true) {
   int most = 0;
   for (const auto& p : plans) {
     if (p.scenario->name == control.name) return;
     most = std::max(most, p.iterations);
   }
   if (most > 0)
-    for (int copy = 0; copy < 2; ++copy) plans.push_back({&control, std::max(most, kMinBaselineSamples)});
+    for (int copy = 0; copy < 2; ++copy)
+      plans.push_back({&control, firstRounds ? std::max(most, kMinBaselineSamples) : most, firstRounds});
 }
 
 // Takes the control's measurement out of what was measured: one run per
@@ -338,11 +343,19 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   const DetectionPolicy policy{threshold, config_.performance.confidence_level};
   const std::string otherControl = setAsideOtherControls(baselines, controlIdentity(config_));
 
+  // The first look after min_iterations runs (sequential.hpp); each
+  // scenario's iterations is its most.
   std::vector<RunPlan> plans;
   std::vector<const Scenario*> withoutBaseline;
+  std::map<std::string, LookPlan> looks;
   for (const auto* s : scenarios) {
-    if (baselines.count(s->name)) plans.push_back({s, s->iterations});
-    else withoutBaseline.push_back(s);
+    if (!baselines.count(s->name)) {
+      withoutBaseline.push_back(s);
+      continue;
+    }
+    const size_t most = static_cast<size_t>(s->iterations);
+    looks[s->name] = {std::min(static_cast<size_t>(config_.performance.min_iterations), most), most};
+    plans.push_back({s, static_cast<int>(looks[s->name].minRuns), true, 0, s->iterations});
   }
   // The control runs interleaved with the scenarios: how fast the machine
   // is now, against when each baseline was taken.
@@ -353,32 +366,68 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
                                               [](const auto& kv) { return !kv.second.control_times.empty(); });
   if (anyControlBaseline) planControl(plans, control);
   const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
+  // Progress over the runs a check takes at most (the maximum of every
+  // scenario, and the control's beside them); it ends early when it settles.
+  int plannedRuns = 0, doneRuns = 0;
+  for (const auto& [name, look] : looks) plannedRuns += config_.findScenario(name)->warmup + static_cast<int>(look.maxRuns);
+  if (anyControlBaseline && !controlIsAScenario) {
+    size_t most = 0;
+    for (const auto& [name, look] : looks) most = std::max(most, look.maxRuns);
+    plannedRuns += 2 * (control.warmup + static_cast<int>(most));
+  }
+  ProgressFn overall;
+  if (progress)
+    overall = [&, progress](double fraction, const std::string& message) {
+      if (fraction >= 1.0) return;  // one call of runInterleaved ended, not the check
+      progress(std::min(0.99, plannedRuns ? static_cast<double>(doneRuns++) / plannedRuns : 0.0), message);
+    };
   std::vector<ScenarioMeasurement> measured;
-  if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, progress);
+  if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, overall);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
   auto compare = [&] {
     return compareWithBaselines(measured, controlRun && !controlRun->error ? controlRun : std::nullopt, baselines,
                                 policy);
   };
-  Comparison comparison = compare();
-  // Above the threshold but not yet significant: measure those scenarios as
-  // many times again, once, and decide on all the samples.
-  if (options.remeasureInconclusive) {
-    std::vector<RunPlan> again;
-    for (const auto& r : comparison.scenarios)
-      if (r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive)
-        again.push_back({config_.findScenario(r.scenario), config_.findScenario(r.scenario)->iterations});
-    if (!again.empty()) {
-      if (controlRun && !controlIsAScenario) planControl(again, control);
-      auto extras = co_await runInterleaved(again, cancel, progress);
-      if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
-        appendRuns(*controlRun, *more);
-      for (const auto& extra : extras)
-        appendRuns(*std::find_if(measured.begin(), measured.end(),
-                                 [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
-                   extra);
-      comparison = compare();
+  // Look after every round: a scenario whose verdict is settled stops; one
+  // inconclusive at its most goes on, a round at a time, up to as many runs
+  // again (remeasureInconclusive), with looks of its own over those.
+  std::set<std::string> extended;
+  Comparison comparison;
+  for (;;) {
+    comparison = compare();
+    std::vector<RunPlan> round;
+    for (auto& r : comparison.scenarios) {
+      LookPlan& look = looks.at(r.scenario);
+      const size_t runs = r.iterations;
+      const bool timeSettled = settleAtLook(*r.time, runs, look, policy);
+      const bool memorySettled = settleAtLook(*r.memory, runs, look, policy);
+      bool settled = timeSettled && memorySettled;
+      const bool inconclusive = r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive;
+      if (settled && inconclusive && runs >= look.maxRuns && options.remeasureInconclusive &&
+          extended.insert(r.scenario).second) {
+        look = {runs + 1, 2 * runs};
+        settled = false;
+      }
+      r.stopped = extended.count(r.scenario) ? kStopRemeasured : runs >= look.maxRuns ? kStopMaximum : kStopSettled;
+      if (!settled && runs < look.maxRuns)
+        round.push_back({config_.findScenario(r.scenario), 1, false, static_cast<int>(runs), static_cast<int>(look.maxRuns)});
     }
+    if (round.empty()) break;
+    // The control keeps pace: a round of its own beside the scenarios', or,
+    // when it is one of them, a run of that scenario too.
+    const bool controlInRound = std::any_of(round.begin(), round.end(), [&](const RunPlan& p) { return p.scenario->name == control.name; });
+    if (controlIsAScenario && !controlInRound)
+      round.push_back({config_.findScenario(control.name), 1, false, static_cast<int>(controlRun ? controlRun->samples.size() : 0)});
+    if (controlRun && !controlIsAScenario) planControl(round, control, false);
+    auto extras = co_await runInterleaved(round, cancel, overall);
+    if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
+      appendRuns(*controlRun, *more);
+    for (const auto& extra : extras)
+      appendRuns(*std::find_if(measured.begin(), measured.end(),
+                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
+                 extra);
+    if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
+    // A scenario that failed in this round is out of the comparison: its looks end.
   }
   CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions);
   if (!otherControl.empty()) report.warnings.push_back(otherControl);
@@ -476,20 +525,38 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
   const auto& pair = *config_.phase6;
   const Scenario* ref = config_.findScenario(pair.reference);
   const Scenario* cand = config_.findScenario(pair.candidate);
-  // Interleaved, so that both see the same machine.
-  const std::vector<RunPlan> plans{{ref, pair.iterations}, {cand, pair.iterations}};
+  // Interleaved, so that both see the same machine; from min_iterations
+  // runs a side on, a look after every pair, until the speed-up is surely on
+  // one side of the minimum or the pair's iterations are reached.
+  const double minimum = perf.phase6_baseline_speedup * (1 - perf.phase6_regression_alert);
+  const LookPlan look{std::min(static_cast<size_t>(perf.min_iterations), static_cast<size_t>(pair.iterations)),
+                      static_cast<size_t>(pair.iterations)};
   std::vector<const Scenario*> pairScenarios{ref, cand};  // named: g++ 12 cannot pass a braced list through co_await
   const VersionProbe versions = co_await probeVersions(config_, pairScenarios, cancel);
-  const auto m = co_await runInterleaved(plans, cancel, progress);
-  for (const auto& x : m)
-    if (x.error) throw Error(ErrorKind::ScenarioFailed, *x.error);
+  const int first = static_cast<int>(look.minRuns);
+  std::vector<RunPlan> plans{{ref, first, true, 0, pair.iterations}, {cand, first, true, 0, pair.iterations}};
+  auto m = co_await runInterleaved(plans, cancel, progress);
+  SpeedupLook seen = SpeedupLook::Undecided;
+  for (;;) {
+    for (const auto& x : m)
+      if (x.error) throw Error(ErrorKind::ScenarioFailed, *x.error);
+    seen = speedupAtLook(m[0].processingTimes(), m[1].processingTimes(), minimum, look, perf.confidence_level);
+    const int runs = static_cast<int>(m[0].samples.size());
+    if (seen != SpeedupLook::Undecided || runs >= pair.iterations) break;
+    plans = {{ref, 1, false, runs, pair.iterations}, {cand, 1, false, runs, pair.iterations}};
+    const auto more = co_await runInterleaved(plans, cancel, progress);
+    for (size_t k = 0; k < m.size(); ++k) appendRuns(m[k], more[k]);
+  }
   for (const auto& x : m) recordHistory(x, "validate", versions);
   if (!versions.warnings.empty()) result["warnings"] = versions.warnings;
   const double refMedian = stats::median(m[0].processingTimes());
   const double candMedian = stats::median(m[1].processingTimes());
   const double speedup = candMedian > 0 ? refMedian / candMedian : 0;
-  const double minimum = perf.phase6_baseline_speedup * (1 - perf.phase6_regression_alert);
-  const auto outcome = speedup >= minimum ? ValidationResult::Passed : ValidationResult::Failed;
+  // Settled early by the interval; at the last look, the ratio of medians.
+  const auto outcome = seen == SpeedupLook::Above   ? ValidationResult::Passed
+                       : seen == SpeedupLook::Below ? ValidationResult::Failed
+                       : speedup >= minimum         ? ValidationResult::Passed
+                                                    : ValidationResult::Failed;
   const double loss = perf.phase6_baseline_speedup > 0 ? std::max(0.0, 1 - speedup / perf.phase6_baseline_speedup) : 0;
   result["validations"].push_back({{"name", "phase6"},
                                    {"reference", pair.reference},
@@ -501,6 +568,8 @@ asio::awaitable<json> Engine::validate(Cancellation cancel, ProgressFn progress)
                                    {"minimum_speedup", minimum},
                                    {"speedup_loss", loss},
                                    {"iterations", pair.iterations},
+                                   {"runs", m[0].samples.size()},
+                                   {"stopped", seen == SpeedupLook::Undecided ? kStopMaximum : kStopSettled},
                                    {"status", kValidationResultNames.name(outcome)}});
   result["overall_result"] = kValidationResultNames.name(outcome);
   co_return result;

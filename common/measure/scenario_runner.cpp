@@ -125,7 +125,7 @@ asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<Run
   int totalRuns = 0, maxIterations = 0;
   for (size_t i = 0; i < plans.size(); ++i) {
     results[i].scenario = plans[i].scenario->name;
-    totalRuns += plans[i].scenario->warmup + plans[i].iterations;
+    totalRuns += (plans[i].warmup ? plans[i].scenario->warmup : 0) + plans[i].iterations;
     maxIterations = std::max(maxIterations, plans[i].iterations);
     try {
       executors[i].emplace(*plans[i].scenario, scratch.path());
@@ -141,7 +141,7 @@ asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<Run
   };
   std::vector<Step> steps;
   for (size_t i = 0; i < plans.size(); ++i)
-    for (int w = 0; w < plans[i].scenario->warmup; ++w) steps.push_back({i, false, w});
+    for (int w = 0; plans[i].warmup && w < plans[i].scenario->warmup; ++w) steps.push_back({i, false, w});
   for (int it = 0; it < maxIterations; ++it)
     for (size_t i = 0; i < plans.size(); ++i)
       if (it < plans[i].iterations) steps.push_back({i, true, it});
@@ -154,8 +154,8 @@ asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<Run
     if (progress) {
       const auto& p = plans[i];
       progress(totalRuns ? static_cast<double>(done) / totalRuns : 0.0,
-               p.scenario->name + (step.measured ? ": run " + std::to_string(step.iteration + 1) + "/" +
-                                                       std::to_string(p.iterations)
+               p.scenario->name + (step.measured ? ": run " + std::to_string(p.firstRun + step.iteration + 1) + "/" +
+                                                       std::to_string(p.ofRuns ? p.ofRuns : p.iterations)
                                                  : ": warm-up"));
     }
     try {

@@ -46,10 +46,15 @@ std::vector<std::string> expandCommand(const Scenario& scenario, const std::stri
 struct RunPlan {
   const Scenario* scenario;
   int iterations;
+  bool warmup = true;  // false for a check's later rounds: the machine is warm
+  // For progress messages ("run 4/5"): runs measured before this plan, and
+  // the most the check may take (0: iterations).
+  int firstRun = 0, ofRuns = 0;
 };
 
-// Runs every plan's warm-up, then its iterations round-robin. A failing
-// scenario stops only itself. Cancellation throws Error(Cancelled).
+// Runs every plan's warm-up (when it asks for one), then its iterations
+// round-robin. A failing scenario stops only itself. Cancellation throws
+// Error(Cancelled).
 asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
                                                                 ProgressFn progress);
 

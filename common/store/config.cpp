@@ -146,7 +146,7 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
                  {"enabled", "regression_threshold", "confidence_level", "monitoring_interval",
                   "max_history_days", "fail_ci_on_regression", "ci_regression_threshold", "validate_phase6",
                   "phase6_baseline_speedup", "phase6_regression_alert", "admin_group", "control",
-                  "close_after_cycles", "adaptive_interval"});
+                  "close_after_cycles", "adaptive_interval", "min_iterations"});
   r.boolean("enabled", p.enabled);
   r.number("regression_threshold", p.regression_threshold, 0.0, 10.0, true);
   if (r.has("confidence_level")) {
@@ -158,6 +158,7 @@ void readPerformance(const ObjectReader& top, const std::string& file, Performan
   r.integer("monitoring_interval", p.monitoring_interval, 1, 31L * 24 * 3600);
   r.integer("max_history_days", p.max_history_days, 1, 3650);
   r.integer("close_after_cycles", p.close_after_cycles, 1, 100);
+  r.integer("min_iterations", p.min_iterations, 1, 1000);
   if (r.has("adaptive_interval")) {
     ObjectReader a(r.raw("adaptive_interval"), "performance.adaptive_interval", file, {"min", "max"});
     if (!a.has("min") || !a.has("max"))

@@ -34,6 +34,9 @@ struct PerformanceSettings {
   // An open regression closes after this many cycles in a row find the
   // metric back: a regression that flaps around the threshold stays open.
   int close_after_cycles = 2;
+  // A check's first look (sequential.hpp): it stops between this many runs
+  // and a scenario's iterations once its verdict is settled.
+  int min_iterations = 3;
   // performance.adaptive_interval {min, max} (seconds); 0: the fixed monitoring_interval.
   long adaptive_min = 0, adaptive_max = 0;
 };

@@ -1,0 +1,59 @@
+#include "common/detect/sequential.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/detect/stats.hpp"
+
+namespace giflab {
+
+namespace {
+constexpr double kSpendingPower = 3;  // rho of alpha * t^rho
+}  // namespace
+
+double lookAlpha(size_t runs, const LookPlan& plan, double alpha) {
+  if (plan.maxRuns == 0 || runs >= plan.maxRuns) return alpha;
+  const double t = static_cast<double>(runs) / static_cast<double>(plan.maxRuns);
+  return alpha * std::pow(t, kSpendingPower);
+}
+
+bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const DetectionPolicy& policy) {
+  if (runs >= plan.maxRuns) return true;  // the last look: the fixed design's rule decides
+  const double alpha = lookAlpha(runs, plan, 1 - policy.confidence);
+  switch (c.verdict) {
+    case Verdict::Regressed:
+      if (c.pAdjusted <= alpha) return true;
+      c.verdict = Verdict::Inconclusive;
+      c.severity = Severity::None;
+      return false;
+    case Verdict::Inconclusive: return false;
+    case Verdict::NotRegressed:
+    case Verdict::Environment: return true;
+  }
+  return false;
+}
+
+SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vector<double>& candidate, double minimum,
+                          const LookPlan& plan, double confidence) {
+  const size_t runs = std::min(reference.size(), candidate.size());
+  if (runs < 2 || !(minimum > 0) || runs >= plan.maxRuns) return SpeedupLook::Undecided;
+  auto logs = [](const std::vector<double>& x) {
+    std::vector<double> out;
+    for (double v : x) out.push_back(std::log(std::max(v, 1e-9)));
+    return out;
+  };
+  // With few runs a side the level may be out of reach: the widest interval
+  // (the smallest to the largest difference) holds with only
+  // 1 - 2 / C(n1 + n2, n1), 0.90 for 3 against 3. No early verdict then.
+  const double level = 1 - lookAlpha(runs, plan, 1 - confidence);
+  const double orderings = std::exp(std::lgamma(reference.size() + candidate.size() + 1.0) -
+                                    std::lgamma(reference.size() + 1.0) - std::lgamma(candidate.size() + 1.0));
+  if (1 - 2 / orderings < level) return SpeedupLook::Undecided;
+  const stats::PairwiseShifts logRatio(logs(reference), logs(candidate));
+  const auto ci = logRatio.interval(level);
+  if (ci.low > std::log(minimum)) return SpeedupLook::Above;
+  if (ci.high < std::log(minimum)) return SpeedupLook::Below;
+  return SpeedupLook::Undecided;
+}
+
+}  // namespace giflab

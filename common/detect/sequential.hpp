@@ -1,0 +1,63 @@
+#pragma once
+// A check that measures in rounds and stops once its verdict is settled.
+//
+// Fixed counts waste runs on clear cases: an unchanged quiet workload or a
+// 50 % slow-down is clear after 3 runs, a borderline one is not after 5. So
+// a check looks at its samples after min_iterations runs and after every run
+// from there to iterations (the maximum), and a scenario stops measuring at
+// the first look where both its metrics are settled:
+//   - passed (or environment): the fixed design's own rule says so. Stopping
+//     early only on "passed" can only lower false alarms; it costs detection
+//     where a real change looks small in 3 runs, which the evaluation counts.
+//   - regressed: significant at the look's own level, an alpha-spending
+//     level that grows with the share of the runs taken, alpha * t^3 (the
+//     Kim-DeMets power family with rho = 3, close to O'Brien-Fleming): the
+//     first look of 3 in 5 runs at 0.0108 for alpha 0.05, the fourth run at
+//     0.0256, the last at the check's own alpha.
+//   - inconclusive: never; more runs decide.
+// Inconclusive at the maximum, the check measures on, one round at a time,
+// up to as many runs again, with the same looks over those (the fixed design
+// measured them all at once). The false-alarm rate this keeps is measured,
+// not assumed (docs/detection-evaluation.md, fixed against sequential): the
+// looks share their samples, so they are strongly correlated and the early
+// ones spend little.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/detect/detection.hpp"
+
+namespace giflab {
+
+struct LookPlan {
+  size_t minRuns = 3;  // the first look
+  size_t maxRuns = 5;  // the last look: a check's iterations
+};
+
+// The significance level a look after `runs` of at most plan.maxRuns may use.
+double lookAlpha(size_t runs, const LookPlan& plan, double alpha);
+
+// A comparison decided (decide()) at a look after `runs` runs: a regression
+// not significant at the look's level becomes inconclusive (more runs
+// decide), and the result says whether this metric may stop measuring here.
+bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const DetectionPolicy& policy);
+
+// A speed-up validation (reference time / candidate time against a minimum
+// speed-up) looked at the same way: settled above or below the minimum once
+// the Hodges-Lehmann interval of the log ratio, at the look's level, lies
+// wholly on one side of it; undecided otherwise, and while so few runs make
+// that level unreachable (with 5 runs at most, a look before the last needs
+// 5 a side: validations of the default 5 iterations take them all). At the
+// last look the caller applies its own rule (the ratio of medians).
+enum class SpeedupLook { Above, Below, Undecided };
+SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vector<double>& candidate, double minimum,
+                          const LookPlan& plan, double confidence);
+
+// Why a check stopped measuring, for its report: "settled" (every metric
+// clear before the maximum), "maximum" (iterations reached), "remeasured"
+// (inconclusive at the maximum, measured as many times again).
+inline constexpr const char* kStopSettled = "settled";
+inline constexpr const char* kStopMaximum = "maximum";
+inline constexpr const char* kStopRemeasured = "remeasured";
+
+}  // namespace giflab
