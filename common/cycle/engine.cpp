@@ -402,6 +402,14 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
       const bool timeSettled = settleAtLook(*r.time, runs, look, policy);
       const bool memorySettled = settleAtLook(*r.memory, runs, look, policy);
       bool settled = timeSettled && memorySettled;
+      // A budget's median over it, not yet shown by the sign test (3 runs
+      // never can at 0.95): more runs decide that too.
+      if (const Scenario* s = config_.findScenario(r.scenario); settled && runs < look.maxRuns && !s->budget.empty()) {
+        const auto& m = *std::find_if(measured.begin(), measured.end(),
+                                      [&](const ScenarioMeasurement& x) { return x.scenario == r.scenario; });
+        for (const auto& b : checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), policy.confidence))
+          if (!b.within() && !b.exceeded) settled = false;
+      }
       const bool inconclusive = r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive;
       if (settled && inconclusive && runs >= look.maxRuns && options.remeasureInconclusive &&
           extended.insert(r.scenario).second) {
