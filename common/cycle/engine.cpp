@@ -115,6 +115,29 @@ std::string setAsideOtherControls(std::map<std::string, Baseline>& baselines, co
          "'giflab-perfctl baseline create' to judge them against it again";
 }
 
+// One look at a compared scenario (sequential.hpp): settles or demotes its
+// verdicts, notes why it stops, and says whether it needs another run. A
+// budget whose median is over it but not yet shown also keeps it measuring
+// (3 runs never can show it at 0.95). Inconclusive at its most, it goes on
+// (remeasure) up to as many runs again, once: `extended` holds those.
+bool needsAnotherRun(ScenarioReport& r, LookPlan& look, std::set<std::string>& extended, const Scenario& s,
+                     const ScenarioMeasurement& m, const DetectionPolicy& policy, bool remeasure) {
+  const size_t runs = r.iterations;
+  const bool timeSettled = settleAtLook(*r.time, runs, look, policy);
+  const bool memorySettled = settleAtLook(*r.memory, runs, look, policy);
+  bool settled = timeSettled && memorySettled;
+  if (settled && runs < look.maxRuns && !s.budget.empty())
+    for (const auto& b : checkBudgets(s.budget, m.processingTimes(), m.memoryUsages(), policy.confidence))
+      if (!b.within() && !b.exceeded) settled = false;
+  const bool inconclusive = r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive;
+  if (settled && inconclusive && runs >= look.maxRuns && remeasure && extended.insert(r.scenario).second) {
+    look = {runs + 1, 2 * runs};
+    settled = false;
+  }
+  r.stopped = extended.count(r.scenario) ? kStopRemeasured : runs >= look.maxRuns ? kStopMaximum : kStopSettled;
+  return !settled && runs < look.maxRuns;
+}
+
 }  // namespace
 using nlohmann::json;
 
@@ -398,27 +421,11 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
     std::vector<RunPlan> round;
     for (auto& r : comparison.scenarios) {
       LookPlan& look = looks.at(r.scenario);
-      const size_t runs = r.iterations;
-      const bool timeSettled = settleAtLook(*r.time, runs, look, policy);
-      const bool memorySettled = settleAtLook(*r.memory, runs, look, policy);
-      bool settled = timeSettled && memorySettled;
-      // A budget's median over it, not yet shown by the sign test (3 runs
-      // never can at 0.95): more runs decide that too.
-      if (const Scenario* s = config_.findScenario(r.scenario); settled && runs < look.maxRuns && !s->budget.empty()) {
-        const auto& m = *std::find_if(measured.begin(), measured.end(),
-                                      [&](const ScenarioMeasurement& x) { return x.scenario == r.scenario; });
-        for (const auto& b : checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), policy.confidence))
-          if (!b.within() && !b.exceeded) settled = false;
-      }
-      const bool inconclusive = r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive;
-      if (settled && inconclusive && runs >= look.maxRuns && options.remeasureInconclusive &&
-          extended.insert(r.scenario).second) {
-        look = {runs + 1, 2 * runs};
-        settled = false;
-      }
-      r.stopped = extended.count(r.scenario) ? kStopRemeasured : runs >= look.maxRuns ? kStopMaximum : kStopSettled;
-      if (!settled && runs < look.maxRuns)
-        round.push_back({config_.findScenario(r.scenario), 1, false, static_cast<int>(runs), static_cast<int>(look.maxRuns)});
+      const Scenario& s = *config_.findScenario(r.scenario);
+      const auto& m = *std::find_if(measured.begin(), measured.end(),
+                                    [&](const ScenarioMeasurement& x) { return x.scenario == r.scenario; });
+      if (needsAnotherRun(r, look, extended, s, m, policy, options.remeasureInconclusive))
+        round.push_back({&s, 1, false, static_cast<int>(r.iterations), static_cast<int>(look.maxRuns)});
     }
     if (round.empty()) break;
     // The control keeps pace: a round of its own beside the scenarios', or,
