@@ -4,6 +4,8 @@
 #include <systemd/sd-daemon.h>
 
 #include <asio.hpp>
+
+#include <malloc.h>
 #include <csignal>
 #include <thread>
 
@@ -221,6 +223,13 @@ class Service {
 
 int runService(const ServiceOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Fixed thresholds (glibc raises both on its own after the first large
+  // free, and then keeps such buffers in the heap for good): a history read
+  // or a status answer of a few hundred kilobytes is mapped and unmapped, and
+  // a freed heap top over 64 KB is returned at once. The daemon is idle for
+  // hours between cycles; its footprint then is what it keeps.
+  ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+  ::mallopt(M_TRIM_THRESHOLD, 64 * 1024);
   return Service(options).run();
 }
 
