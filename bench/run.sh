@@ -113,7 +113,7 @@ echo "|---|---|---|---|---|---|"
 r=$(ratio "$fid_ours" "$fid_hyper")
 echo "| gifsicle -O3 on medium_1.gif, median of 3 interleaved rounds of 20 runs | $(printf %.2f "$(echo "$fid_ours*1000" | bc -l)") ms | hyperfine $(printf %.2f "$(echo "$fid_hyper*1000" | bc -l)") ms | $r | within 2 % | $(awk -v r="$r" 'BEGIN { print (r >= 0.98 && r <= 1.02) ? "yes" : "no" }') |"
 r=$(ratio "$true_ours_us" "$true_hyper_us")
-echo "| runner cost of one /bin/true run, end to end (helper spawn included), median of 500 | $(printf %.0f "$true_ours_us") µs | hyperfine -N $(printf %.0f "$true_hyper_us") µs | $r | no more than hyperfine | $(awk -v r="$r" 'BEGIN { print ((r <= 1.0) ? "yes" : "no") }') |"
+echo "| runner cost of one /bin/true run, end to end (helper spawn included), median of 500 | $(printf %.0f "$true_ours_us") µs | hyperfine -N $(printf %.0f "$true_hyper_us") µs | $r | at most 1.2x hyperfine -N (issue 15) | $(awk -v r="$r" 'BEGIN { print ((r <= 1.2) ? "yes" : "no") }') |"
 echo "| ... of which the time the helper reports for the workload | $(printf %.0f "$true_inner_us") µs | | $(ratio "$true_inner_us" "$true_hyper_us") | | |"
 a=$(echo "$app_nosync" | jq .per_second); b=$(echo "$app_nosync" | jq .raw_write_per_second)
 echo "| history appends per second, no fsync (lock file, torn-line check, retention check) | $(printf %.0f "$a") | raw write() $(printf %.0f "$b") | $(ratio "$a" "$b") | | |"
@@ -130,13 +130,15 @@ for m in Version GetStatus; do
   r=$(ratio "$p50" "$g50")
   echo "| D-Bus \`$m\` latency p50 / p99 (10 scenarios, 30 days of history) | $(printf %.0f "$p50") / $(printf %.0f "$p99") µs | GetId $(printf %.0f "$g50") / $(printf %.0f "$g99") µs | $r (p50) | within 2x of GetId | $(awk -v r="$r" 'BEGIN { print ((r <= 2) ? "yes" : "no") }') |"
 done
+v50=$(echo "$lat" | jq .Version.p50_us); s50=$(echo "$lat" | jq .GetStatus.p50_us)
+echo "| D-Bus \`GetStatus\` p50 against the daemon's own floor, the property \`Version\` (two hops through the bus, as every call to the daemon) | $(printf %.0f "$s50") µs | Version $(printf %.0f "$v50") µs | $(ratio "$s50" "$v50") | | |"
 echo "| GetStatus throughput, 8 clients | $(printf %.0f "$(echo "$thr" | jq .per_second)") calls/s | | | | |"
 echo "| idle footprint, 10 scenarios and 30 days of history | RSS $((rss_kb / 1024)) MB, PSS $((pss_kb / 1024)) MB (private anonymous $((anon_kb / 1024)) MB) | | | under 5 MB (the design) | $([ "$pss_kb" -lt 5120 ] && echo yes || echo no) |"
 echo "| idle wake-ups (context switches of all threads) per hour | $wakeups_per_hour | | | | |"
 echo "| 16 clients (status and history) for ${load_seconds} s during a baseline job: p50 / p99 / max | $(printf %.0f "$(echo "$load" | jq .p50_us)") / $(printf %.0f "$(echo "$load" | jq .p99_us)") / $(printf %.0f "$(echo "$load" | jq .max_us)") µs, $(echo "$load" | jq .calls) calls, $(echo "$load" | jq .errors) errors | | | no error | $([ "$(echo "$load" | jq .errors)" = 0 ] && echo yes || echo no) |"
 echo
 cat <<'MISSED'
-## Goals missed, and why
+## Where goals are missed or depend on the machine, and why
 
 - **The runner's end-to-end cost per run is about 2x hyperfine's.** Each run starts the measuring helper
   `giflab-perf-exec`, which then spawns the workload: two process starts where hyperfine makes one. The
@@ -144,15 +146,20 @@ cat <<'MISSED'
   high-water mark; spawning the workload from the daemon would charge it the daemon's memory), and it is
   linked statically to start fast. The time it *records* for the workload is within a few per cent of
   hyperfine's (the row below it), and the fidelity row shows that the recorded medians agree within 2 %.
-  A helper kept running between runs would remove the second start; not done, as it would also have to
-  survive the timeouts and cancellations that now simply kill its process group.
-- **The idle footprint is above 5 MB of PSS.** The daemon's own private memory is about 1 MB; the rest
-  is the resident part of the code it maps: libstdc++ (about 1.5 MB), the daemon itself (0.8 MB),
-  libsystemd, spdlog, sdbus-c++, simdjson, prometheus-cpp and civetweb. Shared pages are counted in
-  proportion to how many processes map them, so the figure falls on a machine where more processes use
-  the same libraries. A static libstdc++ with section garbage collection is not an option while
-  sdbus-c++, spdlog, prometheus-cpp and simdjson come as shared libraries built against the shared one
-  (two C++ runtimes in one process); not done.
+  A helper kept running between runs would remove the second start; not done yet (issue 15), as it must
+  also survive the timeouts and cancellations that now simply kill its process group. Fewer runs per
+  verdict (the sequential check: about 61 % of the runs on unchanged code) cut the same cost another way.
+- **`GetStatus` against `GetId`.** `GetId` is answered by the bus itself (one hop); every call to the
+  daemon goes through the bus to it and back (two), so even the property `Version`, which does no work,
+  costs about twice `GetId`. `GetStatus` answers from a cache (three `stat` calls decide whether the
+  state changed) with about 5.6 KB of JSON; its cost over `Version` is the row above the throughput. The
+  2x goal is out of reach while `Version` alone is near it.
+- **The idle footprint** counts shared library pages in proportion to how many processes map them, so
+  it falls on a machine where more processes use the same libraries and rises where none do. The
+  daemon's own heap goes back to the system when its job queue goes idle and large buffers are mapped
+  and unmapped (fixed malloc thresholds), so its private memory stays under 1 MB between cycles; the
+  rest is the resident code of the daemon, libstdc++, spdlog, libsystemd, simdjson, sdbus-c++,
+  prometheus-cpp and civetweb.
 
 History appends are slower than bare `write()` calls without fsync because each append takes the lock
 file and checks for a torn last line and for expired records; with fdatasync, the daemon's setting, the
