@@ -189,7 +189,7 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
       firing = now;
       continue;
     }
-    // Ours: the product's check, re-measure when inconclusive, confirmation.
+    // Ours: the product's check, its looks, measuring on when inconclusive, confirmation.
     std::vector<double> current;
     if (perCycle >= 3) {
       current = s.cycles[c];
@@ -638,8 +638,9 @@ std::string markdown(const Report& r, const std::string& machine) {
     << "Made by `scripts/eval.sh` (seeded; the same numbers every run). " << machine << "\n\n"
     << "Three detectors watch the same series cycle by cycle: **giflab-perfd** (the product's own check: "
        "a Hodges-Lehmann shift of at least 70 % of the 10 % threshold that a 99 % interval cannot rule out as below it, AND a "
-       "one-sided Mann-Whitney test at 95 % with Benjamini-Hochberg, "
-       "re-measure when inconclusive, confirmation by a re-run or the next cycle; change points by a robust "
+       "one-sided Mann-Whitney test at 95 % with Benjamini-Hochberg, looked at after 3, 4 and 5 runs and "
+       "stopped once settled, measured on when inconclusive, confirmation by a re-run or the next cycle; "
+       "change points by a robust "
        "multiscale moving-sum scan), the **Phase 7 design's rule** (current mean more than 10 % above the baseline "
        "mean) and a **Conbench-style z-score** (|z| > 5 against the previous 100 results). An alarm is a "
        "regression raised (a rising edge); after each alarm the fixed baselines are rebased on the next "
@@ -656,7 +657,8 @@ std::string markdown(const Report& r, const std::string& machine) {
   row("median detection delay, steps >= 10 % at CV <= 3 % (cycles)", r.simulator, &RuleScores::medianDelay, 1, true, 1.0);
   row("F1 on labelled change points", r.simulator, &RuleScores::f1, 3, false);
   const auto& oursSim = r.simulator.at(Rule::Ours);
-  o << "\nThe price of deciding only on enough evidence: giflab-perfd measured again (as many runs once more) "
+  o << "\nThe price of deciding only on enough evidence: giflab-perfd measured on past a check's 5 runs (up to "
+       "as many again) "
     << fmt(oursSim.checks ? 100.0 * static_cast<double>(oursSim.remeasures) / static_cast<double>(oursSim.checks) : 0, 1)
     << " times per 100 checks of unchanged code, when a change was big enough but not yet significant, or "
        "significant with a size five runs could not settle.\n";
