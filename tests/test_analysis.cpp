@@ -256,3 +256,22 @@ TEST(SeriesAccumulator, ShortSeriesAreKeptAsTheyAre) {
   EXPECT_DOUBLE_EQ(s.processingTimes()[37], 74.0);
   EXPECT_EQ(s.firstIndex()[37], 37u);
 }
+
+TEST(SeriesAccumulator, VersionsNamedOnlyLateKeepTheirPlacesAcrossMerges) {
+  // 10000 records, versions named from record 6000 on (a version_command
+  // added to a long history), merged into bins of 8: the versions around a
+  // bin are the records' own, and none before 6000.
+  giflab::SeriesAccumulator s;
+  const size_t n = 10000, namedFrom = 6000;
+  for (size_t i = 0; i < n; ++i)
+    s.add(1.7e9 + static_cast<double>(i), 1.0, 1.0, i >= namedFrom ? "v" + std::to_string(i) : std::string());
+  s.finish();
+  ASSERT_GT(s.binWidth(), 1u);
+  const auto& first = s.firstIndex();
+  for (size_t k = 1; k < first.size(); ++k) {
+    SCOPED_TRACE(k);
+    const size_t lastBefore = first[k] - 1;  // the record just before bin k
+    EXPECT_EQ(s.versionBefore(k), lastBefore >= namedFrom ? "v" + std::to_string(lastBefore) : "");
+    EXPECT_EQ(s.versionAfter(k), "v" + std::to_string(std::max(first[k], namedFrom)));
+  }
+}

@@ -40,7 +40,12 @@ std::string SeriesAccumulator::versionAfter(size_t index) const {
 }
 
 void SeriesAccumulator::push(double t, double pt, double mem, size_t first, Versions versions) {
-  versions_.push_back(std::move(versions));
+  // Most histories name no version: the list of them (64 bytes a point, as
+  // much as the rest together) starts with the first one named.
+  if (!versions_.empty() || !versions.first.empty()) {
+    versions_.resize(t_.size());
+    versions_.push_back(std::move(versions));
+  }
   t_.push_back(t);
   pt_.push_back(pt);
   mem_.push_back(mem);
@@ -57,11 +62,16 @@ void SeriesAccumulator::halve() {
     first_[i] = first_[2 * i];
     pt_[i] = (pt_[2 * i] + pt_[2 * i + 1]) / 2;
     mem_[i] = (mem_[2 * i] + mem_[2 * i + 1]) / 2;
-    Versions merged{versions_[2 * i].first.empty() ? versions_[2 * i + 1].first : versions_[2 * i].first,
-                    versions_[2 * i + 1].last.empty() ? versions_[2 * i].last : versions_[2 * i + 1].last};
-    versions_[i] = std::move(merged);
   }
-  versions_.resize(n);
+  if (!versions_.empty()) {
+    versions_.resize(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+      Versions merged{versions_[2 * i].first.empty() ? versions_[2 * i + 1].first : versions_[2 * i].first,
+                      versions_[2 * i + 1].last.empty() ? versions_[2 * i].last : versions_[2 * i + 1].last};
+      versions_[i] = std::move(merged);
+    }
+    versions_.resize(n);
+  }
   t_.resize(n);
   pt_.resize(n);
   mem_.resize(n);
