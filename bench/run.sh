@@ -133,7 +133,7 @@ done
 v50=$(echo "$lat" | jq .Version.p50_us); s50=$(echo "$lat" | jq .GetStatus.p50_us)
 echo "| D-Bus \`GetStatus\` p50 against the daemon's own floor, the property \`Version\` (two hops through the bus, as every call to the daemon) | $(printf %.0f "$s50") µs | Version $(printf %.0f "$v50") µs | $(ratio "$s50" "$v50") | | |"
 echo "| GetStatus throughput, 8 clients | $(printf %.0f "$(echo "$thr" | jq .per_second)") calls/s | | | | |"
-echo "| idle footprint, 10 scenarios and 30 days of history | RSS $((rss_kb / 1024)) MB, PSS $((pss_kb / 1024)) MB (private anonymous $((anon_kb / 1024)) MB) | | | under 5 MB (the design) | $([ "$pss_kb" -lt 5120 ] && echo yes || echo no) |"
+echo "| idle footprint, 10 scenarios and 30 days of history | RSS $(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB, PSS $(awk -v k="$pss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB (private anonymous $(awk -v k="$anon_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB) | | | under 5 MB (the design) | $([ "$pss_kb" -lt 5120 ] && echo yes || echo no) |"
 echo "| idle wake-ups (context switches of all threads) per hour | $wakeups_per_hour | | | | |"
 echo "| 16 clients (status and history) for ${load_seconds} s during a baseline job: p50 / p99 / max | $(printf %.0f "$(echo "$load" | jq .p50_us)") / $(printf %.0f "$(echo "$load" | jq .p99_us)") / $(printf %.0f "$(echo "$load" | jq .max_us)") µs, $(echo "$load" | jq .calls) calls, $(echo "$load" | jq .errors) errors | | | no error | $([ "$(echo "$load" | jq .errors)" = 0 ] && echo yes || echo no) |"
 echo
