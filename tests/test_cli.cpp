@@ -266,6 +266,9 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
     EXPECT_NE(warning.find("busy hold times of another control"), std::string::npos) << warning;
     EXPECT_NE(warning.find("now giflab-perf-control 2"), std::string::npos) << warning;
     EXPECT_NE(warning.find("'giflab-perfctl baseline create'"), std::string::npos) << warning;
+    // status says it too, where a user looks first.
+    const json st = parseJsonOutput(ctl({"status", "--json"}));
+    EXPECT_NE(st["messages"].dump().find("another control"), std::string::npos) << st.dump();
   }
   // An update cannot pair the old control's runs with the new one's: it
   // keeps the fresh samples alone, measured by today's control.
@@ -277,6 +280,7 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   const json check = parseJsonOutput(ctl({"ci", "check", "--json"}));
   EXPECT_TRUE(check.contains("machine")) << check.dump();
   EXPECT_FALSE(check.contains("warnings")) << check.dump();
+  EXPECT_EQ(parseJsonOutput(ctl({"status", "--json"}))["messages"].dump().find("another control"), std::string::npos);
 }
 
 TEST_F(Cli, AChecksStopsOnceItsVerdictIsSettled) {

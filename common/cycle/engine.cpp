@@ -671,6 +671,8 @@ json Engine::status(bool verbose) const {
         "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true");
   if (baselines.empty())
     out["messages"].push_back("No performance baselines available; create them with 'giflab-perfctl baseline create'");
+  if (auto other = setAsideOtherControls(baselines, controlIdentity(config_)); !other.empty())
+    out["messages"].push_back(other);
   return out;
 }
 
