@@ -442,11 +442,24 @@ TEST_F(Cli, LocalMonitorOpensAndResolvesARegression) {
   ASSERT_EQ(status["open_regressions"].size(), 1u);
   EXPECT_EQ(status["open_regressions"][0]["scenario"], "mon");
   writeFile(sleepFile, "0.03");
-  // Closed once two cycles in a row find it back (performance.close_after_cycles).
-  r = ctl({"monitor", "start", "--cycles", "1"});
-  EXPECT_EQ(r.out.find("RegressionResolved"), std::string::npos) << r.out;
-  r = ctl({"monitor", "start", "--cycles", "1"});
-  EXPECT_NE(r.out.find("RegressionResolved mon processing_time"), std::string::npos) << r.out;
+  // Closed once two cycles in a row find it back (performance.close_after_cycles),
+  // never after one. On a busy machine a cycle may find a 0.03 s sleep not
+  // yet back (start-up costs grow), which starts the count again: cycles run
+  // one at a time until it closes, and the closing one must end two passes
+  // in a row.
+  int passedInARow = 0;
+  bool resolved = false;
+  for (int cycle = 0; cycle < 8 && !resolved; ++cycle) {
+    r = ctl({"monitor", "start", "--cycles", "1"});
+    const bool passed = r.out.find("cycle 1: passed") != std::string::npos;
+    resolved = r.out.find("RegressionResolved mon processing_time") != std::string::npos;
+    if (resolved) {
+      EXPECT_TRUE(passed) << r.out;
+      EXPECT_GE(passedInARow, 1) << "closed after a single calm cycle: " << r.out;
+    }
+    passedInARow = passed ? passedInARow + 1 : 0;
+  }
+  EXPECT_TRUE(resolved);
   EXPECT_TRUE(parseJsonOutput(ctl({"status", "--json"}))["open_regressions"].empty());
 }
 
