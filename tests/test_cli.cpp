@@ -588,14 +588,18 @@ TEST_F(Cli, OneSlowRunAmongFiveDoesNotExceedABudget) {
   auto r = ctl({"--json", "monitor", "start", "--cycles", "2"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out.find("BudgetExceeded"), std::string::npos) << r.out;
-  // Each check did see its slow run over the budget.
+  // Each check did see its slow run over the budget (on a loaded machine,
+  // under a sanitizer, a 0.01 s run may take over 0.05 s too: at least one,
+  // and fewer than all five, which would exceed it).
   std::istringstream in(readFile(state() / "history.jsonl"));
   int checks = 0;
   for (std::string l; std::getline(in, l);) {
     const json rec = json::parse(l);
     ++checks;
     const auto runs = rec["samples"]["processing_time"];
-    EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const json& v) { return v.get<double>() > 0.05; }), 1) << l;
+    const auto over = std::count_if(runs.begin(), runs.end(), [](const json& v) { return v.get<double>() > 0.05; });
+    EXPECT_GE(over, 1) << l;
+    EXPECT_LT(over, 5) << l;
   }
   EXPECT_EQ(checks, 2);
   // Made slow for every run, it is exceeded at once.
