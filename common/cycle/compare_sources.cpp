@@ -81,10 +81,7 @@ json compareMetric(const std::vector<HistoryPoint>& a, const std::vector<History
                         std::all_of(vb.begin(), vb.end(), [](double x) { return x > 0; });
   if (va.size() < kMinRecords || vb.size() < kMinRecords || !positive) return out;  // no verdict: listed apart
   // On the log scale the shift is a ratio, and the interval stays one.
-  std::vector<double> la, lb;
-  for (double x : va) la.push_back(std::log(x));
-  for (double x : vb) lb.push_back(std::log(x));
-  const auto hl = stats::hodgesLehmann(lb, la, o.confidence);
+  const auto hl = stats::hodgesLehmann(stats::logs(vb), stats::logs(va), o.confidence);
   const double ratio = std::exp(hl.shift), low = std::exp(hl.ci.low), high = std::exp(hl.ci.high);
   std::string verdict = "same";
   if (low > 1 && ratio >= 1 + o.minChange) verdict = "slower";

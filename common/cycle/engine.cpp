@@ -128,7 +128,7 @@ bool needsAnotherRun(ScenarioReport& r, LookPlan& look, std::set<std::string>& e
   bool settled = timeSettled && memorySettled;
   if (settled && runs < look.maxRuns && !s.budget.empty())
     for (const auto& b : checkBudgets(s.budget, m.processingTimes(), m.memoryUsages(), policy.confidence))
-      if (!b.within() && !b.exceeded) settled = false;
+      if (b.pending()) settled = false;
   const bool inconclusive = r.time->verdict == Verdict::Inconclusive || r.memory->verdict == Verdict::Inconclusive;
   if (settled && inconclusive && runs >= look.maxRuns && remeasure && extended.insert(r.scenario).second) {
     look = {runs + 1, 2 * runs};

@@ -16,7 +16,7 @@ std::string unsettled(const CycleResult& cycle, long minSeconds) {
     for (const auto* m : s.metrics())
       if (m->verdict == Verdict::Inconclusive) return s.scenario + "/" + m->metric + " inconclusive";
     for (const auto& b : s.budgets)
-      if (!b.exceeded && !b.within()) return "budget of " + s.scenario + "/" + b.metric + " pending";
+      if (b.pending()) return "budget of " + s.scenario + "/" + b.metric + " pending";
   }
   // A change point forming: the regression is open, its start not yet placed.
   const auto now = std::chrono::system_clock::now();

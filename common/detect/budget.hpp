@@ -27,6 +27,8 @@ struct BudgetCheck {
   double pValue = 1;           // P(at least `above` of `runs` above | the median is at the budget)
   bool exceeded = false;       // pValue <= 1 - confidence
   bool within() const { return median <= budget; }
+  // Over it by the median, not (yet) shown by the sign test: more runs decide.
+  bool pending() const { return !within() && !exceeded; }
   double headroom() const { return budget > 0 ? (budget - median) / budget : 0; }  // 0.16: 16 % left
 };
 

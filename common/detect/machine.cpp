@@ -12,13 +12,6 @@ namespace giflab {
 
 namespace {
 
-std::vector<double> logs(const std::vector<double>& x) {
-  std::vector<double> out;
-  out.reserve(x.size());
-  for (double v : x) out.push_back(std::log(std::max(v, 1e-9)));
-  return out;
-}
-
 std::vector<double> dividedBy(const std::vector<double>& x, double f) {
   std::vector<double> out(x);
   for (double& v : out) v /= f;
@@ -35,7 +28,7 @@ MachineFactor machineFactor(const std::vector<double>& controlNow, const std::ve
   m.current = stats::median(controlNow);
   m.baseline = stats::median(controlThen);
   if (!(m.baseline > 0) || !(m.current > 0)) return m;
-  const stats::PairwiseShifts shifts(logs(controlNow), logs(controlThen));
+  const stats::PairwiseShifts shifts(stats::logs(controlNow), stats::logs(controlThen));
   m.factor = std::exp(shifts.estimate());
   // At the check's confidence: the correction claims no more certainty
   // about the machine than the control gives.

@@ -37,11 +37,6 @@ SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vecto
                           const LookPlan& plan, double confidence) {
   const size_t runs = std::min(reference.size(), candidate.size());
   if (runs < 2 || !(minimum > 0) || runs >= plan.maxRuns) return SpeedupLook::Undecided;
-  auto logs = [](const std::vector<double>& x) {
-    std::vector<double> out;
-    for (double v : x) out.push_back(std::log(std::max(v, 1e-9)));
-    return out;
-  };
   // With few runs a side the level may be out of reach: the widest interval
   // (the smallest to the largest difference) holds with only
   // 1 - 2 / C(n1 + n2, n1), 0.90 for 3 against 3. No early verdict then.
@@ -49,7 +44,7 @@ SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vecto
   const double orderings = std::exp(std::lgamma(reference.size() + candidate.size() + 1.0) -
                                     std::lgamma(reference.size() + 1.0) - std::lgamma(candidate.size() + 1.0));
   if (1 - 2 / orderings < level) return SpeedupLook::Undecided;
-  const stats::PairwiseShifts logRatio(logs(reference), logs(candidate));
+  const stats::PairwiseShifts logRatio(stats::logs(reference), stats::logs(candidate));
   const auto ci = logRatio.interval(level);
   if (ci.low > std::log(minimum)) return SpeedupLook::Above;
   if (ci.high < std::log(minimum)) return SpeedupLook::Below;

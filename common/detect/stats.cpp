@@ -34,6 +34,13 @@ double percentile(std::span<const double> x, double p) {
 
 double median(std::span<const double> x) { return percentile(x, 50.0); }
 
+std::vector<double> logs(std::span<const double> x) {
+  std::vector<double> out;
+  out.reserve(x.size());
+  for (double v : x) out.push_back(std::log(std::max(v, 1e-9)));
+  return out;
+}
+
 double mad(std::span<const double> x) {
   if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
   const double m = median(x);

@@ -12,6 +12,9 @@ double sampleStd(std::span<const double> x);  // n-1 in the denominator; 0 for n
 double median(std::span<const double> x);
 double percentile(std::span<const double> x, double p);  // p in [0,100], linear interpolation
 double mad(std::span<const double> x);                   // median absolute deviation, unscaled
+// Natural logs, with values below 1e-9 taken as 1e-9: times on the log
+// scale, where a shift is a ratio.
+std::vector<double> logs(std::span<const double> x);
 
 double normalCdf(double z);
 double normalQuantile(double p);  // inverse of normalCdf, p in (0,1)
