@@ -41,12 +41,14 @@ double pct(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())))];
 }
 
-// As the daemon runs them: one after another on one io_context.
+// As the daemon runs a check's runs: one after another on one io_context,
+// through one measuring session (its helper started by the first run).
 asio::awaitable<void> runTrue(int n, std::vector<double>& total, std::vector<double>& inner) {
   const std::vector<std::string> argv{"/bin/true"};
+  giflab::MeasuringSession session;
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    const auto r = co_await giflab::measureCommand(argv, std::chrono::seconds(10), giflab::Cancellation{});
+    const auto r = co_await session.run(argv, std::chrono::seconds(10), giflab::Cancellation{});
     total.push_back(us(Clock::now() - t0));
     inner.push_back(r.wallSeconds * 1e6);
   }

@@ -313,3 +313,113 @@ TEST(Runner, AVersionIsTheFirstNonEmptyLineMadePrintable) {
   const std::string cut = versionLine(std::string(199, 'x') + "\xc3\xa9" + "tail");
   EXPECT_EQ(cut, std::string(199, 'x'));
 }
+
+namespace {
+
+// Runs body() to its end on a loop of its own. The runs of one session must
+// share a loop, as a check's runs do in the daemon.
+template <class Body>
+void onOneLoop(Body&& body) {
+  asio::io_context io;
+  std::exception_ptr failure;
+  asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// A run that names the process that started it: the session's helper.
+const std::vector<std::string> kTellHelper{"/bin/sh", "-c", "echo helper=$PPID >&2"};
+
+int helperPid(const CommandOutcome& o) {
+  const auto at = o.stderrTail.find("helper=");
+  return at == std::string::npos ? 0 : std::atoi(o.stderrTail.c_str() + at + 7);
+}
+
+}  // namespace
+
+TEST(MeasuringSession, RunsEveryCommandThroughOneHelperAndKeepsEachRunsStderrApart) {
+  std::vector<CommandOutcome> out;
+  onOneLoop([&]() -> asio::awaitable<void> {
+    MeasuringSession session;
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+    const std::vector<std::string> failing{workload().string(), "--stderr", "second run", "--exit", "3"};
+    out.push_back(co_await session.run(failing, 10s, Cancellation{}));
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+  });
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0].succeeded()) << out[0].stderrTail;
+  EXPECT_EQ(out[1].exitCode, 3);
+  EXPECT_NE(out[1].stderrTail.find("second run"), std::string::npos) << out[1].stderrTail;
+  EXPECT_EQ(out[1].stderrTail.find("helper="), std::string::npos) << "the first run's stderr: " << out[1].stderrTail;
+  EXPECT_EQ(out[2].stderrTail.find("second run"), std::string::npos) << out[2].stderrTail;
+  EXPECT_GT(helperPid(out[0]), 1);
+  // A failing workload does not cost the helper.
+  EXPECT_EQ(helperPid(out[0]), helperPid(out[2]));
+}
+
+TEST(MeasuringSession, ARunThatTimesOutTakesItsHelperAndTheNextRunGetsAnother) {
+  std::vector<CommandOutcome> out;
+  onOneLoop([&]() -> asio::awaitable<void> {
+    MeasuringSession session;
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+    const std::vector<std::string> lingering{workload().string(), "--spawn-sleeper", "35", "--sleep", "30"};
+    out.push_back(co_await session.run(lingering, 0.3s, Cancellation{}));
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+  });
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[1].timedOut);
+  EXPECT_TRUE(out[2].succeeded()) << out[2].stderrTail;
+  EXPECT_GT(helperPid(out[2]), 1);
+  EXPECT_NE(helperPid(out[0]), helperPid(out[2]));
+  EXPECT_TRUE(eventually([] { return !processRunning("giflab-test-workload --spawn-sleeper 35"); }, 5s)) << "left behind";
+}
+
+TEST(MeasuringSession, AHelperKilledBetweenRunsIsReplaced) {
+  std::vector<CommandOutcome> out;
+  onOneLoop([&]() -> asio::awaitable<void> {
+    MeasuringSession session;
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+    const int pid = helperPid(out[0]);
+    if (pid <= 1) co_return;
+    ::kill(pid, SIGKILL);
+    // Dead (a zombie until the session reaps it), whether or not the loop has seen it yet.
+    eventually([pid] { return readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") != std::string::npos; }, 5s);
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+  });
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[1].succeeded()) << out[1].stderrTail;
+  EXPECT_GT(helperPid(out[1]), 1);
+  EXPECT_NE(helperPid(out[0]), helperPid(out[1]));
+}
+
+TEST(MeasuringSession, OneRunsPeakMemoryDoesNotCarryIntoTheNext) {
+  std::vector<CommandOutcome> out;
+  onOneLoop([&]() -> asio::awaitable<void> {
+    MeasuringSession session;
+    const std::vector<std::string> big{workload().string(), "--alloc-mb", "64"};
+    out.push_back(co_await session.run(big, 10s, Cancellation{}));
+    const std::vector<std::string> small{workload().string()};
+    out.push_back(co_await session.run(small, 10s, Cancellation{}));
+  });
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_TRUE(out[0].succeeded() && out[1].succeeded());
+  EXPECT_GT(out[0].maxRssMb, 64.0);
+  EXPECT_LT(out[1].maxRssMb, 10.0);
+}
+
+TEST(MeasuringSession, ACancelledRunLeavesTheSessionUsable) {
+  std::vector<CommandOutcome> out;
+  onOneLoop([&]() -> asio::awaitable<void> {
+    MeasuringSession session;
+    Cancellation cancel;
+    asio::steady_timer later(co_await asio::this_coro::executor);
+    later.expires_after(200ms);
+    later.async_wait([cancel](const asio::error_code&) { cancel.request(); });
+    const std::vector<std::string> long{workload().string(), "--sleep", "30"};
+    out.push_back(co_await session.run(long, 60s, cancel));
+    out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
+  });
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].cancelled);
+  EXPECT_TRUE(out[1].succeeded()) << out[1].stderrTail;
+}

@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <utility>
@@ -35,6 +37,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kStderrTailBytes = 8192;
+constexpr size_t kMaxCommandBytes = 4u << 20;  // as giflab-perf-exec reads them
 
 class Fd {
  public:
@@ -203,15 +206,20 @@ namespace {
 
 struct SpawnedChild {
   std::unique_ptr<SpawnedGroup> group;
-  Fd stderrPipe, resultPipe, stdoutPipe;  // stdoutPipe: only when captured
+  Fd commands, stderrPipe, resultPipe, stdoutPipe;  // stdoutPipe: only when captured
 };
 
-// Starts the helper on argv with stderr and the result line (fd 3) on pipes.
-SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path& helper,
-                           const CommandOptions& options) {
+// Starts the helper with stderr and the result lines (fd 3) on pipes and its
+// commands on a socket (fd 4): a socket, so that sending to a helper that
+// died fails with EPIPE instead of raising SIGPIPE in the caller.
+SpawnedChild spawnHelper(const fs::path& helper, const CommandOptions& options) {
   Pipe errPipe, resultPipe;
   std::optional<Pipe> outPipe;
   if (options.captureStdoutBytes > 0) outPipe.emplace();
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    throw Error(ErrorKind::Internal, std::string("socketpair: ") + std::strerror(errno));
+  Fd ours(sockets[0]), theirs(sockets[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -219,6 +227,7 @@ SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path&
   else posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, errPipe.write.get(), 2);
   posix_spawn_file_actions_adddup2(&actions, resultPipe.write.get(), 3);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 4);
   if (!options.workingDirectory.empty())
     posix_spawn_file_actions_addchdir_np(&actions, options.workingDirectory.c_str());
 
@@ -232,14 +241,10 @@ SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path&
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> full{helper.string(), "3"};
-  full.insert(full.end(), argv.begin(), argv.end());
-  std::vector<char*> cargv;
-  for (auto& s : full) cargv.push_back(s.data());
-  cargv.push_back(nullptr);
-
+  std::string program = helper.string(), resultFd = "3", commandFd = "4";
+  char* cargv[] = {program.data(), resultFd.data(), commandFd.data(), nullptr};
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, helper.c_str(), &actions, &attr, cargv.data(), environ);
+  const int rc = ::posix_spawn(&pid, helper.c_str(), &actions, &attr, cargv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
@@ -251,7 +256,7 @@ SpawnedChild spawnMeasured(const std::vector<std::string>& argv, const fs::path&
     ::waitpid(pid, nullptr, 0);
     throw Error(ErrorKind::Internal, std::string("pidfd_open: ") + std::strerror(errno));
   }
-  SpawnedChild child{std::make_unique<SpawnedGroup>(pid, std::move(pidfd)), std::move(errPipe.read),
+  SpawnedChild child{std::make_unique<SpawnedGroup>(pid, std::move(pidfd)), std::move(ours), std::move(errPipe.read),
                      std::move(resultPipe.read), outPipe ? std::move(outPipe->read) : Fd()};
   ::fcntl(child.stderrPipe.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(child.resultPipe.get(), F_SETFL, O_NONBLOCK);
@@ -265,15 +270,34 @@ int duplicate(int fd) {
   return copy;
 }
 
-// One measured run, watched by the io_context: the helper's exit (its pidfd
-// turns readable), its stderr and result pipes, a deadline and a cancel.
-// Shared with the handlers that watch it, so whichever ends last frees it;
-// if it is freed early, SpawnedGroup kills and reaps the child.
-class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
+// The command as the helper reads it: a byte count, then each argument ended by a NUL.
+std::string encodeCommand(const std::vector<std::string>& argv) {
+  std::string payload;
+  for (const auto& arg : argv) {
+    if (arg.find('\0') != std::string::npos)
+      throw Error(ErrorKind::InvalidArgument,
+                  "an argument of " + argv.front() + " contains a NUL byte; remove it from the command");
+    payload += arg;
+    payload += '\0';
+  }
+  if (payload.size() > kMaxCommandBytes)
+    throw Error(ErrorKind::InvalidArgument, "the command " + argv.front() + " is longer than 4 MiB; shorten it");
+  const auto size = static_cast<std::uint32_t>(payload.size());
+  std::string message(reinterpret_cast<const char*>(&size), sizeof size);
+  return message + payload;
+}
+
+}  // namespace
+
+// A running helper, watched by the io_context: its exit (the pidfd turns
+// readable), its stderr and result pipes, and per run a deadline and a
+// cancel. Shared with the handlers that watch it, so whichever ends last
+// frees it; if it is freed early, SpawnedGroup kills and reaps the group.
+class MeasuringSession::Helper : public std::enable_shared_from_this<Helper> {
  public:
-  MeasuredRun(const asio::any_io_executor& executor, SpawnedChild child, std::chrono::duration<double> timeout,
-              size_t stdoutBytes)
+  Helper(const asio::any_io_executor& executor, SpawnedChild child, size_t stdoutBytes)
       : group_(std::move(child.group)),
+        commands_(std::move(child.commands)),
         exitWatch_(executor, duplicate(group_->pidfd())),
         stderr_(executor, child.stderrPipe.release()),
         result_(executor, child.resultPipe.release()),
@@ -282,123 +306,171 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
         deadline_(executor),
         recheck_(executor),
         ended_(executor) {
-    deadline_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
-    ended_.expires_at(asio::steady_timer::time_point::max());
     if (child.stdoutPipe.get() >= 0) stdout_.assign(child.stdoutPipe.release());
   }
 
-  void start() {
-    auto self = shared_from_this();
+  // Arms the watchers that live as long as the helper.
+  void watch() {
     watchExit();
-    deadline_.async_wait([self](const asio::error_code& ec) {
-      if (ec) return;
-      self->outcome_.timedOut = true;
-      self->end();
-    });
     readStderr();
     readResult();
     if (stdout_.is_open()) readStdout();
   }
 
-  void cancel() {
-    if (finished_) return;
-    outcome_.cancelled = true;
-    end();
+  bool usable() const { return !gone_ && !helperEnded_; }
+
+  // Sends one command; the run ends with its result line, the helper's end,
+  // the deadline or a cancel. False when the helper had already ended.
+  bool start(const std::vector<std::string>& argv, std::chrono::duration<double> timeout) {
+    const std::string message = encodeCommand(argv);
+    size_t sent = 0;
+    while (sent < message.size()) {
+      const ssize_t n = ::send(commands_.get(), message.data() + sent, message.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        helperEnded_ = true;
+        return false;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    outcome_ = CommandOutcome{};
+    running_ = true;
+    ended_.expires_at(asio::steady_timer::time_point::max());
+    deadline_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    deadline_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec || !self->running_) return;
+      self->outcome_.timedOut = true;
+      self->finish();
+    });
+    return true;
   }
 
-  // Suspends until the helper has exited, timed out or been cancelled.
+  void cancel() {
+    if (!running_) return;
+    outcome_.cancelled = true;
+    finish();
+  }
+
+  // Suspends until the run has ended.
   asio::awaitable<void> ended() {
-    while (!finished_) {
+    while (running_) {
       asio::error_code ec;
       co_await ended_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
-  // Kills what the workload left behind in its group, reaps the helper and
-  // reads what remains in the pipes.
+  // What the run came to. A helper that timed out, was cancelled or ended
+  // is killed with its whole group and reaped: the session starts another.
   CommandOutcome collect(const fs::path& helper) {
-    group_->killGroup();
-    const siginfo_t info = group_->reap();
-    drain(stderr_.native_handle(), outcome_.stderrTail, true);
-    drain(result_.native_handle(), resultLine_, false);
-    if (stdout_.is_open()) drainStdout();
     CommandOutcome out = std::move(outcome_);
-    if (out.timedOut || out.cancelled) return out;
-    if (resultLine_.empty()) {
-      out.exitCode = -1;
-      out.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
-      if (!out.signal) out.stderrTail += "\n(the measuring helper " + helper.string() + " reported nothing)";
+    const auto newline = resultLine_.find('\n');
+    if (newline != std::string::npos && !out.timedOut && !out.cancelled) {
+      drain(stderr_.native_handle(), out.stderrTail, true);
+      if (stdout_.is_open()) drainStdout(out);
+      parseResult(resultLine_.substr(0, newline), out);
+      resultLine_.erase(0, newline + 1);
+      trimTail(out);
+      if (helperEnded_) close();
       return out;
     }
-    parseResult(resultLine_, out);
-    if (out.stderrTail.size() > kStderrTailBytes) out.stderrTail.erase(0, out.stderrTail.size() - kStderrTailBytes);
+    group_->killGroup();
+    const siginfo_t info = group_->reap();
+    drain(stderr_.native_handle(), out.stderrTail, true);
+    if (stdout_.is_open()) drainStdout(out);
+    close();
+    if (out.timedOut || out.cancelled) return out;
+    out.exitCode = -1;
+    out.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
+    if (!out.signal) out.stderrTail += "\n(the measuring helper " + helper.string() + " reported nothing)";
+    trimTail(out);
     return out;
   }
 
+  // Stops watching and ends the helper and whatever it still runs.
+  void close() {
+    if (gone_) return;
+    gone_ = true;
+    running_ = false;
+    group_->killGroup();
+    for (auto* timer : {&deadline_, &recheck_, &ended_}) timer->cancel();
+    for (auto* stream : {&exitWatch_, &stderr_, &result_, &stdout_})
+      if (stream->is_open()) stream->cancel();
+  }
+
  private:
-  void end() {
-    if (finished_) return;
-    finished_ = true;
+  static void trimTail(CommandOutcome& out) {
+    if (out.stderrTail.size() > kStderrTailBytes) out.stderrTail.erase(0, out.stderrTail.size() - kStderrTailBytes);
+  }
+
+  void finish() {
+    if (!running_) return;
+    running_ = false;
     // The group goes at once: a cancelled or late workload stops using the machine now.
     if (outcome_.timedOut || outcome_.cancelled) group_->killGroup();
     deadline_.cancel();
-    recheck_.cancel();
-    exitWatch_.cancel();
-    stderr_.cancel();
-    result_.cancel();
-    if (stdout_.is_open()) stdout_.cancel();
     ended_.cancel();
   }
 
   // The pidfd turning readable is only a hint: on a busy machine it was seen
   // readable (kernel 6.18, the helper reaping an escaped child) while the
-  // helper still ran and was not waitable. Its exit is what ends the run, so
-  // a hint without one is checked again shortly.
+  // helper still ran and was not waitable. Its exit is what counts, so a
+  // hint without one is checked again shortly.
   void watchExit() {
     exitWatch_.async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
-      if (ec || self->finished_) return;
-      if (self->group_->exited()) return self->end();
+      if (ec || self->gone_) return;
+      if (self->group_->exited()) return self->helperExited();
       self->recheck_.expires_after(std::chrono::milliseconds(5));
       self->recheck_.async_wait([self](const asio::error_code& e) {
-        if (e || self->finished_) return;
-        if (self->group_->exited()) return self->end();
+        if (e || self->gone_) return;
+        if (self->group_->exited()) return self->helperExited();
         self->watchExit();
       });
     });
+  }
+  void helperExited() {
+    helperEnded_ = true;
+    // A result line sent just before the end is still worth reading.
+    drain(result_.native_handle(), resultLine_, false);
+    if (running_) finish();
+    else close();
   }
 
   // A workload that floods stderr must not block on a full pipe.
   void readStderr() {
     stderr_.async_wait(asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const asio::error_code& ec) {
-                         if (ec || self->finished_) return;
+                         if (ec || self->gone_) return;
                          if (drain(self->stderr_.native_handle(), self->outcome_.stderrTail, true)) self->readStderr();
                        });
   }
   // The head is kept; what follows is read and dropped, so the pipe never fills.
-  bool drainStdout() {
+  bool drainStdout(CommandOutcome& into) {
     std::string chunk;
     const bool open = drain(stdout_.native_handle(), chunk, false);
-    const size_t room = stdoutBytes_ - std::min(stdoutBytes_, outcome_.stdoutHead.size());
-    outcome_.stdoutHead.append(chunk, 0, std::min(room, chunk.size()));
+    const size_t room = stdoutBytes_ - std::min(stdoutBytes_, into.stdoutHead.size());
+    into.stdoutHead.append(chunk, 0, std::min(room, chunk.size()));
     return open;
   }
   void readStdout() {
     stdout_.async_wait(asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const asio::error_code& ec) {
-                         if (ec || self->finished_) return;
-                         if (self->drainStdout()) self->readStdout();
+                         if (ec || self->gone_) return;
+                         if (self->drainStdout(self->outcome_)) self->readStdout();
                        });
   }
   void readResult() {
     result_.async_wait(asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const asio::error_code& ec) {
-                         if (ec || self->finished_) return;
-                         if (drain(self->result_.native_handle(), self->resultLine_, false)) self->readResult();
+                         if (ec || self->gone_) return;
+                         const bool open = drain(self->result_.native_handle(), self->resultLine_, false);
+                         if (self->resultLine_.find('\n') != std::string::npos) self->finish();
+                         if (open) self->readResult();
+                         else if (self->running_) self->finish();  // the helper closed it: it is ending
                        });
   }
 
   std::unique_ptr<SpawnedGroup> group_;
+  Fd commands_;
   asio::posix::stream_descriptor exitWatch_;  // a duplicate of the pidfd, which the group keeps for waitid
   asio::posix::stream_descriptor stderr_, result_;
   asio::posix::stream_descriptor stdout_;  // open only when captured
@@ -408,13 +480,19 @@ class MeasuredRun : public std::enable_shared_from_this<MeasuredRun> {
   asio::steady_timer ended_;  // never fires; cancelled to wake the waiting coroutine
   CommandOutcome outcome_;
   std::string resultLine_;
-  bool finished_ = false;
+  bool running_ = false;
+  bool helperEnded_ = false;
+  bool gone_ = false;
 };
 
-}  // namespace
+MeasuringSession::MeasuringSession(CommandOptions options) : options_(std::move(options)) {}
 
-asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
-                                               Cancellation cancel, CommandOptions options) {
+MeasuringSession::~MeasuringSession() {
+  if (helper_) helper_->close();
+}
+
+asio::awaitable<CommandOutcome> MeasuringSession::run(std::vector<std::string> argv,
+                                                      std::chrono::duration<double> timeout, Cancellation cancel) {
   if (argv.empty()) throw Error(ErrorKind::InvalidArgument, "empty command");
   static const fs::path helper = findExecHelper();
   if (cancel.requested()) {
@@ -422,14 +500,33 @@ asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, st
     out.cancelled = true;
     co_return out;
   }
-  auto run = std::make_shared<MeasuredRun>(co_await asio::this_coro::executor, spawnMeasured(argv, helper, options),
-                                            timeout, options.captureStdoutBytes);
-  run->start();
-  {
-    const auto registration = cancel.onRequest([run] { run->cancel(); });
-    co_await run->ended();
+  // A helper killed between runs (the OOM killer, a user) may not have been
+  // noticed yet: the command then goes to a fresh one.
+  std::shared_ptr<Helper> running;
+  for (int attempt = 0; attempt < 2 && !running; ++attempt) {
+    if (!helper_ || !helper_->usable()) {
+      if (helper_) helper_->close();
+      helper_ = std::make_shared<Helper>(co_await asio::this_coro::executor, spawnHelper(helper, options_),
+                                         options_.captureStdoutBytes);
+      helper_->watch();
+    }
+    if (helper_->start(argv, timeout)) running = helper_;  // a cancel may close helper_ while this run waits
+    else helper_->close();
   }
-  co_return run->collect(helper);
+  if (!running)
+    throw Error(ErrorKind::Internal, "the measuring helper " + helper.string() +
+                                         " ended before it read a command; see the journal for what killed it");
+  {
+    const auto registration = cancel.onRequest([running] { running->cancel(); });
+    co_await running->ended();
+  }
+  co_return running->collect(helper);
+}
+
+asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                               Cancellation cancel, CommandOptions options) {
+  MeasuringSession session(std::move(options));
+  co_return co_await session.run(std::move(argv), timeout, std::move(cancel));
 }
 
 asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,

@@ -1,12 +1,13 @@
 #pragma once
-// Runs one command through giflab-perf-exec in its own process group and
-// measures it. The io_context that runs the coroutine watches the child (its
-// pidfd and pipes); RAII owns every fd and the child; a timeout or a
+// Runs commands through giflab-perf-exec in its own process group and
+// measures them. The io_context that runs the coroutine watches the helper
+// (its pidfd and pipes); RAII owns every fd and child; a timeout or a
 // cancellation kills the whole group at once.
 #include <asio/awaitable.hpp>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,28 @@ struct CommandOptions {
   std::filesystem::path workingDirectory;       // empty: the caller's
 };
 
+// Runs commands one after another through one helper, which stays up
+// between them: a run then costs one process start, not two. A run that
+// times out or is cancelled takes the helper with it, and the next run
+// starts another. Use it from one coroutine at a time; destroying it ends
+// the helper.
+class MeasuringSession {
+ public:
+  explicit MeasuringSession(CommandOptions options = {});
+  ~MeasuringSession();
+  MeasuringSession(const MeasuringSession&) = delete;
+  MeasuringSession& operator=(const MeasuringSession&) = delete;
+
+  asio::awaitable<CommandOutcome> run(std::vector<std::string> argv, std::chrono::duration<double> timeout,
+                                      Cancellation cancel);
+
+ private:
+  class Helper;
+  CommandOptions options_;
+  std::shared_ptr<Helper> helper_;
+};
+
+// One command in a session of its own.
 asio::awaitable<CommandOutcome> measureCommand(std::vector<std::string> argv, std::chrono::duration<double> timeout,
                                                Cancellation cancel, CommandOptions options);
 // Not a default argument: g++ 12 destroys a coroutine's defaulted class

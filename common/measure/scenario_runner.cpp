@@ -87,14 +87,14 @@ class ScenarioExecutor {
   ScenarioExecutor(const Scenario& s, const fs::path& scratch) : scenario_(s), scratch_(scratch) {
     inputs_ = resolveInputs(s);
   }
-  asio::awaitable<RunSample> runOnce(Cancellation cancel) {
+  asio::awaitable<RunSample> runOnce(MeasuringSession& session, Cancellation cancel) {
     RunSample sample;
     const std::vector<std::string> none{""};
     const auto& inputs = inputs_.empty() ? none : inputs_;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const fs::path output = scratch_ / (scenario_.name + "-" + std::to_string(i) + ".out");
       const auto argv = expandCommand(scenario_, inputs[i], output.string());
-      const auto outcome = co_await measureCommand(argv, std::chrono::duration<double>(scenario_.timeout), cancel);
+      const auto outcome = co_await session.run(argv, std::chrono::duration<double>(scenario_.timeout), cancel);
       std::error_code ec;
       fs::remove(output, ec);
       if (outcome.cancelled) throw Error(ErrorKind::Cancelled, "cancelled");
@@ -120,6 +120,7 @@ class ScenarioExecutor {
 asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
                                                                 ProgressFn progress) {
   TemporaryFolder scratch("giflab-perf.");  // for {output} files
+  MeasuringSession session;                 // one helper for every run of the check
   std::vector<ScenarioMeasurement> results(plans.size());
   std::vector<std::optional<ScenarioExecutor>> executors(plans.size());
   int totalRuns = 0, maxIterations = 0;
@@ -159,7 +160,7 @@ asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<Run
                                                  : ": warm-up"));
     }
     try {
-      const RunSample s = co_await executors[i]->runOnce(cancel);
+      const RunSample s = co_await executors[i]->runOnce(session, cancel);
       if (step.measured) results[i].samples.push_back(s);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::Cancelled) throw;
