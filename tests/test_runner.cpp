@@ -415,8 +415,8 @@ TEST(MeasuringSession, ACancelledRunLeavesTheSessionUsable) {
     asio::steady_timer later(co_await asio::this_coro::executor);
     later.expires_after(200ms);
     later.async_wait([cancel](const asio::error_code&) { cancel.request(); });
-    const std::vector<std::string> long{workload().string(), "--sleep", "30"};
-    out.push_back(co_await session.run(long, 60s, cancel));
+    const std::vector<std::string> sleeping{workload().string(), "--sleep", "30"};
+    out.push_back(co_await session.run(sleeping, 60s, cancel));
     out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
   });
   ASSERT_EQ(out.size(), 2u);
