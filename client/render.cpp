@@ -8,6 +8,7 @@
 
 #include "client/terminal.hpp"
 #include "common/detect/analysis.hpp"
+#include "common/detect/contention.hpp"
 #include "common/cycle/check_report.hpp"
 
 namespace giflab::cli {
@@ -225,6 +226,11 @@ void renderCheck(const json& doc) {
       detail = e.substr(0, e.find('\n'));
     }
     if (s.contains("environment_changed")) detail += (detail.empty() ? "" : "; ") + std::string("machine changed since baseline");
+    for (const auto& m : s.value("metrics", json::array()))
+      if (m.contains("run_queue") && m["run_queue"].value("waited_for_cpu", false))
+        detail += (detail.empty() ? "" : "; ") + std::string("took ") +
+                  formatPercent(m.value("relative_change", 0.0)) + " longer waiting for a busy CPU (CPU time " +
+                  formatPercent(m["run_queue"].value("cpu_time_change", 0.0)) + ")";
     t.add({s.value("scenario", ""), statusWord(s.value("status", "")),
            s.contains("processing_time") ? num(s, "processing_time", 4) + " s" : "-",
            s.contains("memory_usage") ? num(s, "memory_usage", 1) + " MB" : "-", runs(s), detail});
@@ -240,6 +246,10 @@ void renderCheck(const json& doc) {
       std::printf("  %s %s: %s\n", b.value("scenario", "").c_str(), b.value("metric", "").c_str(),
                   b.value("text", "").c_str());
   }
+  if (doc.value("cpu_pressure", 0.0) >= kContendedCpuPressure)
+    std::printf("\nThe CPUs were busy: some task waited for one %s of this check's time. Slower runs that took no "
+                "more CPU time are counted as the machine's; check again on a quieter machine to judge waits.\n",
+                formatPercent(doc.value("cpu_pressure", 0.0)).c_str());
   const std::string overall = doc.value("overall_result", "");
   std::printf("\n%s: %s (threshold %s)\n", doc.value("action", "check").c_str(), statusWord(overall).c_str(),
               formatPercent(doc.value("threshold", 0.0)).c_str());

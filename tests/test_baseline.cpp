@@ -80,6 +80,27 @@ TEST(Baseline, TheControlThatMeasuredItIsKeptAndMustBeAString) {
   }
 }
 
+TEST(Baseline, CpuTimesAreKeptRunByRunOrRefused) {
+  TempDir dir;
+  BaselineStore store(dir.path());
+  Baseline b = make("a", 0.1);
+  b.cpu_times.assign(b.processing_times.size(), 0.0);  // a run that only waits takes no CPU time
+  b.cpu_times[1] = 0.09;
+  store.save({{"a", b}});
+  EXPECT_EQ(store.load().at("a").cpu_times, b.cpu_times);
+  auto j = nlohmann::json::parse(readFile(dir / "baselines.json"));
+  j["baselines"]["a"]["samples"]["cpu_time"].erase(0);
+  writeFile(dir / "baselines.json", j.dump());
+  try {
+    store.load();
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::BaselineCorrupt);
+    EXPECT_NE(std::string(e.what()).find("samples.cpu_time: holds a different number of samples"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Baseline, CorruptFileGivesTheFix) {
   TempDir dir;
   for (const std::string bad : {"{not json", R"({"baselines": {"a": {"scenario_name": "a"}}})", "[]"}) {

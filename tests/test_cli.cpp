@@ -2,7 +2,12 @@
 // state folder, the contract's JSON and exit codes.
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <atomic>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 #include <random>
@@ -710,4 +715,66 @@ TEST_F(Cli, CompareTwoEnvironmentsOfRealRuns) {
   r = ctl({"--json", "compare", "--env", "staging", "--env", "nowhere"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("no history records for nowhere"), std::string::npos) << r.err;
+}
+
+// A busy run queue that the control does not feel (here a control that
+// sleeps, as a short control often all but does): a computing scenario
+// that shares its CPU with a hog takes about twice as long but no more CPU
+// time, so the check calls it the machine's (environment), not a
+// regression; 30 % more work on the same busy CPU is a regression.
+TEST_F(Cli, ABusyRunQueueIsTheMachinesAndMoreWorkOnItIsARegression) {
+  if (!std::filesystem::exists("/proc/pressure/cpu")) GTEST_SKIP() << "this kernel gives no CPU pressure (PSI)";
+  const auto workFile = dir / "work";
+  writeFile(workFile, "100");
+  writeFile(config(), R"({"performance": {"regression_threshold": 0.10, "control": {"scenario": "idle_control"}},
+    "scenarios": [{"name": "computing", "command": [")" + workload().string() + R"(", "--work-file", ")" +
+                          workFile.string() + R"("], "iterations": 5},
+                  {"name": "idle_control", "command": [")" + workload().string() + R"(", "--sleep", "0.03"],
+                   "iterations": 5}]})");
+  // perfctl and every workload it starts run on CPU 0 only (inherited).
+  cpu_set_t all, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  struct RestoreAffinity {
+    cpu_set_t set;
+    ~RestoreAffinity() { sched_setaffinity(0, sizeof set, &set); }
+  } restore{all};
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  ASSERT_FALSE(json::parse(readFile(state() / "baselines.json"))["baselines"]["computing"]["samples"]["cpu_time"].empty());
+
+  const pid_t hog = spawnProcess({"/bin/sh", "-c", "while :; do :; done"}, {}, dir / "hog.out", dir / "hog.err");
+  struct KillHog {
+    pid_t pid;
+    ~KillHog() { ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0); }
+  } killHog{hog};
+  auto timeOf = [](const json& check) {
+    for (const auto& s : check["scenarios_tested"])
+      if (s["scenario"] == "computing")
+        for (const auto& m : s["metrics"])
+          if (m["metric"] == "processing_time") return m;
+    return json();
+  };
+  auto r = ctl({"ci", "gate", "--json", "--threshold", "0.10"});
+  json check = parseJsonOutput(r);
+  json time = timeOf(check);
+  ASSERT_TRUE(time.contains("run_queue")) << r.out;
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_GE(check["cpu_pressure"].get<double>(), 0.10) << r.out;
+  // As measured it took much longer: half a CPU.
+  EXPECT_GT(time["relative_change"].get<double>(), 0.3) << time.dump();
+  EXPECT_EQ(time["verdict"], "environment") << time.dump();
+  EXPECT_TRUE(time["run_queue"]["waited_for_cpu"].get<bool>()) << time.dump();
+  EXPECT_LT(std::fabs(time["run_queue"]["cpu_time_change"].get<double>()), 0.08) << time.dump();
+
+  writeFile(workFile, "130");
+  r = ctl({"ci", "gate", "--json", "--threshold", "0.10"});
+  check = parseJsonOutput(r);
+  time = timeOf(check);
+  ASSERT_TRUE(time.contains("run_queue")) << r.out;
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_EQ(time["verdict"], "regressed") << time.dump();
+  EXPECT_FALSE(time["run_queue"]["waited_for_cpu"].get<bool>()) << time.dump();
+  EXPECT_GT(time["run_queue"]["cpu_time_change"].get<double>(), 0.2) << time.dump();
 }

@@ -5,7 +5,9 @@
 
 #include <random>
 
+#include "common/detect/contention.hpp"
 #include "common/detect/machine.hpp"
+#include "common/measure/pressure.hpp"
 
 using namespace giflab;
 
@@ -188,4 +190,74 @@ TEST(Machine, EveryScenarioSlowerOnAQuietMachineIsARegression) {
   for (uint64_t seed = 0; seed < 300; ++seed)
     for (Verdict v : threeScenarios(seed, 1.0, 1.2, 1.0)) regressed += v == Verdict::Regressed;
   EXPECT_GE(regressed, 880);
+}
+
+// The run queue (contention.hpp) and the kernel's figure for it (pressure.hpp).
+TEST(RunQueue, TheCpuWaitIsTheSomeLinesTotal) {
+  EXPECT_EQ(parseCpuWaitMicros("some avg10=1.83 avg60=3.15 avg300=8.86 total=6660071412\n"
+                               "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"),
+            6660071412LL);
+  EXPECT_FALSE(parseCpuWaitMicros("full avg10=0.00 avg60=0.00 avg300=0.00 total=12\n"));
+  EXPECT_FALSE(parseCpuWaitMicros("some avg10=1.83 total=\n"));
+  EXPECT_FALSE(parseCpuWaitMicros(""));
+  // Where the kernel has none, the window says so instead of 0.
+  EXPECT_FALSE(CpuPressureWindow("/nonexistent/pressure/cpu").share());
+}
+
+namespace {
+std::vector<double> around(double centre, int n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(1.0, 0.01);
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i) v.push_back(centre * noise(rng));
+  return v;
+}
+
+MetricComparison decided(const std::vector<double>& now, const std::vector<double>& baseline,
+                         const DetectionPolicy& policy) {
+  MetricComparison m = compareMetric(kProcessingTime, now, baseline, policy);
+  std::vector<MetricComparison*> one{&m};
+  decide(one, policy);
+  return m;
+}
+}  // namespace
+
+TEST(RunQueue, WallTimeUpWithCpuTimeUnmovedOnABusyMachineIsTheMachines) {
+  const DetectionPolicy policy{0.10, 0.95};
+  const auto wallBase = around(0.45, 10, 1), cpuBase = around(0.44, 10, 2);
+  const auto wallNow = around(0.65, 5, 3);  // 1.45x, as beside two compilers
+  const auto cpuSame = around(0.44, 5, 4), cpuMore = around(0.57, 5, 5);
+
+  MetricComparison busy = decided(wallNow, wallBase, policy);
+  ASSERT_EQ(busy.verdict, Verdict::Regressed);
+  judgeAgainstRunQueue(busy, cpuSame, cpuBase, 0.45, policy);
+  EXPECT_EQ(busy.verdict, Verdict::Environment);
+  EXPECT_EQ(busy.severity, Severity::None);
+  EXPECT_TRUE(busy.waitedForCpu);
+  EXPECT_NEAR(busy.cpuRelativeChange, 0.0, 0.03);
+  EXPECT_DOUBLE_EQ(busy.cpuPressure, 0.45);
+
+  // 30 % more work on the busy machine: CPU time moved too.
+  MetricComparison more = decided(wallNow, wallBase, policy);
+  judgeAgainstRunQueue(more, cpuMore, cpuBase, 0.45, policy);
+  EXPECT_EQ(more.verdict, Verdict::Regressed);
+  EXPECT_FALSE(more.waitedForCpu);
+  EXPECT_GT(more.cpuRelativeChange, 0.2);
+
+  // A quiet machine (pressure below kContendedCpuPressure), an unknown one,
+  // or a baseline without CPU times: wall time is what is judged.
+  for (const auto& [pressure, baseline] : {std::pair{0.05, cpuBase}, std::pair{-1.0, cpuBase},
+                                           std::pair{0.45, std::vector<double>{}}}) {
+    MetricComparison m = decided(wallNow, wallBase, policy);
+    judgeAgainstRunQueue(m, cpuSame, baseline, pressure, policy);
+    EXPECT_EQ(m.verdict, Verdict::Regressed) << pressure;
+    EXPECT_FALSE(m.waitedForCpu);
+  }
+
+  // A passed verdict is left alone: the run queue only explains slow-downs.
+  MetricComparison fine = decided(around(0.45, 5, 6), wallBase, policy);
+  ASSERT_EQ(fine.verdict, Verdict::NotRegressed);
+  judgeAgainstRunQueue(fine, cpuSame, cpuBase, 0.45, policy);
+  EXPECT_EQ(fine.verdict, Verdict::NotRegressed);
+  EXPECT_LT(fine.cpuPressure, 0);
 }

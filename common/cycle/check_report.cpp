@@ -98,6 +98,7 @@ void to_json(json& j, const CheckReport& c) {
     // weighs on them more than on the control (see commonResidualFactor).
     if (c.scenariosFactor != 1) j["machine"]["scenarios_factor"] = c.scenariosFactor;
   }
+  if (c.cpuPressure) j["cpu_pressure"] = *c.cpuPressure;
   if (c.controlError) j["control_error"] = *c.controlError;
 }
 

@@ -64,6 +64,7 @@ struct CheckReport {
   std::string timestamp;
   std::optional<MachineFactor> machine;  // the machine as a whole
   double scenariosFactor = 1;            // the scenarios' common residual slow-down (machine.hpp)
+  std::optional<double> cpuPressure;     // share of the check's time some task waited for a CPU (pressure.hpp)
   std::optional<std::string> controlError;
   bool noBaselines = false;  // a monitor cycle that could only measure
   std::string message;

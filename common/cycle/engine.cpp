@@ -16,6 +16,7 @@
 #include "common/detect/detection.hpp"
 #include "common/base/error.hpp"
 #include "common/measure/fingerprint.hpp"
+#include "common/measure/pressure.hpp"
 #include "common/store/history.hpp"
 #include "common/detect/machine.hpp"
 #include "common/measure/runner.hpp"
@@ -239,6 +240,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     }
     auto times = m.processingTimes();
     auto memory = m.memoryUsages();
+    auto cpu = m.cpuTimes();
     auto controlTimes = haveControl ? controlRun->processingTimes() : std::vector<double>{};
     std::string controlId = controlTimes.empty() ? std::string() : controlIdentity(config_);
     std::string how = "created";
@@ -259,6 +261,9 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
       if (changed || otherControl) {
         how = "rebased";
       } else {
+        // CPU times are kept run by run with the wall times, or not at all.
+        if (old.cpu_times.size() == old.processing_times.size()) cpu.insert(cpu.begin(), old.cpu_times.begin(), old.cpu_times.end());
+        else cpu.clear();
         times.insert(times.begin(), old.processing_times.begin(), old.processing_times.end());
         memory.insert(memory.begin(), old.memory_usages.begin(), old.memory_usages.end());
         // Run i of the scenario pairs with run i of the control: merged only
@@ -275,6 +280,10 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     Baseline b = Baseline::fromSamples(m.scenario, std::move(times), std::move(memory), confidence, fp);
     b.control_times = std::move(controlTimes);
     b.control_id = std::move(controlId);
+    b.cpu_times = std::move(cpu);
+    // fromSamples keeps the newest kMaxBaselineSamples runs: the same runs' CPU times.
+    if (b.cpu_times.size() > b.processing_times.size())
+      b.cpu_times.erase(b.cpu_times.begin(), b.cpu_times.end() - static_cast<long>(b.processing_times.size()));
     json entry = b;
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) entry["version"] = v->second;
     entry.erase("samples");
@@ -405,11 +414,12 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
       progress(std::min(0.99, plannedRuns ? static_cast<double>(doneRuns++) / plannedRuns : 0.0), message);
     };
   std::vector<ScenarioMeasurement> measured;
+  const CpuPressureWindow runQueue;  // how long tasks waited for a CPU while this check measured
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, overall);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
   auto compare = [&] {
     return compareWithBaselines(measured, controlRun && !controlRun->error ? controlRun : std::nullopt, baselines,
-                                policy);
+                                policy, runQueue.share().value_or(-1));
   };
   // Look after every round: a scenario whose verdict is settled stops; one
   // inconclusive at its most goes on, a round at a time, up to as many runs
@@ -467,6 +477,7 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
   report.warnings = versions.warnings;
   report.timestamp = nowIso8601();
   report.scenariosFactor = comparison.scenariosFactor;
+  if (comparison.cpuPressure >= 0) report.cpuPressure = comparison.cpuPressure;
   std::vector<MachineFactor> machines;
   auto compared = comparison.scenarios.begin();
   for (const auto& m : measured) {

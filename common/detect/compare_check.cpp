@@ -1,5 +1,6 @@
 #include "common/detect/compare_check.hpp"
 
+#include "common/detect/contention.hpp"
 #include "common/detect/stats.hpp"
 
 namespace giflab {
@@ -12,7 +13,8 @@ double cpuShare(const ScenarioMeasurement& m) {
 
 Comparison compareWithBaselines(const std::vector<ScenarioMeasurement>& measured,
                                 const std::optional<ScenarioMeasurement>& control,
-                                const std::map<std::string, Baseline>& baselines, const DetectionPolicy& policy) {
+                                const std::map<std::string, Baseline>& baselines, const DetectionPolicy& policy,
+                                double cpuPressure) {
   const std::vector<double> controlNow = control ? control->processingTimes() : std::vector<double>{};
   Comparison out;
   std::vector<std::vector<double>> times;
@@ -48,6 +50,12 @@ Comparison compareWithBaselines(const std::vector<ScenarioMeasurement>& measured
                      cpuShare(*from[i]) >= kMinCpuShareForMachine * controlShare, &*r.time});
   }
   out.scenariosFactor = judgeAgainstMachine(timed, controlNow, policy);
+  // Then the run queue: a slower machine, but not one the control feels.
+  out.cpuPressure = cpuPressure;
+  for (size_t i = 0; i < out.scenarios.size(); ++i)
+    if (timed[i].computes)
+      judgeAgainstRunQueue(*out.scenarios[i].time, from[i]->cpuTimes(), baselines.at(out.scenarios[i].scenario).cpu_times,
+                           cpuPressure, policy);
   return out;
 }
 

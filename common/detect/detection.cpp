@@ -89,6 +89,10 @@ void to_json(nlohmann::json& j, const MetricComparison& c) {
        {"samples", {{"current", c.currentCount}, {"baseline", c.baselineCount}}},
        {"verdict", kVerdictNames.name(c.verdict)}};
   if (c.severity != Severity::None) j["severity"] = kSeverityNames.name(c.severity);
+  if (c.cpuPressure >= 0)
+    j["run_queue"] = {{"cpu_pressure", c.cpuPressure},
+                      {"cpu_time_change", c.cpuRelativeChange},
+                      {"waited_for_cpu", c.waitedForCpu}};
   if (c.machineFactor > 0) {
     j["machine_factor"] = c.machineFactor;
     j["measured"] = c.rawCurrent;

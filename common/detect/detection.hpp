@@ -60,6 +60,12 @@ struct MetricComparison {
   // median and change as measured, before dividing by it.
   double machineFactor = 0;
   double rawCurrent = 0, rawRelativeChange = 0;
+  // Set when looked at on CPU time on a busy machine (contention.hpp): the
+  // share of the check's time some task waited for a CPU, and the change of
+  // CPU time; waitedForCpu when that made the verdict environment.
+  double cpuPressure = -1;
+  double cpuRelativeChange = 0;
+  bool waitedForCpu = false;
 };
 
 const char* unitOf(const std::string& metric);  // "s" or "MB"

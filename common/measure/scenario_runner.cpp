@@ -15,6 +15,12 @@
 namespace giflab {
 namespace fs = std::filesystem;
 
+std::vector<double> ScenarioMeasurement::cpuTimes() const {
+  std::vector<double> v;
+  for (const auto& s : samples) v.push_back(s.cpuUser + s.cpuSystem);
+  return v;
+}
+
 std::vector<double> ScenarioMeasurement::processingTimes() const {
   std::vector<double> v;
   for (const auto& s : samples) v.push_back(s.processingTime);

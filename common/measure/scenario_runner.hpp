@@ -30,6 +30,7 @@ struct ScenarioMeasurement {
 
   std::vector<double> processingTimes() const;
   std::vector<double> memoryUsages() const;
+  std::vector<double> cpuTimes() const;  // user + system, s
 };
 
 // fraction in [0,1] and a line a person can read.

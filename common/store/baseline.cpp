@@ -41,11 +41,13 @@ class BaselineChecker {
   void check() const {
     if (!entry_.is_object()) fail("", "expected an object");
     const json& samples = field("samples");
-    const size_t n = sampleList(samples, "processing_time", "samples.processing_time", true);
-    if (sampleList(samples, "memory_usage", "samples.memory_usage", false) != n)
+    const size_t n = sampleList(samples, "processing_time", "samples.processing_time", true, true);
+    if (sampleList(samples, "memory_usage", "samples.memory_usage", false, false) != n)
       fail("samples.memory_usage", "holds a different number of samples than samples.processing_time");
     if (samples.contains("control_processing_time"))
-      sampleList(samples, "control_processing_time", "samples.control_processing_time", true);
+      sampleList(samples, "control_processing_time", "samples.control_processing_time", true, true);
+    if (samples.contains("cpu_time") && sampleList(samples, "cpu_time", "samples.cpu_time", true, false) != n)
+      fail("samples.cpu_time", "holds a different number of samples than samples.processing_time");
     if (entry_.contains("control") && !entry_.at("control").is_string())
       fail("control", "expected a string naming the control that measured samples.control_processing_time");
     value("mean_processing_time", true, true);
@@ -67,12 +69,14 @@ class BaselineChecker {
     if (!entry_.contains(key)) fail(key, "missing");
     return entry_.at(key);
   }
-  size_t sampleList(const json& samples, const std::string& key, const std::string& where, bool isTime) const {
+  // Times are above 0, except CPU times (a run that only waits takes none).
+  size_t sampleList(const json& samples, const std::string& key, const std::string& where, bool isTime,
+                    bool positive) const {
     if (!samples.is_object() || !samples.contains(key) || !samples.at(key).is_array()) fail(where, "expected a list of numbers");
     const json& list = samples.at(key);
     if (list.size() < static_cast<size_t>(kMinBaselineSamples))
       fail(where, "holds " + std::to_string(list.size()) + " samples; a baseline has at least 3");
-    for (size_t i = 0; i < list.size(); ++i) checkNumber(list[i], where + "[" + std::to_string(i) + "]", isTime, isTime);
+    for (size_t i = 0; i < list.size(); ++i) checkNumber(list[i], where + "[" + std::to_string(i) + "]", isTime, positive);
     return list.size();
   }
   void value(const std::string& key, bool isTime, bool positive) const {
@@ -144,6 +148,7 @@ void to_json(json& j, const Baseline& b) {
        {"fingerprint", b.fingerprint}};
   if (!b.control_times.empty()) j["samples"]["control_processing_time"] = b.control_times;
   if (!b.control_times.empty() && !b.control_id.empty()) j["control"] = b.control_id;
+  if (!b.cpu_times.empty()) j["samples"]["cpu_time"] = b.cpu_times;
 }
 
 void from_json(const json& j, Baseline& b) {
@@ -160,6 +165,7 @@ void from_json(const json& j, Baseline& b) {
   b.memory_usages = s.at("memory_usage").get<std::vector<double>>();
   if (s.contains("control_processing_time")) b.control_times = s.at("control_processing_time").get<std::vector<double>>();
   b.control_id = j.value("control", std::string());
+  if (s.contains("cpu_time")) b.cpu_times = s.at("cpu_time").get<std::vector<double>>();
   if (b.processing_times.size() != b.memory_usages.size() || b.processing_times.size() < kMinBaselineSamples)
     throw std::runtime_error("baseline " + b.scenario_name + " has too few or mismatched samples");
   if (j.contains("fingerprint")) b.fingerprint = j.at("fingerprint").get<Fingerprint>();

@@ -43,6 +43,10 @@ struct Baseline {
   // another control's times say nothing about this one's. Empty in
   // baselines from before it was recorded.
   std::string control_id;
+  // CPU time (user + system) of each run, beside its wall time: on a busy
+  // run queue wall time grows by the waits, CPU time by more work only
+  // (contention.hpp). Empty in baselines from before it was kept.
+  std::vector<double> cpu_times;
   Fingerprint fingerprint;
 
   // Builds the statistics from raw samples; throws InsufficientSamples below 3.
