@@ -3,7 +3,7 @@
 // sdbus-c++ throws from an emit (a string that is not UTF-8, a full outgoing
 // queue), and an exception escaping a completion handler ends the process.
 // The failure is logged and the daemon goes on.
-#include <spdlog/spdlog.h>
+#include "daemon/logging.hpp"
 
 #include <exception>
 
@@ -16,12 +16,12 @@ bool emitSafely(const char* what, F&& emit) noexcept {
     return true;
   } catch (const std::exception& e) {
     try {
-      spdlog::error("Could not emit {}: {}", what, e.what());
+      logError("Could not emit {}: {}", what, e.what());
     } catch (...) {
     }
   } catch (...) {
     try {
-      spdlog::error("Could not emit {}", what);
+      logError("Could not emit {}", what);
     } catch (...) {
     }
   }

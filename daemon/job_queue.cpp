@@ -2,7 +2,7 @@
 
 #include <malloc.h>
 
-#include <spdlog/spdlog.h>
+#include "daemon/logging.hpp"
 
 #include "common/base/error.hpp"
 #include "daemon/emit.hpp"
@@ -33,7 +33,7 @@ sdbus::ObjectPath JobQueue::submit(const std::string& kind, uid_t owner, std::sh
   const auto path = job->path();
   jobs_.emplace(id, std::move(job));
   ++changes_;
-  spdlog::info("Job {} ({}) queued", id, kind);
+  logInfo("Job {} ({}) queued", id, kind);
   queue_.push_back({id, std::move(engine), std::move(work), std::move(callbacks)});
   // Started from the loop, not from inside this method call: the reply with
   // the job's path goes out before the job's first PropertiesChanged.
@@ -77,7 +77,7 @@ void JobQueue::end(uint32_t id, std::exception_ptr error, JobOutcome outcome) {
       // Every string in it was made valid UTF-8 where it entered; should one
       // have slipped through, it is replaced rather than failing the job.
       it->second->succeed(outcome.result.dump(-1, ' ', false, json::error_handler_t::replace));
-      spdlog::info("Job {} succeeded", id);
+      logInfo("Job {} succeeded", id);
       ended(*it->second);
     }
   } catch (const Error& e) {
@@ -106,8 +106,8 @@ void JobQueue::fail(uint32_t id, JobState state, ErrorKind error, const std::str
   auto it = jobs_.find(id);
   if (it == jobs_.end() || it->second->finished()) return;
   it->second->fail(state, error, message);
-  if (state == JobState::Cancelled) spdlog::info("Job {} cancelled", id);
-  else spdlog::warn("Job {} failed: {}", id, message);
+  if (state == JobState::Cancelled) logInfo("Job {} cancelled", id);
+  else logWarning("Job {} failed: {}", id, message);
   ended(*it->second);
 }
 

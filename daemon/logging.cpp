@@ -1,25 +1,94 @@
 #include "daemon/logging.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/sinks/systemd_sink.h>
-#include <spdlog/spdlog.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <string>
 
 namespace giflab::daemon {
 
-void setupLogging(bool debug) {
-  std::shared_ptr<spdlog::logger> logger;
-  if (std::getenv("JOURNAL_STREAM")) {
-    logger = std::make_shared<spdlog::logger>("giflab-perfd", std::make_shared<spdlog::sinks::systemd_sink_mt>("giflab-perfd"));
-    logger->set_pattern("%v");
-  } else {
-    logger = spdlog::stderr_color_mt("giflab-perfd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+namespace {
+
+struct Settings {
+  bool toJournal = false;
+  bool colour = false;
+  LogLevel least = LogLevel::Info;
+};
+Settings settings;
+
+int priorityOf(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return LOG_DEBUG;
+    case LogLevel::Info: return LOG_INFO;
+    case LogLevel::Warning: return LOG_WARNING;
+    case LogLevel::Error: return LOG_ERR;
+    case LogLevel::Critical: return LOG_CRIT;
   }
-  logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
+  return LOG_INFO;
+}
+
+const char* nameOf(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warning: return "warning";
+    case LogLevel::Error: return "error";
+    case LogLevel::Critical: return "critical";
+  }
+  return "info";
+}
+
+const char* colourOf(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return "\033[36m";
+    case LogLevel::Info: return "\033[32m";
+    case LogLevel::Warning: return "\033[33m";
+    case LogLevel::Error: return "\033[31m";
+    case LogLevel::Critical: return "\033[1;31m";
+  }
+  return "";
+}
+
+// 2026-12-03T12:00:00.123, local time, as a person reading a terminal expects.
+std::string localTimestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm local{};
+  ::localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
+  return fmt::format("{}.{:03}", text, millis);
+}
+
+}  // namespace
+
+void setupLogging(bool debug) {
+  settings.toJournal = std::getenv("JOURNAL_STREAM") != nullptr;
+  const char* noColour = std::getenv("NO_COLOR");
+  settings.colour = !settings.toJournal && ::isatty(STDERR_FILENO) && !(noColour && *noColour);
+  settings.least = debug ? LogLevel::Debug : LogLevel::Info;
+}
+
+bool logEnabled(LogLevel level) { return level >= settings.least; }
+
+void writeLog(LogLevel level, std::string_view message) {
+  const std::string text(message);
+  if (settings.toJournal &&
+      sd_journal_send("MESSAGE=%s", text.c_str(), "PRIORITY=%d", priorityOf(level), "SYSLOG_IDENTIFIER=giflab-perfd",
+                      nullptr) >= 0)
+    return;
+  // stderr is unbuffered: a line is out before the next one, and before a crash.
+  if (settings.colour)
+    std::fprintf(stderr, "%s %s%s\033[0m %s\n", localTimestamp().c_str(), colourOf(level), nameOf(level), text.c_str());
+  else
+    std::fprintf(stderr, "%s %s %s\n", localTimestamp().c_str(), nameOf(level), text.c_str());
 }
 
 }  // namespace giflab::daemon

@@ -1,6 +1,6 @@
 #include "daemon/manager.hpp"
 
-#include <spdlog/spdlog.h>
+#include "daemon/logging.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,14 +79,14 @@ std::string Manager::statusLine() const {
 void Manager::configureMetrics(const Engine& engine) {
   const auto& prom = engine.config().prometheus;
   if (!prom) {
-    if (metrics_) spdlog::info("Prometheus endpoint on {} stopped", metrics_->listen());
+    if (metrics_) logInfo("Prometheus endpoint on {} stopped", metrics_->listen());
     metrics_.reset();
     return;
   }
   if (!metrics_ || metrics_->listen() != prom->listen) {
     metrics_.reset();  // free the old address first
     metrics_ = std::make_unique<Metrics>(prom->listen);
-    spdlog::info("Prometheus metrics on http://{}/metrics", prom->listen);
+    logInfo("Prometheus metrics on http://{}/metrics", prom->listen);
   }
   // What a stalled monitor is measured against: the longest interval it may take.
   const auto& perf = engine.config().performance;
@@ -103,7 +103,7 @@ void Manager::refreshBaselineMetrics() {
   try {
     metrics_->setBaselines(engine_ ? engine_->listBaselines() : json::object());
   } catch (const std::exception& e) {
-    spdlog::warn("Baseline metrics not updated: {}", e.what());
+    logWarning("Baseline metrics not updated: {}", e.what());
   }
 }
 
@@ -138,9 +138,9 @@ void Manager::scheduleRetention(std::chrono::steady_clock::duration delay) {
     try {
       const int days = engine_->config().performance.max_history_days;
       const auto removed = HistoryStore(engine_->stateDir(), days).removeExpired();
-      if (removed) spdlog::info("Removed {} history records older than {} days", removed, days);
+      if (removed) logInfo("Removed {} history records older than {} days", removed, days);
     } catch (const std::exception& ex) {
-      spdlog::warn("History retention cleanup failed: {}", ex.what());
+      logWarning("History retention cleanup failed: {}", ex.what());
     }
     scheduleRetention(std::chrono::hours(6));
   });
@@ -169,7 +169,7 @@ void Manager::cycleSucceeded(const CycleResult& cycle, std::chrono::steady_clock
   // The journal records each change of pace once.
   const Pace before = pace_.current();
   if (const Pace& now = pace_.next(cycle); !(now == before)) {
-    if (now.seconds != before.seconds) spdlog::info("Monitoring pace: the next cycle in {} s ({})", now.seconds, now.reason);
+    if (now.seconds != before.seconds) logInfo("Monitoring pace: the next cycle in {} s ({})", now.seconds, now.reason);
     propertiesChanged({"NextCycleReason"});
   }
   publish(cycle.events);
@@ -183,7 +183,7 @@ void Manager::announceEnvironment(const EnvironmentEvent& ev) {
                                                       {"control_baseline", sdbus::Variant(ev.controlBaseline)},
                                                       {"timestamp", sdbus::Variant(ev.timestamp)}};
   emitSafely("EnvironmentChanged", [&] { emitEnvironmentChanged(ev.factor, details); });
-  spdlog::info("Environment changed: {}", describeMachine(ev.factor, ev.controlCurrent, ev.controlBaseline));
+  logInfo("Environment changed: {}", describeMachine(ev.factor, ev.controlCurrent, ev.controlBaseline));
   journalEnvironment(ev);
   if (metrics_) metrics_->setMachineFactor(ev.factor);
   loop_.kick();
@@ -311,7 +311,7 @@ std::string Manager::ClearBaselines(const std::vector<std::string>& scenarios) {
     if (scenarios.size() > kMaxNames) throw Error(ErrorKind::InvalidArgument, "too many scenario names (at most 1000)");
     const json r = engine_->clearBaselines(scenarios);
     refreshBaselineMetrics();
-    spdlog::info("Baselines cleared: {}", r["cleared"].dump());
+    logInfo("Baselines cleared: {}", r["cleared"].dump());
     return r.dump();
   });
 }

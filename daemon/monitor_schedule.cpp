@@ -1,6 +1,6 @@
 #include "daemon/monitor_schedule.hpp"
 
-#include <spdlog/spdlog.h>
+#include "daemon/logging.hpp"
 
 #include <fstream>
 
@@ -30,7 +30,7 @@ void persistStopped(const Engine& engine, bool stopped) {
     ensureDirectory(engine.stateDir());
     writeFileAtomically(engine.stateDir() / "monitor.json", json{{"stopped_by_admin", stopped}}.dump() + "\n");
   } catch (const std::exception& e) {
-    spdlog::warn("Cannot remember the monitor state: {}", e.what());
+    logWarning("Cannot remember the monitor state: {}", e.what());
   }
 }
 
@@ -60,14 +60,14 @@ void MonitorSchedule::setState(MonitorState state) {
 
 void MonitorSchedule::startIfEnabled(const Engine& engine) {
   if (!engine.config().performance.enabled) {
-    spdlog::info("Performance monitoring is disabled; enable it with performance.enabled = true in {} or "
+    logInfo("Performance monitoring is disabled; enable it with performance.enabled = true in {} or "
                  "GIFLAB_ENABLE_PERFORMANCE_MONITORING=true",
                  engine.config().source.empty() ? "the config" : engine.config().source.string());
     setState(MonitorState::Disabled);
     return;
   }
   if (stoppedByAdmin(engine)) {
-    spdlog::info("Monitoring stays stopped, as an administrator left it (giflab-perfctl monitor start)");
+    logInfo("Monitoring stays stopped, as an administrator left it (giflab-perfctl monitor start)");
     setState(MonitorState::Stopped);
     return;
   }
@@ -93,7 +93,7 @@ void MonitorSchedule::start(const Engine& engine) {
   persistStopped(engine, false);
   if (state_ == MonitorState::Running) return;
   setState(MonitorState::Running);
-  spdlog::info("Monitoring started, every {} s", engine.config().performance.monitoring_interval);
+  logInfo("Monitoring started, every {} s", engine.config().performance.monitoring_interval);
   if (!inFlight_) scheduleNext(std::chrono::seconds(0));
 }
 
@@ -101,7 +101,7 @@ void MonitorSchedule::stop(const Engine& engine) {
   persistStopped(engine, true);
   if (state_ != MonitorState::Running) return;
   setState(MonitorState::Stopped);
-  spdlog::info("Monitoring stopped");
+  logInfo("Monitoring stopped");
 }
 
 void MonitorSchedule::scheduleNext(std::chrono::steady_clock::duration delay) {
@@ -120,16 +120,16 @@ void MonitorSchedule::scheduleNext(std::chrono::steady_clock::duration delay) {
 void MonitorSchedule::cycleSucceeded(const CheckReport& check) {
   ++cycles_;
   if (check.noBaselines)
-    spdlog::warn("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
+    logWarning("No performance baselines available; history recorded. Create them with 'giflab-perfctl baseline create'");
   // A warning (a failing version command) is logged when it first appears,
   // not every cycle.
   if (check.warnings != warnings_)
-    for (const auto& w : check.warnings) spdlog::warn("{}", w);
+    for (const auto& w : check.warnings) logWarning("{}", w);
   warnings_ = check.warnings;
   scenarioErrors_.clear();
   for (const auto& s : check.scenarios)
     if (s.error) {
-      spdlog::error("{}", *s.error);
+      logError("{}", *s.error);
       scenarioErrors_ += (scenarioErrors_.empty() ? "" : "\n") + *s.error;
     }
 }
@@ -146,7 +146,7 @@ void MonitorSchedule::cycleEnded(const std::string& failure, std::chrono::steady
 
 void MonitorSchedule::noteOutcome(const std::string& failure) {
   if (failure.empty()) {
-    if (failing_) spdlog::info("Monitoring cycles work again after {} failed", failing_->count);
+    if (failing_) logInfo("Monitoring cycles work again after {} failed", failing_->count);
     failing_.reset();
     return;
   }

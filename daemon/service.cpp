@@ -1,6 +1,6 @@
 #include "daemon/service.hpp"
 
-#include <spdlog/spdlog.h>
+#include "daemon/logging.hpp"
 #include <systemd/sd-daemon.h>
 
 #include <asio.hpp>
@@ -56,7 +56,7 @@ class Service {
     if (!ownName(*connection)) return 1;
     loop.start();
     manager->startMonitoringIfEnabled();
-    spdlog::info("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
+    logInfo("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
                  bus::kName, configPath_.string(), stateDir_.string());
     sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
@@ -69,7 +69,7 @@ class Service {
     loop.stop();
     manager_ = nullptr;
     manager.reset();
-    spdlog::info("Stopped");
+    logInfo("Stopped");
     return 0;
   }
 
@@ -78,7 +78,7 @@ class Service {
     try {
       return std::make_shared<Engine>(loadConfigForStart(), stateDir_);
     } catch (const Error& e) {
-      spdlog::critical("{}", e.what());
+      logCritical("{}", e.what());
       return nullptr;
     }
   }
@@ -87,7 +87,7 @@ class Service {
     try {
       return connect(options_);
     } catch (const sdbus::Error& e) {
-      spdlog::critical("Cannot connect to the {}: {} ({}); check that the bus runs (systemctl status dbus, or "
+      logCritical("Cannot connect to the {}: {} ({}); check that the bus runs (systemctl status dbus, or "
                        "systemctl --user status dbus.socket for --user) or pass --address ADDRESS",
                        busDescription(options_), e.getMessage(), e.getName());
       return nullptr;
@@ -107,7 +107,7 @@ class Service {
     try {
       return std::make_unique<Manager>(io, connection, loop, std::move(engine), hooks);
     } catch (const Error& e) {
-      spdlog::critical("{}", e.what());
+      logCritical("{}", e.what());
       return nullptr;
     }
   }
@@ -117,7 +117,7 @@ class Service {
       connection.requestName(bus::kName);
       return true;
     } catch (const sdbus::Error& e) {
-      spdlog::critical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
+      logCritical("Cannot own {} on the {}: {} (is another giflab-perfd running, or does the bus policy "
                        "allow this user to own the name?)",
                        bus::kName, busDescription(options_), e.getMessage());
       return false;
@@ -135,12 +135,12 @@ class Service {
         awaitSignal(signals, stopDeadline);
         return;
       }
-      spdlog::info("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      logInfo("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       sd_notify(0, "STOPPING=1");
       stopDeadline.expires_after(std::chrono::seconds(3));
       stopDeadline.async_wait([this](const asio::error_code& e) {
         if (e) return;
-        spdlog::warn("The running job did not end within 3 s of the stop request; stopping anyway");
+        logWarning("The running job did not end within 3 s of the stop request; stopping anyway");
         io_->stop();
       });
       manager_->shutDown([this] { io_->stop(); });
@@ -158,7 +158,7 @@ class Service {
   Config loadConfigForStart() {
     std::error_code ec;
     if (!options_.config && !fs::exists(configPath_, ec)) {
-      spdlog::warn("No config at {}: running with the defaults and no scenarios; create it and reload", configPath_.string());
+      logWarning("No config at {}: running with the defaults and no scenarios; create it and reload", configPath_.string());
       Config c;
       applyEnvironmentOverrides(c);
       return c;
@@ -189,10 +189,10 @@ class Service {
         try {
           if (error) std::rethrow_exception(error);
           manager_->setEngine(std::make_shared<Engine>(std::move(*loaded), stateDir_));
-          spdlog::info("Configuration reloaded from {}", configPath_.string());
+          logInfo("Configuration reloaded from {}", configPath_.string());
           sd_notifyf(0, "READY=1\nSTATUS=%s", manager_->statusLine().c_str());
         } catch (const std::exception& e) {
-          spdlog::error("Reload failed, keeping the running config: {}", e.what());
+          logError("Reload failed, keeping the running config: {}", e.what());
           sd_notify(0, "READY=1");
           error = std::current_exception();
         }
@@ -206,7 +206,7 @@ class Service {
   void removeStaleFiles() {
     const size_t n = removeStaleTemporaryFiles(stateDir_, {"baselines.json", "alerts.json", "history.jsonl", "monitor.json"},
                                                std::chrono::seconds(60));
-    if (n) spdlog::info("Removed {} stale temporary file(s) left in {} by an interrupted write", n, stateDir_.string());
+    if (n) logInfo("Removed {} stale temporary file(s) left in {} by an interrupted write", n, stateDir_.string());
   }
 
   ServiceOptions options_;
