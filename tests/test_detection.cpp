@@ -336,3 +336,33 @@ TEST(Sequential, ASpeedupSettlesOnlyWhenItsIntervalIsReachableAndOnOneSide) {
   // At the last look the caller's own rule decides.
   EXPECT_EQ(speedupAtLook(ref, tenTimes, 4.0, LookPlan{3, 5}, confidence), SpeedupLook::Undecided);
 }
+
+// A baseline's fewest runs: the check's first look must be able to reach its
+// level, 2 / C(n + m, m) <= alpha (m / max)^3. For 3 of 5 at 0.05 (0.0108):
+// C(11, 3) = 165 gives 0.0121, C(12, 3) = 220 gives 0.0091: 9 runs. A check
+// without early looks (3 of 3, 0.05): C(7, 3) = 35 is too few, C(8, 3) = 56
+// enough: 5. Five of five: C(8, 5) = 56 already at 3.
+TEST(Sequential, ABaselineTakesAtLeastTheRunsAChecksFirstLookNeeds) {
+  EXPECT_EQ(baselineRunsForFirstLook({3, 5}, 0.05), 9u);
+  EXPECT_EQ(baselineRunsForFirstLook({3, 3}, 0.05), 5u);
+  EXPECT_EQ(baselineRunsForFirstLook({5, 5}, 0.05), 3u);
+}
+
+TEST(Sequential, ABaselineIsPreciseOnceItsMediansIntervalIsAQuarterOfTheThreshold) {
+  const DetectionPolicy policy{0.10, 0.95};
+  // Nine runs, x(2) to x(8) within 2.5 % of the median: precise.
+  const std::vector<double> quiet{1.00, 0.99, 1.01, 0.985, 1.015, 0.97, 1.02, 1.005, 0.995};
+  EXPECT_TRUE(baselinePrecise(quiet, kProcessingTime, policy));
+  // x(8) 3 % above the median: not yet.
+  std::vector<double> wider = quiet;
+  wider[6] = 1.04;
+  wider[4] = 1.03;
+  EXPECT_FALSE(baselinePrecise(wider, kProcessingTime, policy));
+  // With a 20 % threshold the same runs are precise enough.
+  EXPECT_TRUE(baselinePrecise(wider, kProcessingTime, DetectionPolicy{0.20, 0.95}));
+  // Memory: within 0.1 MB either side, under a quarter of the 1 MB below which changes never alert.
+  const std::vector<double> memory{2.0, 2.2, 2.1, 1.9, 2.0, 2.1, 2.0, 1.95, 2.05};
+  EXPECT_TRUE(baselinePrecise(memory, kMemoryUsage, policy));
+  EXPECT_FALSE(baselinePrecise(memory, kProcessingTime, policy));  // 5 % is far for a time
+  EXPECT_FALSE(baselinePrecise({1.0, 1.0}, kProcessingTime, policy));  // fewer than a baseline's 3
+}

@@ -253,3 +253,31 @@ TEST(Stats, BenjaminiHochberg) {
 TEST(Stats, RanksAverageTies) {
   EXPECT_EQ(ranks(std::vector<double>{10, 20, 20, 5}), (std::vector<double>{2, 3.5, 3.5, 1}));
 }
+
+// Textbook order-statistic intervals for the median (Conover, Practical
+// Nonparametric Statistics, table A3): n = 9 and 10 at 95 % are (x(2), x(8))
+// and (x(2), x(9)), n = 20 is (x(6), x(15)); n = 5 cannot reach 95 %
+// (1 - 2/32 = 0.9375), so it is the range.
+TEST(Stats, MedianIntervalIsTheTextbookOrderStatistics) {
+  auto ordered = [](size_t n) {
+    std::vector<double> x;
+    for (size_t i = n; i >= 1; --i) x.push_back(static_cast<double>(i));  // unsorted on purpose
+    return x;
+  };
+  auto ci = medianInterval(ordered(9), 0.95);
+  EXPECT_EQ(ci.low, 2);
+  EXPECT_EQ(ci.high, 8);
+  ci = medianInterval(ordered(10), 0.95);
+  EXPECT_EQ(ci.low, 2);
+  EXPECT_EQ(ci.high, 9);
+  ci = medianInterval(ordered(20), 0.95);
+  EXPECT_EQ(ci.low, 6);
+  EXPECT_EQ(ci.high, 15);
+  ci = medianInterval(ordered(5), 0.95);
+  EXPECT_EQ(ci.low, 1);
+  EXPECT_EQ(ci.high, 5);
+  // At 80 %, n = 9 narrows to (x(3), x(7)): P(B <= 2) = 46/512 = 0.0898 is within the 0.10 tail.
+  ci = medianInterval(ordered(9), 0.80);
+  EXPECT_EQ(ci.low, 3);
+  EXPECT_EQ(ci.high, 7);
+}

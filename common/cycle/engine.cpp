@@ -217,21 +217,75 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
         throw Error(ErrorKind::NoBaselines, "no baseline for scenario " + s->name +
                                                 " to update; run 'giflab-perfctl baseline create --scenario " +
                                                 s->name + "' first");
+  const double confidence = config_.performance.confidence_level;
+  DetectionPolicy policy{config_.performance.regression_threshold, confidence};
+  // A count asked for is measured whole. The default count (twice a
+  // check's iterations) is the most: a scenario measures the fewest runs its
+  // checks' first look needs, then a run a round until its medians are
+  // known as closely as the threshold needs (sequential.hpp).
+  std::map<std::string, size_t> mostRuns;
   std::vector<RunPlan> plans;
-  for (const auto* s : scenarios) plans.push_back({s, iterations.value_or(defaultBaselineIterations(*s))});
+  int plannedRuns = 0, doneRuns = 0;
+  for (const auto* s : scenarios) {
+    const size_t most = static_cast<size_t>(iterations.value_or(defaultBaselineIterations(*s)));
+    const size_t checkRuns = static_cast<size_t>(s->iterations);
+    const LookPlan checks{std::min(static_cast<size_t>(config_.performance.min_iterations), checkRuns), checkRuns};
+    const size_t first = iterations ? most : std::min(most, baselineRunsForFirstLook(checks, 1 - confidence));
+    mostRuns[s->name] = most;
+    plans.push_back({s, static_cast<int>(first), true, 0, static_cast<int>(most)});
+    plannedRuns += s->warmup + static_cast<int>(most);
+  }
   const Scenario control = controlScenario(config_);
   const bool controlIsAScenario = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario* s) { return s->name == control.name; });
   planControl(plans, control);
+  if (!controlIsAScenario && !mostRuns.empty()) {
+    size_t most = 0;
+    for (const auto& [name, n] : mostRuns) most = std::max(most, n);
+    plannedRuns += 2 * (control.warmup + static_cast<int>(most));
+  }
+  ProgressFn overall;
+  if (progress)
+    overall = [&, progress](double fraction, const std::string& message) {
+      if (fraction >= 1.0) return;  // one call of runInterleaved ended, not the measuring
+      progress(std::min(0.99, plannedRuns ? static_cast<double>(doneRuns++) / plannedRuns : 0.0), message);
+    };
   ensureDirectory(stateDir_);
   const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
-  auto measured = co_await runInterleaved(plans, cancel, progress);
-  const auto controlRun = takeControl(measured, control.name, controlIsAScenario);
+  auto measured = co_await runInterleaved(plans, cancel, overall);
+  auto controlRun = takeControl(measured, control.name, controlIsAScenario);
+  std::set<std::string> settled;
+  for (;;) {
+    std::vector<RunPlan> round;
+    for (const auto& m : measured) {
+      if (m.error || (controlIsAScenario && m.scenario == control.name)) continue;
+      if (m.samples.size() >= mostRuns.at(m.scenario)) continue;
+      if (baselinePrecise(m.processingTimes(), kProcessingTime, policy) &&
+          baselinePrecise(m.memoryUsages(), kMemoryUsage, policy)) {
+        settled.insert(m.scenario);
+        continue;
+      }
+      round.push_back({config_.findScenario(m.scenario), 1, false, static_cast<int>(m.samples.size()),
+                       static_cast<int>(mostRuns.at(m.scenario))});
+    }
+    if (round.empty()) break;
+    // The control keeps pace, as in a check: run i of a scenario pairs with run i of the control.
+    if (controlIsAScenario)
+      round.push_back({config_.findScenario(control.name), 1, false, static_cast<int>(controlRun ? controlRun->samples.size() : 0)});
+    else if (controlRun) planControl(round, control, false);
+    auto extras = co_await runInterleaved(round, cancel, overall);
+    if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
+      appendRuns(*controlRun, *more);
+    for (const auto& extra : extras)
+      appendRuns(*std::find_if(measured.begin(), measured.end(),
+                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
+                 extra);
+    if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
+  }
+  if (progress) progress(1.0, "done");
   const bool haveControl = controlRun && !controlRun->error;
 
   const Fingerprint fp = Fingerprint::current();
-  const double confidence = config_.performance.confidence_level;
   json result = {{"action", update ? "update" : "create"}, {"baselines", json::array()}, {"errors", json::array()}};
-  DetectionPolicy policy{config_.performance.regression_threshold, confidence};
   std::map<std::string, Baseline> fresh;
   for (const auto& m : measured) {
     if (m.error) {
@@ -242,6 +296,8 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     auto memory = m.memoryUsages();
     auto cpu = m.cpuTimes();
     auto controlTimes = haveControl ? controlRun->processingTimes() : std::vector<double>{};
+    // The control measured on while other scenarios did: this one pairs with its first runs.
+    if (controlTimes.size() > times.size()) controlTimes.resize(times.size());
     std::string controlId = controlTimes.empty() ? std::string() : controlIdentity(config_);
     std::string how = "created";
     if (update) {
@@ -288,6 +344,8 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) entry["version"] = v->second;
     entry.erase("samples");
     entry["result"] = how;
+    entry["runs"] = m.samples.size();
+    entry["stopped"] = settled.count(m.scenario) ? kStopSettled : kStopMaximum;
     result["baselines"].push_back(entry);
     fresh.emplace(m.scenario, std::move(b));
   }

@@ -9,6 +9,7 @@ namespace giflab {
 
 namespace {
 constexpr double kSpendingPower = 3;  // rho of alpha * t^rho
+constexpr size_t kFewestBaselineRuns = 3;  // kMinBaselineSamples
 }  // namespace
 
 double lookAlpha(size_t runs, const LookPlan& plan, double alpha) {
@@ -31,6 +32,26 @@ bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const 
     case Verdict::Environment: return true;
   }
   return false;
+}
+
+size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha) {
+  const double level = lookAlpha(checks.minRuns, checks, alpha);
+  const double m = static_cast<double>(checks.minRuns);
+  for (size_t n = kFewestBaselineRuns; n < 1000; ++n) {
+    const double orderings = std::exp(std::lgamma(static_cast<double>(n) + m + 1) - std::lgamma(static_cast<double>(n) + 1) - std::lgamma(m + 1));
+    if (2 / orderings <= level) return n;
+  }
+  return 1000;
+}
+
+bool baselinePrecise(const std::vector<double>& samples, const std::string& metric, const DetectionPolicy& policy) {
+  if (samples.size() < kFewestBaselineRuns) return false;
+  const double centre = stats::median(samples);
+  const auto ci = stats::medianInterval(samples, policy.confidence);
+  const double halfWidth = std::max(centre - ci.low, ci.high - centre);
+  double allowed = kBaselineErrorShareOfThreshold * policy.threshold * std::fabs(centre);
+  if (metric == kMemoryUsage) allowed = std::max(allowed, kBaselineErrorShareOfThreshold * policy.minMemoryDeltaMb);
+  return halfWidth <= allowed;
 }
 
 SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vector<double>& candidate, double minimum,

@@ -53,6 +53,24 @@ enum class SpeedupLook { Above, Below, Undecided };
 SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vector<double>& candidate, double minimum,
                           const LookPlan& plan, double confidence);
 
+// Baselines stop early too, but not below what checks need: a check's first
+// look compares its minRuns runs with the baseline's by rank, and with n
+// baseline runs its smallest p-value is 1 / C(n + minRuns, minRuns), which
+// Benjamini-Hochberg doubles over a scenario's two metrics. The fewest
+// baseline runs with which that reaches the first look's level: 9 for the
+// defaults (3 of 5 runs, 0.0108), so a default baseline (10 runs) saves at
+// most one; one asked for on a longer count stops from there.
+size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha);
+
+// Whether a metric's baseline samples pin its median down as closely as the
+// threshold needs: the median's distribution-free interval at the check's
+// confidence within a quarter of the threshold of the median on each side
+// (memory: or within a quarter of minMemoryDeltaMb, changes below which
+// never alert), so that the baseline's own error stays well under the
+// change it is there to show.
+bool baselinePrecise(const std::vector<double>& samples, const std::string& metric, const DetectionPolicy& policy);
+inline constexpr double kBaselineErrorShareOfThreshold = 0.25;
+
 // Why a check stopped measuring, for its report: "settled" (every metric
 // clear before the maximum), "maximum" (iterations reached), "remeasured"
 // (inconclusive at the maximum, measured as many times again).

@@ -102,6 +102,23 @@ Interval confidenceInterval(std::span<const double> x, double confidence) {
   return {m - half, m + half};
 }
 
+Interval medianInterval(std::span<const double> x, double confidence) {
+  if (x.empty()) return {};
+  std::vector<double> sorted(x.begin(), x.end());
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  const double tail = (1 - confidence) / 2;
+  // P(B <= j) for B ~ Binomial(n, 1/2), summed in logs so that large n stays finite.
+  size_t k = 1;  // 1-based: x(1) and x(n), the range
+  double below = 0;
+  for (size_t j = 0; j + 1 < (n + 1) / 2; ++j) {
+    below += std::exp(std::lgamma(n + 1.0) - std::lgamma(j + 1.0) - std::lgamma(n - j + 1.0) - static_cast<double>(n) * std::log(2.0));
+    if (below > tail) break;
+    k = j + 1;  // P(B < j + 1) = P(B <= j) is within the tail
+  }
+  return {sorted[k - 1], sorted[n - k]};
+}
+
 Interval controlLimits(double m, double s, double confidence) {
   const double z = zForConfidence(confidence);
   return {m - z * s, m + z * s};

@@ -24,6 +24,10 @@ struct Interval {
   double low = 0, high = 0;
 };
 Interval confidenceInterval(std::span<const double> x, double confidence);  // mean ± z·s/√n
+// The distribution-free interval of the median: order statistics x(k) and
+// x(n+1-k), k the largest with P(Binomial(n, 1/2) < k) <= (1 - confidence)/2;
+// the whole range when n is too small for that (below 6 at 0.95).
+Interval medianInterval(std::span<const double> x, double confidence);
 Interval controlLimits(double mean, double std, double confidence);        // mean ± z·std
 
 struct LinearFit {
