@@ -256,9 +256,18 @@ TEST(Sequential, PassedSettlesAtOnceInconclusiveOnlyAtTheLastLook) {
   c.verdict = Verdict::Environment;
   EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
   c.verdict = Verdict::Inconclusive;
+  c.pAdjusted = 0.08;  // big enough, not yet significant: more runs may show it
   EXPECT_FALSE(settleAtLook(c, 3, plan, policy));
   EXPECT_FALSE(settleAtLook(c, 4, plan, policy));
   EXPECT_TRUE(settleAtLook(c, 5, plan, policy));  // the fixed design's rule: the caller measures on
+  EXPECT_EQ(c.verdict, Verdict::Inconclusive);
+  // Futility: evidence this weak before the last look stops as passed...
+  c.pAdjusted = 0.35;
+  EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
+  EXPECT_EQ(c.verdict, Verdict::NotRegressed);
+  // ...but not at the last look, where the fixed design's rule decides.
+  c.verdict = Verdict::Inconclusive;
+  EXPECT_TRUE(settleAtLook(c, 5, plan, policy));
   EXPECT_EQ(c.verdict, Verdict::Inconclusive);
   // A regression at the last look is the fixed design's, whatever its p.
   c.verdict = Verdict::Regressed;

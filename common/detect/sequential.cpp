@@ -27,7 +27,12 @@ bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const 
       c.verdict = Verdict::Inconclusive;
       c.severity = Severity::None;
       return false;
-    case Verdict::Inconclusive: return false;
+    case Verdict::Inconclusive:
+      if (c.pAdjusted > kFutilityP) {  // not regressed, and unlikely ever to be shown
+        c.verdict = Verdict::NotRegressed;
+        return true;
+      }
+      return false;
     case Verdict::NotRegressed:
     case Verdict::Environment: return true;
   }

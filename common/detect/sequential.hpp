@@ -14,7 +14,15 @@
 //     Kim-DeMets power family with rho = 3, close to O'Brien-Fleming): the
 //     first look of 3 in 5 runs at 0.0108 for alpha 0.05, the fourth run at
 //     0.0256, the last at the check's own alpha.
-//   - inconclusive: never; more runs decide.
+//   - inconclusive: more runs decide, unless the evidence is so weak that
+//     they are unlikely to: at a look before the last, an inconclusive
+//     metric (big enough but not significant) whose p-value is above
+//     kFutilityP stops as passed, a non-binding futility bound (it can only
+//     lower false alarms). Measured (docs/detection-evaluation.md): runs per
+//     check of unchanged code 3.19 -> 3.15 of the fixed design's 5.26, false
+//     alarms 0.17 per 100 checks as before, 10 % steps at CV <= 3 % found
+//     within 2 cycles as before (0.997); the price is on noisy scenarios:
+//     10 % steps at CV 10 % 0.458 -> 0.432, 20 % steps there 0.954 -> 0.950.
 // Inconclusive at the maximum, the check measures on, one round at a time,
 // up to as many runs again, with the same looks over those (the fixed design
 // measured them all at once). The false-alarm rate this keeps is measured,
@@ -28,6 +36,8 @@
 #include "common/detect/detection.hpp"
 
 namespace giflab {
+
+inline constexpr double kFutilityP = 0.2;
 
 struct LookPlan {
   size_t minRuns = 3;  // the first look
