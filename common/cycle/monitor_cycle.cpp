@@ -30,8 +30,14 @@ void forEachMetric(const CheckReport& check, F&& f) {
 }
 
 AlertEntry entryFor(const std::string& scenario, const MetricComparison& m, double threshold, const std::string& now) {
-  AlertEntry entry{scenario, m.metric, m.severity == Severity::None ? Severity::Info : m.severity, m.regression,
-                   m.current, m.baseline, now, ""};
+  AlertEntry entry;
+  entry.scenario = scenario;
+  entry.metric = m.metric;
+  entry.severity = m.severity == Severity::None ? Severity::Info : m.severity;
+  entry.regression = m.regression;
+  entry.current = m.current;
+  entry.baseline = m.baseline;
+  entry.since = now;
   entry.shiftLow = m.shiftLow;
   entry.shiftHigh = m.shiftHigh;
   entry.threshold = threshold;
