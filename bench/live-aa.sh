@@ -7,15 +7,21 @@
 # more work from minute M on (gifsicle, then CPU work of 30 % of gifsicle's
 # own time): it must open once, within two cycles, and nothing else may open.
 #
-# Usage: bench/live-aa.sh [MINUTES] [--slow-at M] [--out FILE.json]
+# --keep DIR keeps the daemon's log and state (history, alerts) and a sample
+# every 5 s of how long tasks waited for a CPU (/proc/pressure/cpu, total µs)
+# and of the time the hypervisor stole (/proc/stat, ticks), to tell afterwards
+# what the machine did when something opened.
+#
+# Usage: bench/live-aa.sh [MINUTES] [--slow-at M] [--out FILE.json] [--keep DIR]
 # Not a test: it takes MINUTES, and what it measures is this machine's noise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=30 slow_at="" out=""
+minutes=30 slow_at="" out="" keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --slow-at) slow_at="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --keep) keep=$(realpath -m "$2"); shift 2 ;;
     *) minutes="$1"; shift ;;
   esac
 done
@@ -48,6 +54,11 @@ ctl --json watch > "$work/signals.jsonl" 2> "$work/watch.err" &
 pids+=("$!")
 for _ in $(seq 100); do grep -q Watching "$work/watch.err" && break; sleep 0.1; done
 ctl monitor start >/dev/null
+(while :; do
+   echo "$(date -u +%FT%TZ) $(awk '/^some/ { sub("total=", "", $5); print $5 }' /proc/pressure/cpu 2>/dev/null) $(awk '/^cpu / { print $9 }' /proc/stat)"
+   sleep 5
+ done > "$work/machine.txt") &
+pids+=("$!")
 began=$(date +%s)
 echo "== monitoring for $minutes minutes${slow_at:+, large_gif_lossy 30 % slower from minute $slow_at}" >&2
 slowed_at=""
@@ -73,4 +84,9 @@ result=$(jq -n --argjson minutes "$minutes" --argjson cycles "$cycles" --argjson
    gifsicle_large_ms: $gif_ms, added_work_units: $units, signals: $signals}')
 echo "$result" | jq 'del(.signals)'
 [ -n "$out" ] && echo "$result" > "$out"
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  cp "$work/daemon.log" "$work/signals.jsonl" "$work/machine.txt" "$work/config.json" "$keep/"
+  cp -r "$work/state" "$keep/"
+fi
 exit 0

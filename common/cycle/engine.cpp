@@ -95,6 +95,30 @@ void appendRuns(ScenarioMeasurement& into, const ScenarioMeasurement& more) {
   into.samples.insert(into.samples.end(), more.samples.begin(), more.samples.end());
 }
 
+// Measures one more round of a check or a baseline and adds its runs to what
+// was measured. The control keeps pace, so that run i of a scenario still
+// pairs with run i of the control: a round of its own beside the scenarios',
+// or, when it is one of the measured scenarios (controlAsScenario), a run of
+// that scenario too.
+asio::awaitable<void> measureAnotherRound(std::vector<RunPlan> round, std::vector<ScenarioMeasurement>& measured,
+                                          std::optional<ScenarioMeasurement>& controlRun, const Scenario& control,
+                                          const Scenario* controlAsScenario, Cancellation cancel, ProgressFn progress) {
+  const bool controlIsAScenario = controlAsScenario != nullptr;
+  const bool controlInRound =
+      std::any_of(round.begin(), round.end(), [&](const RunPlan& p) { return p.scenario->name == control.name; });
+  if (controlIsAScenario && !controlInRound)
+    round.push_back({controlAsScenario, 1, false, static_cast<int>(controlRun ? controlRun->samples.size() : 0)});
+  if (controlRun && !controlIsAScenario) planControl(round, control, false);
+  auto extras = co_await runInterleaved(round, std::move(cancel), std::move(progress));
+  if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
+    appendRuns(*controlRun, *more);
+  for (const auto& extra : extras)
+    appendRuns(*std::find_if(measured.begin(), measured.end(),
+                             [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
+               extra);
+  if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
+}
+
 // Baselines whose control times another control measured (an older built-in
 // one) are judged without the machine for this check: their times would
 // read as the machine having changed. Returns the warning that says so and
@@ -268,18 +292,8 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
                        static_cast<int>(mostRuns.at(m.scenario))});
     }
     if (round.empty()) break;
-    // The control keeps pace, as in a check: run i of a scenario pairs with run i of the control.
-    if (controlIsAScenario)
-      round.push_back({config_.findScenario(control.name), 1, false, static_cast<int>(controlRun ? controlRun->samples.size() : 0)});
-    else if (controlRun) planControl(round, control, false);
-    auto extras = co_await runInterleaved(round, cancel, overall);
-    if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
-      appendRuns(*controlRun, *more);
-    for (const auto& extra : extras)
-      appendRuns(*std::find_if(measured.begin(), measured.end(),
-                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
-                 extra);
-    if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
+    co_await measureAnotherRound(std::move(round), measured, controlRun, control,
+                                 controlIsAScenario ? config_.findScenario(control.name) : nullptr, cancel, overall);
   }
   if (progress) progress(1.0, "done");
   const bool haveControl = controlRun && !controlRun->error;
@@ -496,20 +510,8 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
         round.push_back({&s, 1, false, static_cast<int>(r.iterations), static_cast<int>(look.maxRuns)});
     }
     if (round.empty()) break;
-    // The control keeps pace: a round of its own beside the scenarios', or,
-    // when it is one of them, a run of that scenario too.
-    const bool controlInRound = std::any_of(round.begin(), round.end(), [&](const RunPlan& p) { return p.scenario->name == control.name; });
-    if (controlIsAScenario && !controlInRound)
-      round.push_back({config_.findScenario(control.name), 1, false, static_cast<int>(controlRun ? controlRun->samples.size() : 0)});
-    if (controlRun && !controlIsAScenario) planControl(round, control, false);
-    auto extras = co_await runInterleaved(round, cancel, overall);
-    if (auto more = takeControl(extras, control.name, controlIsAScenario); more && controlRun && !controlIsAScenario)
-      appendRuns(*controlRun, *more);
-    for (const auto& extra : extras)
-      appendRuns(*std::find_if(measured.begin(), measured.end(),
-                               [&](const ScenarioMeasurement& m) { return m.scenario == extra.scenario; }),
-                 extra);
-    if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
+    co_await measureAnotherRound(std::move(round), measured, controlRun, control,
+                                 controlIsAScenario ? config_.findScenario(control.name) : nullptr, cancel, overall);
     // A scenario that failed in this round is out of the comparison: its looks end.
   }
   CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions);
