@@ -1,5 +1,6 @@
 #include "daemon/logging.hpp"
 
+#include <sys/stat.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -69,8 +70,19 @@ std::string localTimestamp() {
 
 }  // namespace
 
+// Whether stderr is the journal stream systemd gave us: JOURNAL_STREAM names
+// its device and inode, and a shell started from a service inherits the
+// variable with another stderr (sd_journal_stream_fd(3)).
+static bool stderrIsTheJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (!stream || ::fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long device = 0, inode = 0;
+  return std::sscanf(stream, "%llu:%llu", &device, &inode) == 2 && device == st.st_dev && inode == st.st_ino;
+}
+
 void setupLogging(bool debug) {
-  settings.toJournal = std::getenv("JOURNAL_STREAM") != nullptr;
+  settings.toJournal = stderrIsTheJournal();
   const char* noColour = std::getenv("NO_COLOR");
   settings.colour = !settings.toJournal && ::isatty(STDERR_FILENO) && !(noColour && *noColour);
   settings.least = debug ? LogLevel::Debug : LogLevel::Info;

@@ -256,15 +256,23 @@ TEST(Sequential, PassedSettlesAtOnceInconclusiveOnlyAtTheLastLook) {
   c.verdict = Verdict::Environment;
   EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
   c.verdict = Verdict::Inconclusive;
-  c.pAdjusted = 0.08;  // big enough, not yet significant: more runs may show it
+  c.pValue = c.pAdjusted = 0.08;  // big enough, not yet significant: more runs may show it
   EXPECT_FALSE(settleAtLook(c, 3, plan, policy));
   EXPECT_FALSE(settleAtLook(c, 4, plan, policy));
   EXPECT_TRUE(settleAtLook(c, 5, plan, policy));  // the fixed design's rule: the caller measures on
   EXPECT_EQ(c.verdict, Verdict::Inconclusive);
-  // Futility: evidence this weak before the last look stops as passed...
-  c.pAdjusted = 0.35;
+  // Futility: evidence this weak (its own p-value) before the last look stops as passed...
+  c.pValue = 0.35;
+  c.pAdjusted = 0.7;
   EXPECT_TRUE(settleAtLook(c, 3, plan, policy));
   EXPECT_EQ(c.verdict, Verdict::NotRegressed);
+  // ...unless the looks are a bisect step's, where "passed" would call a commit good...
+  c.verdict = Verdict::Inconclusive;
+  EXPECT_FALSE(settleAtLook(c, 3, LookPlan{3, 5, false}, policy));
+  EXPECT_EQ(c.verdict, Verdict::Inconclusive);
+  // ...or the p-value only grew by the correction over many scenarios.
+  c.pValue = 0.08;
+  EXPECT_FALSE(settleAtLook(c, 3, plan, policy));
   // ...but not at the last look, where the fixed design's rule decides.
   c.verdict = Verdict::Inconclusive;
   EXPECT_TRUE(settleAtLook(c, 5, plan, policy));
@@ -355,6 +363,9 @@ TEST(Sequential, ABaselineTakesAtLeastTheRunsAChecksFirstLookNeeds) {
   EXPECT_EQ(baselineRunsForFirstLook({3, 5}, 0.05), 9u);
   EXPECT_EQ(baselineRunsForFirstLook({3, 3}, 0.05), 5u);
   EXPECT_EQ(baselineRunsForFirstLook({5, 5}, 0.05), 3u);
+  // A check of two or three scenarios corrects over 4 or 6 tests: C(15, 3) = 455 and C(16, 3) = 560.
+  EXPECT_EQ(baselineRunsForFirstLook({3, 5}, 0.05, 4), 12u);
+  EXPECT_EQ(baselineRunsForFirstLook({3, 5}, 0.05, 6), 13u);
 }
 
 TEST(Sequential, ABaselineIsPreciseOnceItsMediansIntervalIsAQuarterOfTheThreshold) {
@@ -374,4 +385,7 @@ TEST(Sequential, ABaselineIsPreciseOnceItsMediansIntervalIsAQuarterOfTheThreshol
   EXPECT_TRUE(baselinePrecise(memory, kMemoryUsage, policy));
   EXPECT_FALSE(baselinePrecise(memory, kProcessingTime, policy));  // 5 % is far for a time
   EXPECT_FALSE(baselinePrecise({1.0, 1.0}, kProcessingTime, policy));  // fewer than a baseline's 3
+  // Five identical runs: their range covers the median only 93.75 % of the time, short of 95 %.
+  EXPECT_FALSE(baselinePrecise({1.0, 1.0, 1.0, 1.0, 1.0}, kProcessingTime, policy));
+  EXPECT_TRUE(baselinePrecise({1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, kProcessingTime, policy));
 }

@@ -230,7 +230,7 @@ TEST(RunQueue, WallTimeUpWithCpuTimeUnmovedOnABusyMachineIsTheMachines) {
 
   MetricComparison busy = decided(wallNow, wallBase, policy);
   ASSERT_EQ(busy.verdict, Verdict::Regressed);
-  judgeAgainstRunQueue(busy, cpuSame, cpuBase, 0.45, policy);
+  judgeAgainstRunQueue(busy, cpuSame, cpuBase, wallBase, 0.45, policy);
   EXPECT_EQ(busy.verdict, Verdict::Environment);
   EXPECT_EQ(busy.severity, Severity::None);
   EXPECT_TRUE(busy.waitedForCpu);
@@ -239,7 +239,7 @@ TEST(RunQueue, WallTimeUpWithCpuTimeUnmovedOnABusyMachineIsTheMachines) {
 
   // 30 % more work on the busy machine: CPU time moved too.
   MetricComparison more = decided(wallNow, wallBase, policy);
-  judgeAgainstRunQueue(more, cpuMore, cpuBase, 0.45, policy);
+  judgeAgainstRunQueue(more, cpuMore, cpuBase, wallBase, 0.45, policy);
   EXPECT_EQ(more.verdict, Verdict::Regressed);
   EXPECT_FALSE(more.waitedForCpu);
   EXPECT_GT(more.cpuRelativeChange, 0.2);
@@ -249,15 +249,22 @@ TEST(RunQueue, WallTimeUpWithCpuTimeUnmovedOnABusyMachineIsTheMachines) {
   for (const auto& [pressure, baseline] : {std::pair{0.05, cpuBase}, std::pair{-1.0, cpuBase},
                                            std::pair{0.45, std::vector<double>{}}}) {
     MetricComparison m = decided(wallNow, wallBase, policy);
-    judgeAgainstRunQueue(m, cpuSame, baseline, pressure, policy);
+    judgeAgainstRunQueue(m, cpuSame, baseline, wallBase, pressure, policy);
     EXPECT_EQ(m.verdict, Verdict::Regressed) << pressure;
     EXPECT_FALSE(m.waitedForCpu);
   }
 
+  // A scenario that keeps two CPUs busy (CPU time twice its wall time) may
+  // make the pressure itself: its wall time stays what is judged.
+  MetricComparison threads = decided(wallNow, wallBase, policy);
+  judgeAgainstRunQueue(threads, around(0.88, 5, 7), around(0.88, 10, 8), wallBase, 0.45, policy);
+  EXPECT_EQ(threads.verdict, Verdict::Regressed);
+  EXPECT_FALSE(threads.waitedForCpu);
+
   // A passed verdict is left alone: the run queue only explains slow-downs.
   MetricComparison fine = decided(around(0.45, 5, 6), wallBase, policy);
   ASSERT_EQ(fine.verdict, Verdict::NotRegressed);
-  judgeAgainstRunQueue(fine, cpuSame, cpuBase, 0.45, policy);
+  judgeAgainstRunQueue(fine, cpuSame, cpuBase, wallBase, 0.45, policy);
   EXPECT_EQ(fine.verdict, Verdict::NotRegressed);
   EXPECT_LT(fine.cpuPressure, 0);
 }

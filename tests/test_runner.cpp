@@ -383,7 +383,8 @@ TEST(MeasuringSession, AHelperKilledBetweenRunsIsReplaced) {
     if (pid <= 1) co_return;
     ::kill(pid, SIGKILL);
     // Dead (a zombie until the session reaps it), whether or not the loop has seen it yet.
-    eventually([pid] { return readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") != std::string::npos; }, 5s);
+    EXPECT_TRUE(eventually(
+        [pid] { return readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") != std::string::npos; }, 5s));
     out.push_back(co_await session.run(kTellHelper, 10s, Cancellation{}));
   });
   ASSERT_EQ(out.size(), 2u);

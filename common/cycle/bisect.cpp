@@ -172,7 +172,7 @@ class Bisection {
     // run from there (sequential.hpp); undecided at its end, whole rounds of
     // `iterations` follow, decided by the fixed rule.
     const size_t most = static_cast<size_t>(std::max(scenario_.iterations, 1));
-    const LookPlan looks{std::min(minRuns_, most), most};
+    const LookPlan looks{std::min(minRuns_, most), most, false};
     size_t want = looks.minRuns;  // runs a side before the next look
     step.rounds = 1;
     for (;;) {

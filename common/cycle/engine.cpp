@@ -247,20 +247,31 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   // check's iterations) is the most: a scenario measures the fewest runs its
   // checks' first look needs, then a run a round until its medians are
   // known as closely as the threshold needs (sequential.hpp).
+  // Every scenario's first block is equally long (or its whole count, when
+  // shorter), so that the later rounds keep run i of every scenario beside
+  // run i of the control. A check compares all of the config's scenarios in
+  // one false-discovery family: that family decides what its first look needs.
+  const Scenario control = controlScenario(config_);
+  const bool controlIsAScenario = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario* s) { return s->name == control.name; });
+  const size_t family = 2 * std::max<size_t>(config_.scenarios.size(), 1);
   std::map<std::string, size_t> mostRuns;
-  std::vector<RunPlan> plans;
-  int plannedRuns = 0, doneRuns = 0;
+  size_t firstBlock = 0;
   for (const auto* s : scenarios) {
     const size_t most = static_cast<size_t>(iterations.value_or(defaultBaselineIterations(*s)));
     const size_t checkRuns = static_cast<size_t>(s->iterations);
     const LookPlan checks{std::min(static_cast<size_t>(config_.performance.min_iterations), checkRuns), checkRuns};
-    const size_t first = iterations ? most : std::min(most, baselineRunsForFirstLook(checks, 1 - confidence));
     mostRuns[s->name] = most;
+    firstBlock = std::max(firstBlock, iterations ? most : std::min(most, baselineRunsForFirstLook(checks, 1 - confidence, family)));
+  }
+  std::vector<RunPlan> plans;
+  int plannedRuns = 0, doneRuns = 0;
+  for (const auto* s : scenarios) {
+    const size_t most = mostRuns.at(s->name);
+    // The control, when one of these scenarios, keeps pace with the longest.
+    const size_t first = s->name == control.name ? firstBlock : std::min(most, firstBlock);
     plans.push_back({s, static_cast<int>(first), true, 0, static_cast<int>(most)});
     plannedRuns += s->warmup + static_cast<int>(most);
   }
-  const Scenario control = controlScenario(config_);
-  const bool controlIsAScenario = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario* s) { return s->name == control.name; });
   planControl(plans, control);
   if (!controlIsAScenario && !mostRuns.empty()) {
     size_t most = 0;
@@ -339,7 +350,11 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
         // Run i of the scenario pairs with run i of the control: merged only
         // when both sides have one, else the pairs would cross.
         if (!controlTimes.empty() && !old.control_times.empty()) {
-          controlTimes.insert(controlTimes.begin(), old.control_times.begin(), old.control_times.end());
+          // The old control's runs beyond the old scenario's (baselines from
+          // before every scenario's runs were paired) would cross the pairs.
+          const size_t paired = std::min(old.control_times.size(), old.processing_times.size());
+          if (paired < old.processing_times.size()) controlTimes.clear();
+          else controlTimes.insert(controlTimes.begin(), old.control_times.begin(), old.control_times.begin() + static_cast<long>(paired));
         } else {
           controlTimes = old.control_times;
           controlId = old.control_id;
@@ -351,9 +366,10 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     b.control_times = std::move(controlTimes);
     b.control_id = std::move(controlId);
     b.cpu_times = std::move(cpu);
-    // fromSamples keeps the newest kMaxBaselineSamples runs: the same runs' CPU times.
-    if (b.cpu_times.size() > b.processing_times.size())
-      b.cpu_times.erase(b.cpu_times.begin(), b.cpu_times.end() - static_cast<long>(b.processing_times.size()));
+    // fromSamples keeps the newest kMaxBaselineSamples runs: the same runs' CPU and control times.
+    for (auto* paired : {&b.cpu_times, &b.control_times})
+      if (paired->size() > b.processing_times.size())
+        paired->erase(paired->begin(), paired->end() - static_cast<long>(b.processing_times.size()));
     json entry = b;
     if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) entry["version"] = v->second;
     entry.erase("samples");

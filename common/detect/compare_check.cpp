@@ -55,7 +55,7 @@ Comparison compareWithBaselines(const std::vector<ScenarioMeasurement>& measured
   for (size_t i = 0; i < out.scenarios.size(); ++i)
     if (timed[i].computes)
       judgeAgainstRunQueue(*out.scenarios[i].time, from[i]->cpuTimes(), baselines.at(out.scenarios[i].scenario).cpu_times,
-                           cpuPressure, policy);
+                           baselines.at(out.scenarios[i].scenario).processing_times, cpuPressure, policy);
   return out;
 }
 

@@ -16,7 +16,10 @@
 // times, the verdict stands. Only scenarios that compute are looked at so
 // (the machine's rule, kMinCpuShareForMachine): one that mostly waits (a
 // sleep, I/O) takes little CPU time whatever its waits, so its wall time
-// stays what is judged, busy machine or not.
+// stays what is judged, busy machine or not. Nor are scenarios that keep
+// more than one CPU busy (their baseline's CPU time above its wall time):
+// the kernel's pressure figure is the whole machine's, and their own
+// threads queueing for the CPUs make it, so it says nothing about others.
 #include <vector>
 
 #include "common/detect/detection.hpp"
@@ -29,6 +32,7 @@ inline constexpr const char* kCpuTime = "cpu_time";
 // Judges time (the processing-time comparison, decided) against the run
 // queue; cpuPressure < 0: unknown.
 void judgeAgainstRunQueue(MetricComparison& time, const std::vector<double>& cpuNow,
-                          const std::vector<double>& cpuBaseline, double cpuPressure, const DetectionPolicy& policy);
+                          const std::vector<double>& cpuBaseline, const std::vector<double>& wallBaseline,
+                          double cpuPressure, const DetectionPolicy& policy);
 
 }  // namespace giflab

@@ -28,7 +28,7 @@ bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const 
       c.severity = Severity::None;
       return false;
     case Verdict::Inconclusive:
-      if (c.pAdjusted > kFutilityP) {  // not regressed, and unlikely ever to be shown
+      if (plan.futility && c.pValue > kFutilityP) {  // not regressed, and unlikely ever to be shown
         c.verdict = Verdict::NotRegressed;
         return true;
       }
@@ -39,18 +39,22 @@ bool settleAtLook(MetricComparison& c, size_t runs, const LookPlan& plan, const 
   return false;
 }
 
-size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha) {
+size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha, size_t family) {
   const double level = lookAlpha(checks.minRuns, checks, alpha);
   const double m = static_cast<double>(checks.minRuns);
   for (size_t n = kFewestBaselineRuns; n < 1000; ++n) {
     const double orderings = std::exp(std::lgamma(static_cast<double>(n) + m + 1) - std::lgamma(static_cast<double>(n) + 1) - std::lgamma(m + 1));
-    if (2 / orderings <= level) return n;
+    if (static_cast<double>(family) / orderings <= level) return n;
   }
   return 1000;
 }
 
 bool baselinePrecise(const std::vector<double>& samples, const std::string& metric, const DetectionPolicy& policy) {
-  if (samples.size() < kFewestBaselineRuns) return false;
+  // Too few runs for the median's interval to reach the confidence at all
+  // (the range covers 1 - 2 / 2^n: 5 runs, 0.9375): not yet known.
+  if (samples.size() < kFewestBaselineRuns ||
+      1 - 2 * std::pow(0.5, static_cast<double>(samples.size())) < policy.confidence)
+    return false;
   const double centre = stats::median(samples);
   const auto ci = stats::medianInterval(samples, policy.confidence);
   const double halfWidth = std::max(centre - ci.low, ci.high - centre);

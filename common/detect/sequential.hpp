@@ -16,9 +16,10 @@
 //     0.0256, the last at the check's own alpha.
 //   - inconclusive: more runs decide, unless the evidence is so weak that
 //     they are unlikely to: at a look before the last, an inconclusive
-//     metric (big enough but not significant) whose p-value is above
-//     kFutilityP stops as passed, a non-binding futility bound (it can only
-//     lower false alarms). Measured (docs/detection-evaluation.md): runs per
+//     metric (big enough but not significant) whose own p-value (before the
+//     false-discovery correction, which grows with the number of scenarios)
+//     is above kFutilityP stops as passed, a non-binding futility bound (it
+//     can only lower false alarms). Measured (docs/detection-evaluation.md): runs per
 //     check of unchanged code 3.19 -> 3.15 of the fixed design's 5.26, false
 //     alarms 0.17 per 100 checks as before, 10 % steps at CV <= 3 % found
 //     within 2 cycles as before (0.997); the price is on noisy scenarios:
@@ -42,6 +43,11 @@ inline constexpr double kFutilityP = 0.2;
 struct LookPlan {
   size_t minRuns = 3;  // the first look
   size_t maxRuns = 5;  // the last look: a check's iterations
+  // Whether weak evidence may stop a look as passed (kFutilityP). A check's
+  // looks may (it can only lower its false alarms); a bisect step's may
+  // not: there "passed" is a verdict on a commit, and calling a bad one
+  // good would name the wrong culprit.
+  bool futility = true;
 };
 
 // The significance level a look after `runs` of at most plan.maxRuns may use.
@@ -66,11 +72,12 @@ SpeedupLook speedupAtLook(const std::vector<double>& reference, const std::vecto
 // Baselines stop early too, but not below what checks need: a check's first
 // look compares its minRuns runs with the baseline's by rank, and with n
 // baseline runs its smallest p-value is 1 / C(n + minRuns, minRuns), which
-// Benjamini-Hochberg doubles over a scenario's two metrics. The fewest
-// baseline runs with which that reaches the first look's level: 9 for the
-// defaults (3 of 5 runs, 0.0108), so a default baseline (10 runs) saves at
-// most one; one asked for on a longer count stops from there.
-size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha);
+// Benjamini-Hochberg multiplies by the check's number of tests (two metrics
+// a scenario: `family`) when one of them alone moved. The fewest baseline
+// runs with which that reaches the first look's level: 9 for one scenario
+// and the defaults (3 of 5 runs, 0.0108), 12 for two, 13 for three; above
+// the default count (10) a baseline takes it whole.
+size_t baselineRunsForFirstLook(const LookPlan& checks, double alpha, size_t family = 2);
 
 // Whether a metric's baseline samples pin its median down as closely as the
 // threshold needs: the median's distribution-free interval at the check's

@@ -34,23 +34,23 @@
 
 extern char** environ;
 
-enum { kMaxCommandBytes = 4 << 20 };
+enum { kMaxCommandBytes = 1 << 20 }; /* as runner.cpp sends them */
 
 /* Kills every process that is still a child of this one: descendants of the
  * workload that left its process group (setsid) are re-parented here, as
- * this process is a child subreaper. */
-static void kill_leftovers(void) {
+ * this process is a child subreaper. Returns 0 when none is left. */
+static int kill_leftovers(void) {
   /* Every living descendant of the workload has a parent chain that ends at
    * a child of this process (orphans are re-parented here), so no child at
    * all means nothing is left, without scanning /proc. */
   siginfo_t any;
   memset(&any, 0, sizeof any);
-  if (waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) return;
+  if (waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) return 0;
   const pid_t self = getpid();
   for (int round = 0; round < 20; ++round) {
     int found = 0;
     DIR* proc = opendir("/proc");
-    if (!proc) return;
+    if (!proc) return -1;
     struct dirent* e;
     while ((e = readdir(proc)) != NULL) {
       const pid_t pid = (pid_t)atoi(e->d_name);
@@ -73,9 +73,10 @@ static void kill_leftovers(void) {
     closedir(proc);
     while (waitpid(-1, NULL, WNOHANG) > 0) {
     }
-    if (!found) return;
+    if (!found) return 0;
     usleep(1000);
   }
+  return -1;
 }
 
 static long long now_ns(void) {
@@ -110,7 +111,10 @@ static int write_full(int fd, const char* line, size_t n) {
   return 0;
 }
 
-/* Runs one command and reports it; -1 when the report could not be written. */
+/* Runs one command and reports it; -1 when the report could not be written
+ * or something the workload started outlived it (this helper then ends, so
+ * that its caller's next run starts a fresh one and the survivor's group
+ * goes with this one's). */
 static int run_one(char** argv, int result_fd, int command_fd) {
   /* posix_spawn (a vfork underneath) costs less than fork and exec, and
    * reports a failed exec as its result. The child's peak RSS still starts
@@ -136,13 +140,14 @@ static int run_one(char** argv, int result_fd, int command_fd) {
     if (errno != EINTR) return -1;
   }
   const long long wall = now_ns() - start;
-  kill_leftovers();
+  const int leftovers = kill_leftovers();
   const int n = snprintf(line, sizeof line,
                          "exit=%d signal=%d errno=0 wall_ns=%lld utime_us=%lld stime_us=%lld maxrss_kb=%ld\n",
                          WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                          wall, (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
                          (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
-  return write_full(result_fd, line, (size_t)n);
+  if (write_full(result_fd, line, (size_t)n) != 0) return -1;
+  return leftovers;
 }
 
 int main(int argc, char** argv) {

@@ -37,7 +37,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kStderrTailBytes = 8192;
-constexpr size_t kMaxCommandBytes = 4u << 20;  // as giflab-perf-exec reads them
+constexpr size_t kMaxCommandBytes = 1u << 20;  // as giflab-perf-exec reads them (the kernel's ARG_MAX is 2 MiB)
 
 class Fd {
  public:
@@ -82,7 +82,10 @@ class SpawnedGroup {
     }
   }
   int pidfd() const { return pidfd_.get(); }
-  void killGroup() const { ::kill(-pid_, SIGKILL); }
+  // Once reaped, its pid (and so the group's id) may be another process's.
+  void killGroup() const {
+    if (!reaped_) ::kill(-pid_, SIGKILL);
+  }
   // Whether the helper has exited (waitable), without reaping it.
   bool exited() const {
     siginfo_t info{};
@@ -272,6 +275,7 @@ int duplicate(int fd) {
 
 // The command as the helper reads it: a byte count, then each argument ended by a NUL.
 std::string encodeCommand(const std::vector<std::string>& argv) {
+  if (argv.front().empty()) throw Error(ErrorKind::InvalidArgument, "a command's program name is empty; name a program");
   std::string payload;
   for (const auto& arg : argv) {
     if (arg.find('\0') != std::string::npos)
@@ -281,7 +285,7 @@ std::string encodeCommand(const std::vector<std::string>& argv) {
     payload += '\0';
   }
   if (payload.size() > kMaxCommandBytes)
-    throw Error(ErrorKind::InvalidArgument, "the command " + argv.front() + " is longer than 4 MiB; shorten it");
+    throw Error(ErrorKind::InvalidArgument, "the command " + argv.front() + " is longer than 1 MiB; shorten it");
   const auto size = static_cast<std::uint32_t>(payload.size());
   std::string message(reinterpret_cast<const char*>(&size), sizeof size);
   return message + payload;
@@ -510,7 +514,7 @@ asio::awaitable<CommandOutcome> MeasuringSession::run(std::vector<std::string> a
                                          options_.captureStdoutBytes);
       helper_->watch();
     }
-    if (helper_->start(argv, timeout)) running = helper_;  // a cancel may close helper_ while this run waits
+    if (helper_->start(argv, timeout)) running = helper_;  // collect() may close and replace helper_: keep this one
     else helper_->close();
   }
   if (!running)

@@ -126,7 +126,7 @@ class ScenarioExecutor {
 asio::awaitable<std::vector<ScenarioMeasurement>> runInterleaved(std::vector<RunPlan> plans, Cancellation cancel,
                                                                 ProgressFn progress) {
   TemporaryFolder scratch("giflab-perf.");  // for {output} files
-  MeasuringSession session;                 // one helper for every run of the check
+  MeasuringSession session;                 // one helper for every run of this call (a check's first runs, or a later round)
   std::vector<ScenarioMeasurement> results(plans.size());
   std::vector<std::optional<ScenarioExecutor>> executors(plans.size());
   int totalRuns = 0, maxIterations = 0;
