@@ -247,8 +247,10 @@ void renderCheck(const json& doc) {
                   b.value("text", "").c_str());
   }
   if (doc.value("cpu_pressure", 0.0) >= kContendedCpuPressure)
-    std::printf("\nThe CPUs were busy: some task waited for one %s of this check's time. Slower runs that took no "
-                "more CPU time are counted as the machine's; check again on a quieter machine to judge waits.\n",
+    std::printf("\nThe CPUs were busy: some task waited for one %s of this check's time. Scenarios slower without "
+                "taking more CPU time than in their baselines count as the machine's (baselines created before "
+                "CPU times were kept cannot tell: re-create them with 'giflab-perfctl baseline create'); check "
+                "again on a quieter machine to judge waits.\n",
                 formatPercent(doc.value("cpu_pressure", 0.0)).c_str());
   const std::string overall = doc.value("overall_result", "");
   std::printf("\n%s: %s (threshold %s)\n", doc.value("action", "check").c_str(), statusWord(overall).c_str(),
