@@ -22,10 +22,6 @@ void logAt(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
   if (logEnabled(level)) writeLog(level, fmt::format(format, std::forward<Args>(args)...));
 }
 template <class... Args>
-void logDebug(fmt::format_string<Args...> format, Args&&... args) {
-  logAt(LogLevel::Debug, format, std::forward<Args>(args)...);
-}
-template <class... Args>
 void logInfo(fmt::format_string<Args...> format, Args&&... args) {
   logAt(LogLevel::Info, format, std::forward<Args>(args)...);
 }

@@ -95,6 +95,18 @@ void appendRuns(ScenarioMeasurement& into, const ScenarioMeasurement& more) {
   into.samples.insert(into.samples.end(), more.samples.begin(), more.samples.end());
 }
 
+// Progress over the runs a check or a baseline takes at most, across its
+// calls of runInterleaved (each of which ends at 1.0): it may end early, when
+// the measuring settles, and the caller reports the end itself.
+ProgressFn progressOverRuns(ProgressFn progress, int plannedRuns) {
+  if (!progress) return {};
+  auto done = std::make_shared<int>(0);
+  return [progress = std::move(progress), plannedRuns, done](double fraction, const std::string& message) {
+    if (fraction >= 1.0) return;
+    progress(std::min(0.99, plannedRuns ? static_cast<double>((*done)++) / plannedRuns : 0.0), message);
+  };
+}
+
 // Measures one more round of a check or a baseline and adds its runs to what
 // was measured. The control keeps pace, so that run i of a scenario still
 // pairs with run i of the control: a round of its own beside the scenarios',
@@ -264,7 +276,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     firstBlock = std::max(firstBlock, iterations ? most : std::min(most, baselineRunsForFirstLook(checks, 1 - confidence, family)));
   }
   std::vector<RunPlan> plans;
-  int plannedRuns = 0, doneRuns = 0;
+  int plannedRuns = 0;
   for (const auto* s : scenarios) {
     const size_t most = mostRuns.at(s->name);
     // The control, when one of these scenarios, keeps pace with the longest.
@@ -278,12 +290,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     for (const auto& [name, n] : mostRuns) most = std::max(most, n);
     plannedRuns += 2 * (control.warmup + static_cast<int>(most));
   }
-  ProgressFn overall;
-  if (progress)
-    overall = [&, progress](double fraction, const std::string& message) {
-      if (fraction >= 1.0) return;  // one call of runInterleaved ended, not the measuring
-      progress(std::min(0.99, plannedRuns ? static_cast<double>(doneRuns++) / plannedRuns : 0.0), message);
-    };
+  const ProgressFn overall = progressOverRuns(progress, plannedRuns);
   ensureDirectory(stateDir_);
   const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
   auto measured = co_await runInterleaved(plans, cancel, overall);
@@ -488,19 +495,14 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   const VersionProbe versions = co_await probeVersions(config_, scenarios, cancel);
   // Progress over the runs a check takes at most (the maximum of every
   // scenario, and the control's beside them); it ends early when it settles.
-  int plannedRuns = 0, doneRuns = 0;
+  int plannedRuns = 0;
   for (const auto& [name, look] : looks) plannedRuns += config_.findScenario(name)->warmup + static_cast<int>(look.maxRuns);
   if (anyControlBaseline && !controlIsAScenario) {
     size_t most = 0;
     for (const auto& [name, look] : looks) most = std::max(most, look.maxRuns);
     plannedRuns += 2 * (control.warmup + static_cast<int>(most));
   }
-  ProgressFn overall;
-  if (progress)
-    overall = [&, progress](double fraction, const std::string& message) {
-      if (fraction >= 1.0) return;  // one call of runInterleaved ended, not the check
-      progress(std::min(0.99, plannedRuns ? static_cast<double>(doneRuns++) / plannedRuns : 0.0), message);
-    };
+  const ProgressFn overall = progressOverRuns(progress, plannedRuns);
   std::vector<ScenarioMeasurement> measured;
   const CpuPressureWindow runQueue;  // how long tasks waited for a CPU while this check measured
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, overall);
