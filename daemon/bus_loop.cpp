@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 namespace giflab::daemon {
 
@@ -15,7 +16,8 @@ BusLoop::~BusLoop() {
   if (fd_.is_open()) fd_.release();
 }
 
-void BusLoop::start() {
+void BusLoop::start(std::function<void(const std::string& why)> onLost) {
+  onLost_ = std::move(onLost);
   fd_.assign(connection_.getEventLoopPollData().fd);
   process();
 }
@@ -33,9 +35,18 @@ void BusLoop::kick() {
 
 void BusLoop::process() {
   if (stopped_) return;
-  while (connection_.processPendingRequest()) {
+  try {
+    while (connection_.processPendingRequest()) {
+    }
+    arm();
+  } catch (const sdbus::Error& e) {
+    lost(e.getMessage());
   }
-  arm();
+}
+
+void BusLoop::lost(const std::string& why) {
+  stop();
+  if (auto onLost = std::exchange(onLost_, nullptr)) onLost(why);
 }
 
 void BusLoop::arm() {

@@ -5,7 +5,11 @@
 // is re-read after every batch and after any emit or reply made outside one
 // (call kick()), else large messages and call timeouts stall.
 #include <asio.hpp>
+#include <sdbus-c++/Error.h>
 #include <sdbus-c++/IConnection.h>
+
+#include <functional>
+#include <string>
 
 namespace giflab::daemon {
 
@@ -16,7 +20,9 @@ class BusLoop {
   BusLoop(const BusLoop&) = delete;
   BusLoop& operator=(const BusLoop&) = delete;
 
-  void start();
+  // onLost is called once, on the loop, when the bus connection fails (the
+  // bus daemon went away); the loop has stopped by then.
+  void start(std::function<void(const std::string& why)> onLost);
   // Processes what is pending and re-arms; call after emitting from outside a batch.
   void kick();
   void stop();
@@ -24,6 +30,7 @@ class BusLoop {
  private:
   void process();
   void arm();
+  void lost(const std::string& why);
 
   asio::io_context& io_;
   sdbus::IConnection& connection_;
@@ -31,6 +38,7 @@ class BusLoop {
   asio::steady_timer timer_;
   unsigned generation_ = 0;
   bool stopped_ = false;
+  std::function<void(const std::string&)> onLost_;
 };
 
 }  // namespace giflab::daemon

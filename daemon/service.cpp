@@ -54,13 +54,22 @@ class Service {
     if (!manager) return 2;
     manager_ = manager.get();
     if (!ownName(*connection)) return 1;
-    loop.start();
+    asio::steady_timer stopDeadline(io);
+    // Without its bus the daemon can neither be asked nor tell anyone: it
+    // stops its job and exits non-zero, and systemd (Restart=on-failure)
+    // starts it again once the bus is back.
+    int exitCode = 0;
+    loop.start([this, &stopDeadline, &exitCode](const std::string& why) {
+      logCritical("Lost the connection to the {}: {}; stopping (systemd restarts the service once the bus is back)",
+                  busDescription(options_), why);
+      exitCode = 1;
+      stop(stopDeadline);
+    });
     manager->startMonitoringIfEnabled();
     logInfo("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
                  bus::kName, configPath_.string(), stateDir_.string());
     sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    asio::steady_timer stopDeadline(io);
     awaitSignal(signals, stopDeadline);
     asio::steady_timer watchdog(io);
     if (uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0 && usec > 0) petWatchdog(watchdog, std::chrono::microseconds(usec / 2));
@@ -70,7 +79,7 @@ class Service {
     manager_ = nullptr;
     manager.reset();
     logInfo("Stopped");
-    return 0;
+    return exitCode;
   }
 
  private:
@@ -136,15 +145,19 @@ class Service {
         return;
       }
       logInfo("Received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      sd_notify(0, "STOPPING=1");
-      stopDeadline.expires_after(std::chrono::seconds(3));
-      stopDeadline.async_wait([this](const asio::error_code& e) {
-        if (e) return;
-        logWarning("The running job did not end within 3 s of the stop request; stopping anyway");
-        io_->stop();
-      });
-      manager_->shutDown([this] { io_->stop(); });
+      stop(stopDeadline);
     });
+  }
+
+  void stop(asio::steady_timer& stopDeadline) {
+    sd_notify(0, "STOPPING=1");
+    stopDeadline.expires_after(std::chrono::seconds(3));
+    stopDeadline.async_wait([this](const asio::error_code& e) {
+      if (e) return;
+      logWarning("The running job did not end within 3 s of the stop request; stopping anyway");
+      io_->stop();
+    });
+    manager_->shutDown([this] { io_->stop(); });
   }
 
   void petWatchdog(asio::steady_timer& timer, std::chrono::microseconds every) {

@@ -212,6 +212,23 @@ TEST_F(Faults, HangingEscapingAndFloodingWorkloads) {
   EXPECT_LT(std::stol(status.substr(pos + 6)), 64L * 1024) << "peak RSS in kB";
 }
 
+TEST_F(Faults, TheBusGoingAwayStopsTheJobAndExitsForARestart) {
+  auto bus = std::make_unique<PrivateBus>();
+  writeConfig(workloadScenario("lost_bus", "--sleep 41", 3));
+  DaemonProcess d(*bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  std::thread job([&] { perfctlOnBus(*bus, {"baseline", "create"}); });  // its answer never comes
+  ASSERT_TRUE(eventually([&] { return processRunning("giflab-test-workload --sleep 41"); }, 10s));
+  bus.reset();  // kills the dbus-daemon
+  // Non-zero, so that Restart=on-failure starts it again; not an abort.
+  EXPECT_EQ(d.waitExit(10s), 1) << d.log();
+  EXPECT_NE(d.log().find("Lost the connection to the system bus"), std::string::npos) << d.log();
+  EXPECT_EQ(d.log().find("terminate called"), std::string::npos) << d.log();
+  EXPECT_TRUE(eventually([&] { return !processRunning("giflab-test-workload --sleep 41"); }, 5s))
+      << "the job's workload outlived its daemon";
+  job.join();
+}
+
 TEST_F(Faults, SixteenClientsForTenSecondsDuringABaselineJob) {
   PrivateBus bus;
   writeConfig(workloadScenario("long", "--sleep 0.2", 3));
