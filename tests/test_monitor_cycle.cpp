@@ -64,6 +64,19 @@ TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
   EXPECT_TRUE(st.open.empty());
 }
 
+TEST(MonitorCycle, ASightingThatMayBeUnderTheThresholdIsMeasuredAgainAfterAPause) {
+  AlertState st;
+  // Over the 10 % threshold even at the lower end of its interval: at once.
+  const auto clear = check(kRegressed, 0.12);
+  EXPECT_EQ(confirmationPause(clear, newRegressions(clear, st), 15).count(), 0);
+  // Possibly under it (a neighbour's burst looks like this): the interval, at most a minute.
+  const auto small = check(kRegressed, 0.04);
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), 15).count(), 15);
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), 3600).count(), 60);
+  // Only candidates count: an open regression is not measured again.
+  EXPECT_EQ(confirmationPause(small, {}, 15).count(), 0);
+}
+
 TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {
   AlertState st;
   const auto candidates = newRegressions(check(kRegressed), st);

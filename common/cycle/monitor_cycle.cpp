@@ -4,6 +4,11 @@
 
 #include <algorithm>
 
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include "common/detect/analysis.hpp"
 #include "common/store/baseline.hpp"
 #include "common/store/history.hpp"
@@ -17,6 +22,7 @@ using nlohmann::json;
 
 namespace {
 constexpr double kOpenAtOnceLowerBound = 0.50;
+constexpr long kLongestConfirmationPause = 60;  // seconds
 
 auto findEntry(std::vector<AlertEntry>& v, const std::string& scenario, const std::string& metric) {
   return std::find_if(v.begin(), v.end(),
@@ -55,6 +61,14 @@ Candidates newRegressions(const CheckReport& check, const AlertState& state) {
       out.insert({scenario, m.metric});
   });
   return out;
+}
+
+std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds) {
+  bool mayBeUnder = false;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    if (candidates.count({scenario, m.metric}) && m.shiftLow < check.threshold) mayBeUnder = true;
+  });
+  return mayBeUnder ? std::chrono::seconds(std::clamp(intervalSeconds, 0L, kLongestConfirmationPause)) : std::chrono::seconds(0);
 }
 
 bool confirmableAtOnce(const CheckReport& check) { return !(check.machine && check.machine->unsteady); }
@@ -230,6 +244,16 @@ std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineSt
   return announce(1.0);
 }
 
+namespace {
+asio::awaitable<void> waitFor(std::chrono::seconds pause, const Cancellation& cancel) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+  const auto stop = cancel.onRequest([&timer] { timer.cancel(); });
+  asio::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  cancel.throwIfRequested();
+}
+}  // namespace
+
 asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r;
   AlertStore store(engine.stateDir());
@@ -248,11 +272,18 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   CheckOptions o;
   o.action = "monitor";
   r.check = co_await engine.runCheck(o, cancel, progress);
-  // A first sighting is measured again at once: if the re-run agrees, the
-  // regression is confirmed within this cycle.
+  // A first sighting is measured again within this cycle: if the re-run
+  // agrees, the regression is confirmed.
   Confirmations confirmed;
   const Candidates candidates = newRegressions(r.check, r.state);
   if (confirmableAtOnce(r.check) && !candidates.empty()) {
+    const auto pause = confirmationPause(r.check, candidates, engine.config().performance.monitoring_interval);
+    if (pause.count() > 0) {
+      if (progress)
+        progress(1.0, "waiting " + std::to_string(pause.count()) + " s before measuring " + candidates.begin()->first +
+                          " again (a first sighting that may be under the threshold)");
+      co_await waitFor(pause, cancel);
+    }
     CheckOptions again = o;
     for (const auto& [scenario, metric] : candidates)
       if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())

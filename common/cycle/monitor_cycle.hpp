@@ -3,14 +3,17 @@
 // baselines, and move regressions through pending -> open -> resolved.
 //
 // A regression opens only once confirmed, so that a one-off spike never
-// alerts: a metric found regressed for the first time is measured again at
-// once (a re-run within the same cycle) and opens when the re-run agrees,
+// alerts: a metric found regressed for the first time is measured again
+// within the same cycle (at once when it is over the threshold even at the
+// lower end of its interval, else after a pause: confirmationPause) and
+// opens when the re-run agrees,
 // unless the machine is unsteady (confirmableAtOnce); otherwise it waits as
 // pending and opens when the next cycle agrees. Even
 // unconfirmed, it opens at once when the lower bound of its confidence
 // interval is 50 % or worse (critical beyond doubt).
 #include <asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -83,6 +86,12 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state,
 // The metrics of a check that are regressed but neither open nor pending:
 // the ones a re-run should confirm.
 Candidates newRegressions(const CheckReport& check, const AlertState& state);
+// How long the confirming re-run waits: none when every candidate is over
+// the threshold even at the lower end of its interval; else the monitoring
+// interval, at most a minute. On a shared machine a neighbour's burst
+// (another VM's, felt by one workload and not by the control) lasts seconds
+// and slows a check and a re-run right after it alike; a regression stays.
+std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds);
 // Whether a re-run right after this check may confirm its regressions: not
 // on an unsteady machine (machine.hpp), whose load comes and goes within
 // seconds and can make a check and its re-run err alike; the next cycle,

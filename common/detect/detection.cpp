@@ -7,9 +7,6 @@
 
 namespace giflab {
 
-namespace {
-constexpr double kShiftFractionOfThreshold = 0.7;
-}  // namespace
 
 const char* unitOf(const std::string& metric) { return metric == kMemoryUsage ? "MB" : "s"; }
 
