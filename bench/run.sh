@@ -85,11 +85,24 @@ switches() { cat /proc/$daemon_pid/task/*/status | awk '/ctxt_switches/ {s += $2
 w0=$(switches); sleep 30; w1=$(switches)
 wakeups_per_hour=$(( (w1 - w0) * 120 ))
 
+echo "== footprint when idle on the shipped config" >&2
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
+mkdir -p "$work/shipped"
+"$bin/giflab-perfd" --address "$bus_address" --config config/config.json --state-dir "$work/shipped" 2>"$work/shipped.log" &
+shipped_pid=$!; pids+=("$shipped_pid")
+for _ in $(seq 100); do "$bin/giflab-perfctl" --address "$bus_address" status >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/giflab-perfctl" --address "$bus_address" status >/dev/null || { echo "the daemon on the shipped config did not start:" >&2; cat "$work/shipped.log" >&2; exit 1; }
+sleep 5
+shipped_pss_kb=$(awk '/^Pss:/ {print $2}' /proc/$shipped_pid/smaps_rollup)
+shipped_rss_kb=$(awk '/^Rss:/ {print $2}' /proc/$shipped_pid/smaps_rollup)
+# What it maps, largest first: the rows of RESULTS.md's breakdown.
+shipped_maps=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {name = $6} /^Pss:/ {p[name] += $2} END {for (n in p) if (p[n] >= 40) printf "%d %s\n", p[n], (n == "" ? "(anonymous)" : n)}' /proc/$shipped_pid/smaps | sort -rn | head -12)
+kill "$shipped_pid"; wait "$shipped_pid" 2>/dev/null || true
+
 echo "== load: 16 clients for ${load_seconds}s while a baseline job runs" >&2
 cat > "$work/load.json" <<JSON
 {"performance": {"enabled": false}, "scenarios": [{"name": "long", "command": ["$bin/giflab-test-workload", "--sleep", "0.2"], "iterations": 3}]}
 JSON
-kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
 mkdir -p "$work/l" && cp "$work/d/history.jsonl" "$work/l/"
 "$bin/giflab-perfd" --address "$bus_address" --config "$work/load.json" --state-dir "$work/l" 2>"$work/l.log" &
 pids+=("$!")
@@ -134,8 +147,15 @@ v50=$(echo "$lat" | jq .Version.p50_us); s50=$(echo "$lat" | jq .GetStatus.p50_u
 echo "| D-Bus \`GetStatus\` p50 against the daemon's own floor, the property \`Version\` (two hops through the bus, as every call to the daemon) | $(printf %.0f "$s50") µs | Version $(printf %.0f "$v50") µs | $(ratio "$s50" "$v50") | | |"
 echo "| GetStatus throughput, 8 clients | $(printf %.0f "$(echo "$thr" | jq .per_second)") calls/s | | | | |"
 echo "| idle footprint, 10 scenarios and 30 days of history | RSS $(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB, PSS $(awk -v k="$pss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB (private anonymous $(awk -v k="$anon_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB) | | | under 5 MB (the design) | $([ "$pss_kb" -lt 5120 ] && echo yes || echo no) |"
+echo "| idle footprint, the shipped config (config/config.json) | RSS $(awk -v k="$shipped_rss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB, PSS $(awk -v k="$shipped_pss_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB | | | at most 5 MB PSS (issue 15) | $([ "$shipped_pss_kb" -le 5120 ] && echo yes || echo no) |"
 echo "| idle wake-ups (context switches of all threads) per hour | $wakeups_per_hour | | | | |"
 echo "| 16 clients (status and history) for ${load_seconds} s during a baseline job: p50 / p99 / max | $(printf %.0f "$(echo "$load" | jq .p50_us)") / $(printf %.0f "$(echo "$load" | jq .p99_us)") / $(printf %.0f "$(echo "$load" | jq .max_us)") µs, $(echo "$load" | jq .calls) calls, $(echo "$load" | jq .errors) errors | | | no error | $([ "$(echo "$load" | jq .errors)" = 0 ] && echo yes || echo no) |"
+echo
+echo "Idle PSS of the daemon on the shipped config, by mapping (kB, largest first):"
+echo
+echo '```'
+echo "$shipped_maps"
+echo '```'
 echo
 cat <<'MISSED'
 ## Where goals are missed or depend on the machine, and why

@@ -65,10 +65,22 @@ std::string localTimestamp() {
   ::localtime_r(&seconds, &local);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
-  return fmt::format("{}.{:03}", text, millis);
+  char withMillis[40];
+  std::snprintf(withMillis, sizeof withMillis, "%s.%03d", text, static_cast<int>(millis));
+  return withMillis;
 }
 
 }  // namespace
+
+std::string substitute(std::string_view text, const std::vector<std::string>& args) {
+  std::string out;
+  size_t next = 0;
+  for (size_t at = text.find("{}"); at != std::string_view::npos && next < args.size(); at = text.find("{}")) {
+    out.append(text.substr(0, at)).append(args[next++]);
+    text.remove_prefix(at + 2);
+  }
+  return out.append(text);
+}
 
 // Whether stderr is the journal stream systemd gave us: JOURNAL_STREAM names
 // its device and inode, and a shell started from a service inherits the

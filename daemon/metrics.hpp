@@ -1,32 +1,27 @@
 #pragma once
 // The Prometheus endpoint (config "prometheus": {"listen": "host:port"}):
-// metrics in base units, served by prometheus-cpp's pull exposer. Updated on
-// the bus thread from cycle and job results; served from the exposer's thread.
+// metrics in base units, served by the exporter plugin (metrics_exporter.hpp),
+// which is loaded the first time an endpoint is configured. Updated on the bus
+// thread from cycle and job results; served from the exporter's thread.
 #include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
+
+#include "daemon/metrics_exporter.hpp"
 
 #include "common/store/alert_state.hpp"
 #include "common/cycle/check_report.hpp"
 #include "common/store/config.hpp"
 
-namespace prometheus {
-class Exposer;
-class Registry;
-class Gauge;
-class Counter;
-class Histogram;
-template <typename T>
-class Family;
-}  // namespace prometheus
-
 namespace giflab::daemon {
 
 class Metrics {
  public:
-  // Throws Error(Config) when the address cannot be served.
+  // Throws Error(Config) when the address cannot be served or the plugin
+  // cannot be loaded.
   explicit Metrics(const std::string& listen);
   ~Metrics();
   const std::string& listen() const { return listen_; }
@@ -45,28 +40,11 @@ class Metrics {
 
  private:
   std::string listen_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  prometheus::Family<prometheus::Gauge>* lastTime_;
-  prometheus::Family<prometheus::Gauge>* lastMemory_;
-  prometheus::Family<prometheus::Gauge>* baselineTime_;
-  prometheus::Family<prometheus::Gauge>* baselineMemory_;
-  prometheus::Family<prometheus::Gauge>* regression_;
-  prometheus::Family<prometheus::Gauge>* open_;
-  prometheus::Family<prometheus::Gauge>* openBySeverity_;
-  prometheus::Family<prometheus::Counter>* cycles_;
-  prometheus::Family<prometheus::Histogram>* cycleDuration_;
-  prometheus::Family<prometheus::Gauge>* lastCycle_;
-  prometheus::Family<prometheus::Gauge>* interval_;
-  prometheus::Family<prometheus::Gauge>* machineFactor_;
-  prometheus::Family<prometheus::Counter>* jobs_;
-  prometheus::Family<prometheus::Counter>* failures_;
-  std::map<std::string, prometheus::Gauge*> openGauges_;  // "scenario/metric/severity"
-  prometheus::Family<prometheus::Gauge>* budgetSeconds_;
-  prometheus::Family<prometheus::Gauge>* budgetBytes_;
-  prometheus::Family<prometheus::Gauge>* budgetExceeded_;
-  std::vector<prometheus::Gauge*> budgetGauges_;            // of the current config, removed on a reload
-  std::map<std::string, prometheus::Gauge*> exceededGauges_;  // "scenario/metric" of every budget
+  std::unique_ptr<MetricsExporter> exporter_;
+  std::set<MetricLabels> openSeries_;  // scenario, metric, severity of the series exported as open
+  // The budget series of the current config (family, labels), removed on a reload.
+  std::vector<std::pair<std::string, MetricLabels>> budgetSeries_;
+  std::set<std::pair<std::string, std::string>> budgeted_;  // scenario, metric
 };
 
 }  // namespace giflab::daemon

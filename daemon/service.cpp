@@ -60,11 +60,19 @@ class Service {
     // starts it again once the bus is back.
     int exitCode = 0;
     loop.start([this, &stopDeadline, &exitCode](const std::string& why) {
+      if (stopping_) {  // the bus went first on the way down: nothing is lost
+        logInfo("The {} closed the connection while stopping: {}", busDescription(options_), why);
+        return;
+      }
       logCritical("Lost the connection to the {}: {}; stopping (systemd restarts the service once the bus is back)",
                   busDescription(options_), why);
       exitCode = 1;
       stop(stopDeadline);
     });
+    if (stopping_) {
+      io.run();  // the loss was found at once: the stop is under way
+      return exitCode;
+    }
     manager->startMonitoringIfEnabled();
     logInfo("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
                  bus::kName, configPath_.string(), stateDir_.string());
@@ -150,6 +158,8 @@ class Service {
   }
 
   void stop(asio::steady_timer& stopDeadline) {
+    if (stopping_) return;
+    stopping_ = true;
     sd_notify(0, "STOPPING=1");
     stopDeadline.expires_after(std::chrono::seconds(3));
     stopDeadline.async_wait([this](const asio::error_code& e) {
@@ -229,6 +239,7 @@ class Service {
   Manager* manager_ = nullptr;
   asio::io_context* io_ = nullptr;
   bool reloading_ = false;
+  bool stopping_ = false;
   std::thread reloadThread_;
 };
 

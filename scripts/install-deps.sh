@@ -8,7 +8,7 @@
 set -euo pipefail
 build=(
   build-essential cmake ninja-build pkg-config scdoc
-  libsdbus-c++-dev libsdbus-c++-bin libasio-dev nlohmann-json3-dev libfmt-dev libsystemd-dev
+  libsdbus-c++-dev libsdbus-c++-bin libasio-dev nlohmann-json3-dev libsystemd-dev
   libcli11-dev libsimdjson-dev libgtest-dev libgmock-dev googletest libbenchmark-dev prometheus-cpp-dev
 )
 run=(gifsicle jq dbus procps git)

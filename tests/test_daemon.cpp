@@ -7,7 +7,11 @@
 #include <set>
 #include <sched.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -903,4 +907,66 @@ TEST_F(Daemon, AnAdaptivePaceShrinksWhileARegressionSettlesAndGrowsBack) {
   const std::string log = d.log();
   EXPECT_NE(log.find("Monitoring pace: the next cycle in 2 s"), std::string::npos) << log;
   EXPECT_NE(log.find("Monitoring pace: the next cycle in 16 s"), std::string::npos) << log;
+}
+
+namespace {
+int freeTcpPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+bool mapsLibrary(pid_t pid, const std::string& name) {
+  return readFile("/proc/" + std::to_string(pid) + "/maps").find(name) != std::string::npos;
+}
+}  // namespace
+
+// The exposer, its web server and their libraries cost a daemon that does
+// not export metrics a third of a megabyte: they come with the config.
+TEST_F(Daemon, ThePrometheusExporterIsLoadedOnlyWhenConfigured) {
+  if (!std::filesystem::exists("/usr/bin/curl")) GTEST_SKIP() << "needs curl (scripts/install-deps.sh --all)";
+  PrivateBus bus;
+  writeConfig(false);
+  DaemonProcess d(bus, config(), state());
+  ASSERT_TRUE(d.waitReady()) << d.log();
+  EXPECT_FALSE(mapsLibrary(d.pid(), "giflab-perfd-prometheus.so"));
+  EXPECT_FALSE(mapsLibrary(d.pid(), "libcivetweb"));
+  EXPECT_FALSE(mapsLibrary(d.pid(), "libprometheus-cpp"));
+
+  const int port = freeTcpPort();
+  ASSERT_GT(port, 0);
+  writeConfig(false, 2, "}, \"prometheus\": {\"listen\": \"127.0.0.1:" + std::to_string(port) + "\"");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return d.log().find("Configuration reloaded") != std::string::npos; }, 10s)) << d.log();
+  EXPECT_TRUE(mapsLibrary(d.pid(), "giflab-perfd-prometheus.so"));
+  EXPECT_TRUE(mapsLibrary(d.pid(), "libcivetweb"));
+  // It serves: the families are there.
+  const auto scrape = run({"/usr/bin/curl", "-sf", "http://127.0.0.1:" + std::to_string(port) + "/metrics"});
+  ASSERT_EQ(scrape.exitCode, 0) << scrape.err << d.log();
+  EXPECT_NE(scrape.out.find("giflab_monitor_cycles_total 0"), std::string::npos) << scrape.out;
+  EXPECT_NE(scrape.out.find("giflab_monitor_interval_seconds 2"), std::string::npos) << scrape.out;
+  EXPECT_NE(scrape.out.find("giflab_open_regressions{severity=\"critical\"} 0"), std::string::npos) << scrape.out;
+}
+
+// A daemon installed without its plugin says so and what to do, instead of
+// serving nothing.
+TEST_F(Daemon, AMissingExporterPluginIsNamedWithWhatToDo) {
+  PrivateBus bus;
+  TempDir alone;
+  std::filesystem::copy_file(perfd(), alone / "giflab-perfd");
+  std::filesystem::permissions(alone / "giflab-perfd", std::filesystem::perms::owner_all);
+  writeConfig(false, 2, "}, \"prometheus\": {\"listen\": \"127.0.0.1:" + std::to_string(freeTcpPort()) + "\"");
+  const auto r = run({(alone / "giflab-perfd").string(), "--address", bus.address(), "--config", config().string(),
+                      "--state-dir", state().string()});
+  EXPECT_EQ(r.exitCode, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot load the exporter plugin"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("remove \"prometheus\" from the config"), std::string::npos) << r.err;
 }

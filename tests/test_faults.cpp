@@ -218,6 +218,10 @@ TEST_F(Faults, TheBusGoingAwayStopsTheJobAndExitsForARestart) {
   DaemonProcess d(*bus, config(), state());
   ASSERT_TRUE(d.waitReady()) << d.log();
   std::thread job([&] { perfctlOnBus(*bus, {"baseline", "create"}); });  // its answer never comes
+  struct Join {
+    std::thread& t;
+    ~Join() { t.join(); }  // the client ends with its bus, whatever the test found
+  } joinJob{job};
   ASSERT_TRUE(eventually([&] { return processRunning("giflab-test-workload --sleep 41"); }, 10s));
   bus.reset();  // kills the dbus-daemon
   // Non-zero, so that Restart=on-failure starts it again; not an abort.
@@ -226,7 +230,6 @@ TEST_F(Faults, TheBusGoingAwayStopsTheJobAndExitsForARestart) {
   EXPECT_EQ(d.log().find("terminate called"), std::string::npos) << d.log();
   EXPECT_TRUE(eventually([&] { return !processRunning("giflab-test-workload --sleep 41"); }, 5s))
       << "the job's workload outlived its daemon";
-  job.join();
 }
 
 TEST_F(Faults, SixteenClientsForTenSecondsDuringABaselineJob) {

@@ -246,6 +246,7 @@ std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineSt
 
 namespace {
 asio::awaitable<void> waitFor(std::chrono::seconds pause, const Cancellation& cancel) {
+  cancel.throwIfRequested();  // a stopper registered after the request cancels a timer not yet waited on
   asio::steady_timer timer(co_await asio::this_coro::executor, pause);
   const auto stop = cancel.onRequest([&timer] { timer.cancel(); });
   asio::error_code ec;
@@ -280,8 +281,8 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
     const auto pause = confirmationPause(r.check, candidates, engine.config().performance.monitoring_interval);
     if (pause.count() > 0) {
       if (progress)
-        progress(1.0, "waiting " + std::to_string(pause.count()) + " s before measuring " + candidates.begin()->first +
-                          " again (a first sighting that may be under the threshold)");
+        progress(1.0, "waiting " + std::to_string(pause.count()) +
+                          " s before measuring a first sighting again (it may be under the threshold)");
       co_await waitFor(pause, cancel);
     }
     CheckOptions again = o;

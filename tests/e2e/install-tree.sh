@@ -12,6 +12,7 @@ check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; failures=$((fa
 
 DESTDIR="$dest" cmake --install "$build" --prefix /usr >/dev/null
 for f in usr/bin/giflab-perfctl usr/libexec/giflab-perfd/giflab-perfd usr/libexec/giflab-perfd/giflab-perf-exec usr/libexec/giflab-perfd/giflab-perf-control \
+         usr/libexec/giflab-perfd/giflab-perfd-prometheus.so \
          etc/giflab-perfd/config.json lib/systemd/system/giflab-perfd.service \
          usr/lib/systemd/user/giflab-perfctl-notify.service usr/lib/systemd/catalog/giflab-perfd.catalog \
          usr/lib/sysusers.d/giflab-perfd.conf usr/share/dbus-1/system.d/org.giflab.Perf1.conf \

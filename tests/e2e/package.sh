@@ -34,6 +34,7 @@ dpkg -i "$deb" >/dev/null
 check "the user giflab-perf exists" "getent passwd giflab-perf >/dev/null"
 check "the group giflab-perf exists" "getent group giflab-perf >/dev/null"
 files="/usr/bin/giflab-perfctl /usr/libexec/giflab-perfd/giflab-perfd /usr/libexec/giflab-perfd/giflab-perf-exec /usr/libexec/giflab-perfd/giflab-perf-control
+       /usr/libexec/giflab-perfd/giflab-perfd-prometheus.so
        /lib/systemd/system/giflab-perfd.service /usr/share/dbus-1/system.d/org.giflab.Perf1.conf
        /usr/share/dbus-1/system-services/org.giflab.Perf1.service /etc/giflab-perfd/config.json
        /usr/share/man/man8/giflab-perfd.8.gz /usr/share/man/man1/giflab-perfctl.1.gz
