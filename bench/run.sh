@@ -175,15 +175,21 @@ cat <<'MISSED'
   (1.2-1.3x). The 2x goal is below the floor of any call to the daemon; its own floor, `Version`, is
   the fair peer.
 - **The idle footprint** counts shared library pages in proportion to how many processes map them, so
-  it falls on a machine where more processes use the same libraries and rises where none do. The
-  daemon's own heap goes back to the system when its job queue goes idle and large buffers are mapped
-  and unmapped (fixed malloc thresholds), so its private memory stays under 1 MB between cycles; the
-  rest is resident code: measured alone on this machine, libstdc++ 1.6 MB, the daemon 1.3 MB, libsystemd
-  with the compression and crypto libraries it brings 0.9 MB (sd-bus needs it), prometheus-cpp, civetweb
-  and zlib 0.35 MB (loaded even when metrics are off: loading them only when enabled is the next step),
-  libm, libc, sdbus-c++, simdjson and fmt the rest. The daemon now logs through a few lines of its own
-  on fmt: spdlog's shared object was half a megabyte of it (6.1 MB before, 5.5 MB now; 5.4 MB with the
-  shipped config).
+  it falls on a machine where more processes use the same libraries and rises where none do (the
+  shipped-config row ran beside this script's other processes; alone on this machine the same daemon
+  measures 4.9-5.0 MB). The daemon's own heap goes back to the system when its job queue goes idle and
+  large buffers are mapped and unmapped (fixed malloc thresholds), so its private memory stays under
+  1 MB between cycles; the rest is resident code (the breakdown above). What issue 15 took out: spdlog
+  (0.5 MB; the daemon logs through a few lines of its own, which also replaced fmt, 0.13 MB), the
+  Prometheus exposer with civetweb and zlib (0.35 MB; now a plugin, `giflab-perfd-prometheus.so`,
+  loaded only when the config has `prometheus`), and a fifth of the daemon's own code (its bus glue,
+  jobs and scheduling built for size, `-Os`, and the engine code only the client uses dropped at link
+  time, `--gc-sections`): 6.1 MB before issue 15, 5.5 MB at its first step, under 5 MB now. What
+  remains is libstdc++, libsystemd with the compression and crypto libraries it brings (sd-bus needs
+  it), sdbus-c++, simdjson, libm and libc.
+- **`history --trend` and `analyze` against `jq -s`** swing between about 18x and 26x from run to run
+  (0.40-0.57 s against jq's 10.3-10.4 s); the same binary built before and after a change measured
+  1.01x apart with hyperfine in one go, so a "no" in this row at 18-20x is the machine's noise.
 
 History appends are slower than bare `write()` calls without fsync because each append takes the lock
 file and checks for a torn last line and for expired records; with fdatasync, the daemon's setting, the

@@ -1,8 +1,14 @@
 // Alert state transitions: pending -> open -> resolved, no repeats.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "common/store/alert_state.hpp"
 #include "common/cycle/monitor_cycle.hpp"
+#include "common/measure/blocking.hpp"
+#include "common/base/error.hpp"
 #include "common/cycle/pace.hpp"
 #include "common/base/timeutil.hpp"
 #include "tests/test_support.hpp"
@@ -75,6 +81,38 @@ TEST(MonitorCycle, ASightingThatMayBeUnderTheThresholdIsMeasuredAgainAfterAPause
   EXPECT_EQ(confirmationPause(small, newRegressions(small, st), 3600).count(), 60);
   // Only candidates count: an open regression is not measured again.
   EXPECT_EQ(confirmationPause(small, {}, 15).count(), 0);
+}
+
+TEST(MonitorCycle, APauseEndsAtOnceWhenTheCycleIsCancelled) {
+  using namespace std::chrono_literals;
+  auto pauseAMinute = [](Cancellation c) -> asio::awaitable<int> {
+    co_await pauseFor(60s, c);
+    co_return 0;
+  };
+  std::atomic<bool> interrupt{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    interrupt = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(runBlocking(pauseAMinute, &interrupt), Error);
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "the cancel did not end the pause";
+  // Already cancelled: it does not begin.
+  auto cancelledFirst = [](Cancellation c) -> asio::awaitable<int> {
+    c.request();
+    co_await pauseFor(60s, c);
+    co_return 0;
+  };
+  EXPECT_THROW(runBlocking(cancelledFirst), Error);
+  // And it waits when nothing cancels it.
+  auto pauseASecond = [](Cancellation c) -> asio::awaitable<int> {
+    co_await pauseFor(1s, c);
+    co_return 1;
+  };
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(runBlocking(pauseASecond), 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - before, 1s);
 }
 
 TEST(MonitorCycle, AReRunThatAgreesOpensAtOnce) {

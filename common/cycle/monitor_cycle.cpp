@@ -244,8 +244,7 @@ std::optional<EnvironmentEvent> applyMachine(const CheckReport& check, MachineSt
   return announce(1.0);
 }
 
-namespace {
-asio::awaitable<void> waitFor(std::chrono::seconds pause, const Cancellation& cancel) {
+asio::awaitable<void> pauseFor(std::chrono::seconds pause, Cancellation cancel) {
   cancel.throwIfRequested();  // a stopper registered after the request cancels a timer not yet waited on
   asio::steady_timer timer(co_await asio::this_coro::executor, pause);
   const auto stop = cancel.onRequest([&timer] { timer.cancel(); });
@@ -253,7 +252,6 @@ asio::awaitable<void> waitFor(std::chrono::seconds pause, const Cancellation& ca
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   cancel.throwIfRequested();
 }
-}  // namespace
 
 asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel, ProgressFn progress) {
   CycleResult r;
@@ -283,7 +281,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
       if (progress)
         progress(1.0, "waiting " + std::to_string(pause.count()) +
                           " s before measuring a first sighting again (it may be under the threshold)");
-      co_await waitFor(pause, cancel);
+      co_await pauseFor(pause, cancel);
     }
     CheckOptions again = o;
     for (const auto& [scenario, metric] : candidates)

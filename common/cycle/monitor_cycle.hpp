@@ -92,6 +92,9 @@ Candidates newRegressions(const CheckReport& check, const AlertState& state);
 // (another VM's, felt by one workload and not by the control) lasts seconds
 // and slows a check and a re-run right after it alike; a regression stays.
 std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds);
+// Waits that long on the caller's executor; a cancel ends the wait at once
+// (Error Cancelled).
+asio::awaitable<void> pauseFor(std::chrono::seconds pause, Cancellation cancel);
 // Whether a re-run right after this check may confirm its regressions: not
 // on an unsteady machine (machine.hpp), whose load comes and goes within
 // seconds and can make a check and its re-run err alike; the next cycle,
