@@ -43,13 +43,13 @@ class PrometheusExporter final : public MetricsExporter {
     std::visit([&](auto* f) { addTo(f, name, labels); }, familyOf(name));
   }
   void set(const std::string& name, const MetricLabels& labels, double value) override {
-    if (auto* f = family<Gauge>(name)) f->Add(labels).Set(value);
+    if (auto* g = addTo(family<Gauge>(name), name, labels)) g->Set(value);
   }
   void increment(const std::string& name, const MetricLabels& labels) override {
-    if (auto* f = family<Counter>(name)) f->Add(labels).Increment();
+    if (auto* c = addTo(family<Counter>(name), name, labels)) c->Increment();
   }
   void observe(const std::string& name, const MetricLabels& labels, double value) override {
-    if (auto* f = family<Histogram>(name)) f->Add(labels, Histogram::BucketBoundaries(buckets_[name])).Observe(value);
+    if (auto* h = addTo(family<Histogram>(name), name, labels)) h->Observe(value);
   }
   void remove(const std::string& name, const MetricLabels& labels) override {
     std::visit([&](auto* f) {

@@ -69,14 +69,12 @@ class Service {
       exitCode = 1;
       stop(stopDeadline);
     });
-    if (stopping_) {
-      io.run();  // the loss was found at once: the stop is under way
-      return exitCode;
+    if (!stopping_) {  // else the bus was lost at once and the stop is under way: never ready
+      manager->startMonitoringIfEnabled();
+      logInfo("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
+              bus::kName, configPath_.string(), stateDir_.string());
+      sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
     }
-    manager->startMonitoringIfEnabled();
-    logInfo("giflab-perfd {} ready on the {} as {}, config {}, state {}", kVersion, busDescription(options_),
-                 bus::kName, configPath_.string(), stateDir_.string());
-    sd_notifyf(0, "READY=1\nSTATUS=%s", manager->statusLine().c_str());
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     awaitSignal(signals, stopDeadline);
     asio::steady_timer watchdog(io);

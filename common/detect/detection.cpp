@@ -7,6 +7,9 @@
 
 namespace giflab {
 
+namespace {
+constexpr double kShiftFractionOfThreshold = 0.7;
+}  // namespace
 
 const char* unitOf(const std::string& metric) { return metric == kMemoryUsage ? "MB" : "s"; }
 

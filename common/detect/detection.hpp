@@ -19,10 +19,6 @@
 
 namespace giflab {
 
-// A regression's shift must reach this fraction of the threshold: requiring
-// the estimate itself to pass would miss half of all changes exactly at it.
-inline constexpr double kShiftFractionOfThreshold = 0.7;
-
 inline constexpr const char* kProcessingTime = "processing_time";
 inline constexpr const char* kMemoryUsage = "memory_usage";
 
