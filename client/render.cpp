@@ -177,6 +177,18 @@ void renderBaselines(const json& doc) {
            num(b, "mean_processing_time", 4) + " ± " + num(b, "std_processing_time", 4) + " s",
            num(b, "mean_memory_usage", 1) + " ± " + num(b, "std_memory_usage", 1) + " MB"});
   if (!t.empty()) t.print();
+  // A baseline that set runs aside says so: its sample count is otherwise a puzzle.
+  for (const auto& b : doc.value("baselines", json::array()))
+    if (b.contains("level_change")) {
+      const json& c = b["level_change"];
+      std::printf("%s %s: its times changed level while measured (%s s to %s s); the %d runs before the change "
+                  "are not in the baseline\n",
+                  Style::paint("!", Color::Yellow).c_str(), b.value("scenario_name", "").c_str(),
+                  num(c, "from", 4).c_str(), num(c, "to", 4).c_str(), c.value("runs_set_aside", 0));
+    }
+  for (const auto& w : doc.value("warnings", json::array()))
+    std::fprintf(stderr, "%s %s\n", Style::paint("warning:", Color::Yellow, stderr).c_str(),
+                 w.get<std::string>().c_str());
   for (const auto& e : doc.value("errors", json::array()))
     std::fprintf(stderr, "%s %s\n", Style::paint("error:", Color::Red, stderr).c_str(),
                  e.value("error", "").c_str());

@@ -170,6 +170,51 @@ TEST_F(Cli, AFailingScenarioIsReportedWithItsStderr) {
   EXPECT_EQ(j["scenarios_tested"][1]["status"], "error");
 }
 
+TEST_F(Cli, ABaselineWhoseRunsChangeLevelKeepsTheNewLevel) {
+  // The warm-up and 4 runs at 20 ms, then 30 ms from then on: a workload
+  // that moved while its baseline was measured (issue 16's live A/A).
+  const auto series = dir / "series";
+  writeFile(series, "0.02\n0.02\n0.02\n0.02\n0.02\n0.03\n");
+  writeFile(config(), R"({"scenarios": [{"name": "stepping", "command": [")" + workload().string() +
+                          R"(", "--sleep-series", ")" + series.string() + R"("], "iterations": 5, "warmup": 1}]})");
+  auto r = ctl({"baseline", "create", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json j = parseJsonOutput(r);
+  ASSERT_EQ(j["baselines"].size(), 1u);
+  const json& b = j["baselines"][0];
+  ASSERT_TRUE(b.contains("level_change")) << b.dump();
+  EXPECT_EQ(b["level_change"]["runs_set_aside"], 4);
+  EXPECT_NEAR(b["level_change"]["from"].get<double>(), 0.02, 0.005);
+  EXPECT_NEAR(b["level_change"]["to"].get<double>(), 0.03, 0.005);
+  // Only 30 ms runs are kept, and as many as a baseline's first block (9 for one scenario).
+  EXPECT_GE(b["sample_count"].get<int>(), 9);
+  EXPECT_GT(b["mean_processing_time"].get<double>(), 0.029);
+  EXPECT_FALSE(j.contains("warnings")) << j.dump();
+  // A steady workload keeps every run.
+  r = ctl({"baseline", "create", "--json", "--scenario", "stepping"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  j = parseJsonOutput(r);
+  EXPECT_FALSE(j["baselines"][0].contains("level_change")) << j.dump();
+  EXPECT_NEAR(j["baselines"][0]["mean_processing_time"].get<double>(), 0.03, 0.008);
+}
+
+TEST_F(Cli, ABaselineStillChangingAtItsMostSaysSoAndWhatToDo) {
+  // Every run 8 % slower than the one before: no level to keep.
+  const auto series = dir / "series";
+  std::string lines;
+  for (int run = 0; run < 30; ++run) lines += std::to_string(0.01 * std::pow(1.08, run)) + "\n";
+  writeFile(series, lines);
+  writeFile(config(), R"({"scenarios": [{"name": "drifting", "command": [")" + workload().string() +
+                          R"(", "--sleep-series", ")" + series.string() + R"("], "iterations": 5, "warmup": 1}]})");
+  auto r = ctl({"baseline", "create"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("drifting: its times changed level while measured"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("had not settled by its most runs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("baseline create --scenario drifting"), std::string::npos) << r.err;
+  // It measured up to twice its most (10): 20 runs and the warm-up.
+  EXPECT_EQ(std::filesystem::file_size(dir / "series.runs"), 21u);
+}
+
 TEST_F(Cli, ConfigErrorsExitTwoAndNameTheKey) {
   writeFile(config(), R"({"performance": {"regression_treshold": 0.2}})");
   const auto r = ctl({"status"});

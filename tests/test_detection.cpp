@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/detect/detection.hpp"
+#include "common/detect/level_step.hpp"
 #include "common/detect/sequential.hpp"
 
 using namespace giflab;
@@ -388,4 +389,55 @@ TEST(Sequential, ABaselineIsPreciseOnceItsMediansIntervalIsAQuarterOfTheThreshol
   // Five identical runs: their range covers the median only 93.75 % of the time, short of 95 %.
   EXPECT_FALSE(baselinePrecise({1.0, 1.0, 1.0, 1.0, 1.0}, kProcessingTime, policy));
   EXPECT_TRUE(baselinePrecise({1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, kProcessingTime, policy));
+}
+
+TEST(LevelStep, TheLiveBaselineThatTookTwoLevelsKeepsTheSecond) {
+  // Shaped like issue 16's live A/A: continuous_small_gif's baseline (ms)
+  // took four runs at 10 ms, then the scenario moved and stayed at 11-13.5 ms.
+  const std::vector<double> runs{10.1, 10.0, 10.2, 10.1, 12.2, 12.9, 13.5, 11.9, 12.6, 13.1};
+  const auto step = levelStep(runs, 0.10);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->firstOfNewLevel, 4u);
+  EXPECT_DOUBLE_EQ(step->before, 10.1);
+  EXPECT_DOUBLE_EQ(step->after, 12.75);
+  // Exact p: K >= 24 takes 4|6 or 6|4 without overlap (4 of C(10,4) = 210
+  // sets) or 5|5 (2 of 252): 0.0270. 2000 permutations: standard error 0.0036.
+  EXPECT_NEAR(step->pValue, 0.0270, 0.012);
+}
+
+TEST(LevelStep, TooFewRunsOrAStepUnderHalfTheThresholdIsNone) {
+  EXPECT_FALSE(levelStep(std::vector<double>{1, 1, 1, 2, 2}, 0.10));  // 5 runs: 3 a side cannot be
+  // 4 % without overlap: significant, but under half of 10 %.
+  EXPECT_FALSE(levelStep(std::vector<double>{1.0, 1.0, 1.0, 1.0, 1.04, 1.04, 1.04, 1.04, 1.04, 1.04}, 0.10));
+  // The same step counts against a threshold of 5 %.
+  EXPECT_TRUE(levelStep(std::vector<double>{1.0, 1.0, 1.0, 1.0, 1.04, 1.04, 1.04, 1.04, 1.04, 1.04}, 0.05));
+  // A lone slow run is not a level.
+  EXPECT_FALSE(levelStep(std::vector<double>{1.0, 1.01, 0.99, 1.0, 1.6, 1.0, 1.01, 0.99, 1.0, 1.0}, 0.10));
+}
+
+TEST(LevelStep, SimulatedSteadyBaselinesAreRarelyCutAndStepsAreFound) {
+  // 2000 seeded baselines of 10 runs at CV 3 % and 10 %: the test's level is
+  // 0.05, and half the threshold (5 %) more is asked of the step, so steady
+  // runs are cut in well under 5 % of baselines. A 20 % step after run 4 at
+  // CV 3 % is found nearly always, and what is kept is the new level: the cut
+  // is at run 4, or at run 5 when run 4 was the new level's fastest (then the
+  // first five runs are the five fastest, and no test can tell the two cuts
+  // apart).
+  std::mt19937_64 rng(16);
+  for (const double cv : {0.03, 0.10}) {
+    int cut = 0;
+    for (int i = 0; i < 2000; ++i) cut += levelStep(lognormal(rng, 10, 1.0, cv), 0.10).has_value();
+    EXPECT_LT(cut, 2000 * 0.05) << "cv " << cv;
+  }
+  int found = 0, atTheChange = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto runs = lognormal(rng, 4, 1.0, 0.03);
+    const auto later = lognormal(rng, 6, 1.2, 0.03);
+    runs.insert(runs.end(), later.begin(), later.end());
+    const auto step = levelStep(runs, 0.10);
+    found += step.has_value();
+    atTheChange += step && (step->firstOfNewLevel == 4 || step->firstOfNewLevel == 5);
+  }
+  EXPECT_GT(found, 2000 * 0.95);
+  EXPECT_GT(atTheChange, 2000 * 0.95);
 }

@@ -236,6 +236,31 @@ TEST(Stats, PettittMatchesItsDefinitionAndHonoursTheMinimumSegment) {
   EXPECT_DOUBLE_EQ(six.k, 36.0);
 }
 
+TEST(Stats, PettittByPermutationMatchesTheExactDistribution) {
+  // Exact p-values from every order of the ranks (itertools.permutations,
+  // NumPy), at least 3 points on each side of the split:
+  //   [1, 2, 3, 10, 11, 12, 13, 14]                      K = 16, p = 2/70 = 0.0285714
+  //   [10, 10.4, 9.8, 10.1, 12, 10.3, 12.5, 11.8, 12.2]  K = 18, p = 0.0839286
+  //   the same with 10.4 twice (a tie, average ranks)     K = 16, p = 0.1289683
+  //   1..10 in order (5 and 5 without overlap)            K = 25, p = 0.0079365
+  // With 20000 permutations the standard errors are 0.0006-0.0024: 4 of them allowed.
+  const struct {
+    std::vector<double> y;
+    double exact;
+  } cases[] = {{{1, 2, 3, 10, 11, 12, 13, 14}, 2.0 / 70},
+               {{10, 10.4, 9.8, 10.1, 12, 10.3, 12.5, 11.8, 12.2}, 0.0839286},
+               {{10, 10.4, 10.4, 10.1, 12, 10.3, 12.5, 11.8, 12.2}, 0.1289683},
+               {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.0079365}};
+  for (const auto& c : cases) {
+    const double se = std::sqrt(c.exact * (1 - c.exact) / 20000);
+    EXPECT_NEAR(pettittPermutationP(c.y, 3, 20000, 7), c.exact, 4 * se + 1.0 / 20000) << c.y.size();
+  }
+  // The asymptotic p of the last case is 8 times too large (the reason this exists).
+  EXPECT_GT(pettitt(std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3).pValue, 0.06);
+  // No split leaves 3 on each side of 5 points: nothing to test.
+  EXPECT_EQ(pettittPermutationP(std::vector<double>{1, 2, 3, 4, 5}, 3, 100, 1), 1.0);
+}
+
 TEST(Stats, BenjaminiHochberg) {
   // Sorted 0.005 0.01 0.03 0.04 → p·m/k = 0.02 0.02 0.04 0.04.
   const std::vector<double> p{0.01, 0.04, 0.03, 0.005};

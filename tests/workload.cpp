@@ -13,6 +13,8 @@
 //   --work N        do N units of CPU work (a fixed amount of computation, about 1 ms a unit
 //                   on an idle core here): unlike a sleep, it slows down when the CPU is shared
 //   --work-file F   read the work units from file F
+//   --sleep-series F  run k (counted in F.runs, the warm-up included) sleeps the seconds on
+//                   line k of F, or on its last line after that: a workload that changes level
 #include <signal.h>
 #include <unistd.h>
 
@@ -51,6 +53,15 @@ int main(int argc, char** argv) {
     else if (k == "--work-file") {
       std::ifstream in(v);
       in >> workUnits;
+    } else if (k == "--sleep-series") {
+      // A byte appended per run: the file's size is this run's number + 1.
+      const std::string runs = std::string(v) + ".runs";
+      std::ofstream(runs, std::ios::app) << '.';
+      std::ifstream counted(runs, std::ios::ate | std::ios::binary);
+      const auto run = static_cast<long>(counted.tellg()) - 1;
+      std::ifstream in(v);
+      double seconds = 0;
+      for (long line = 0; line <= run && in >> seconds; ++line) sleepS = seconds;
     } else if (k == "--sleep-file") {
       std::ifstream in(v);
       in >> sleepS;

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <set>
+#include <span>
 
 #include "common/store/alert_state.hpp"
 #include "common/detect/analysis.hpp"
@@ -20,6 +22,7 @@
 #include "common/store/history.hpp"
 #include "common/detect/machine.hpp"
 #include "common/measure/runner.hpp"
+#include "common/detect/level_step.hpp"
 #include "common/detect/sequential.hpp"
 #include "common/detect/series.hpp"
 #include "common/detect/stats.hpp"
@@ -150,6 +153,16 @@ std::string setAsideOtherControls(std::map<std::string, Baseline>& baselines, co
   return "the baselines of " + list + " hold times of another control (" + recorded + ", now " + control +
          "), so their times are judged without correcting for the machine; re-create them with "
          "'giflab-perfctl baseline create' to judge them against it again";
+}
+
+// What a baseline still changing level at its most says: which level it
+// kept and what to do.
+std::string unsteadyBaselineWarning(const std::string& scenario, const LevelStep& step) {
+  char levels[96];
+  std::snprintf(levels, sizeof levels, "%.4g s to %.4g s", step.before, step.after);
+  return "the runs of " + scenario + " changed level while its baseline was measured (" + levels +
+         "), and had not settled by its most runs: the baseline holds the last level seen. Re-create it with "
+         "'giflab-perfctl baseline create --scenario " + scenario + "' when the machine is quiet";
 }
 
 // One look at a compared scenario (sequential.hpp): settles or demotes its
@@ -296,18 +309,33 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   auto measured = co_await runInterleaved(plans, cancel, overall);
   auto controlRun = takeControl(measured, control.name, controlIsAScenario);
   std::set<std::string> settled;
+  // A scenario whose runs changed level keeps only the runs from the change
+  // (level_step.hpp) and measures on until it has its first block of those,
+  // up to twice its most. The control's runs pair with the kept ones.
+  std::map<std::string, size_t> setAside;
+  std::map<std::string, LevelStep> lastStep;
   for (;;) {
     std::vector<RunPlan> round;
     for (const auto& m : measured) {
       if (m.error || (controlIsAScenario && m.scenario == control.name)) continue;
-      if (m.samples.size() >= mostRuns.at(m.scenario)) continue;
-      if (baselinePrecise(m.processingTimes(), kProcessingTime, policy) &&
-          baselinePrecise(m.memoryUsages(), kMemoryUsage, policy)) {
+      const size_t most = mostRuns.at(m.scenario);
+      size_t& aside = setAside[m.scenario];
+      const auto times = m.processingTimes();
+      if (auto step = levelStep(std::span(times).subspan(aside), policy.threshold)) {
+        aside += step->firstOfNewLevel;
+        lastStep[m.scenario] = *step;
+      }
+      const size_t kept = m.samples.size() - aside;
+      if (kept >= most || m.samples.size() >= 2 * most) continue;
+      const auto memory = m.memoryUsages();
+      if (kept >= std::min(most, firstBlock) &&
+          baselinePrecise({times.begin() + static_cast<long>(aside), times.end()}, kProcessingTime, policy) &&
+          baselinePrecise({memory.begin() + static_cast<long>(aside), memory.end()}, kMemoryUsage, policy)) {
         settled.insert(m.scenario);
         continue;
       }
       round.push_back({config_.findScenario(m.scenario), 1, false, static_cast<int>(m.samples.size()),
-                       static_cast<int>(mostRuns.at(m.scenario))});
+                       static_cast<int>(aside ? 2 * most : most)});
     }
     if (round.empty()) break;
     co_await measureAnotherRound(std::move(round), measured, controlRun, control,
@@ -319,16 +347,21 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   const Fingerprint fp = Fingerprint::current();
   json result = {{"action", update ? "update" : "create"}, {"baselines", json::array()}, {"errors", json::array()}};
   std::map<std::string, Baseline> fresh;
-  for (const auto& m : measured) {
+  std::vector<std::string> warnings = versions.warnings;
+  for (auto& m : measured) {
     if (m.error) {
       result["errors"].push_back({{"scenario", m.scenario}, {"error", *m.error}});
       continue;
     }
+    const size_t aside = setAside.count(m.scenario) ? setAside.at(m.scenario) : 0;
+    m.samples.erase(m.samples.begin(), m.samples.begin() + static_cast<long>(aside));
     auto times = m.processingTimes();
     auto memory = m.memoryUsages();
     auto cpu = m.cpuTimes();
     auto controlTimes = haveControl ? controlRun->processingTimes() : std::vector<double>{};
-    // The control measured on while other scenarios did: this one pairs with its first runs.
+    // Run i of the control pairs with run i of the scenario, before any were
+    // set aside; the control measured on while other scenarios did.
+    controlTimes.erase(controlTimes.begin(), controlTimes.begin() + static_cast<long>(std::min(aside, controlTimes.size())));
     if (controlTimes.size() > times.size()) controlTimes.resize(times.size());
     std::string controlId = controlTimes.empty() ? std::string() : controlIdentity(config_);
     std::string how = "created";
@@ -383,6 +416,13 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     entry["result"] = how;
     entry["runs"] = m.samples.size();
     entry["stopped"] = settled.count(m.scenario) ? kStopSettled : kStopMaximum;
+    if (auto step = lastStep.find(m.scenario); step != lastStep.end()) {
+      entry["level_change"] = {{"runs_set_aside", aside}, {"from", step->second.before}, {"to", step->second.after},
+                               {"p_value", step->second.pValue}};
+      // Still moving at its most: what is kept may be a level in passing.
+      if (!settled.count(m.scenario) && m.samples.size() < mostRuns.at(m.scenario))
+        warnings.push_back(unsteadyBaselineWarning(m.scenario, step->second));
+    }
     result["baselines"].push_back(entry);
     fresh.emplace(m.scenario, std::move(b));
   }
@@ -397,7 +437,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   if (controlRun && controlRun->error)
     result["control_error"] = "the control " + control.name + " could not be measured, so these baselines will be "
                               "judged without it: " + *controlRun->error;
-  if (!versions.warnings.empty()) result["warnings"] = versions.warnings;
+  if (!warnings.empty()) result["warnings"] = warnings;
   if (!result["errors"].empty() && result["baselines"].empty()) {
     std::string msg;
     for (const auto& e : result["errors"]) msg += (msg.empty() ? "" : "\n") + e["error"].get<std::string>();

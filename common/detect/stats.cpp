@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 #include <stdexcept>
 
 namespace giflab::stats {
@@ -346,22 +347,46 @@ TrendTest mannKendall(std::span<const double> y) {
   return t;
 }
 
-PettittResult pettitt(std::span<const double> y, size_t minSegment) {
+namespace {
+// Pettitt's K over ranks already computed: the largest |2·(sum of the first
+// t ranks) − t·(n + 1)| over the splits that leave minSegment on each side,
+// and where (k < 0 when no split is allowed).
+PettittResult pettittK(std::span<const double> r, size_t minSegment) {
   PettittResult res;
-  const size_t n = y.size();
-  if (n < 2) return res;
-  const auto r = ranks(y);
-  double cum = 0, best = -1;
+  const size_t n = r.size();
   const double nn = static_cast<double>(n);
+  double cum = 0;
   for (size_t t = 0; t + 1 < n; ++t) {
     cum += r[t];
     if (t + 1 < minSegment || n - (t + 1) < minSegment) continue;
     const double u = std::fabs(2.0 * cum - static_cast<double>(t + 1) * (nn + 1));
-    if (u > best) best = u, res.index = t;
+    if (u > res.k) res.k = u, res.index = t;
   }
-  res.k = best;
-  if (best >= 0) res.pValue = std::min(1.0, 2.0 * std::exp(-6.0 * best * best / (nn * nn * nn + nn * nn)));
   return res;
+}
+}  // namespace
+
+PettittResult pettitt(std::span<const double> y, size_t minSegment) {
+  const size_t n = y.size();
+  if (n < 2) return {};
+  PettittResult res = pettittK(ranks(y), minSegment);
+  const double nn = static_cast<double>(n);
+  if (res.k >= 0) res.pValue = std::min(1.0, 2.0 * std::exp(-6.0 * res.k * res.k / (nn * nn * nn + nn * nn)));
+  return res;
+}
+
+double pettittPermutationP(std::span<const double> y, size_t minSegment, size_t permutations, std::uint64_t seed) {
+  auto r = ranks(y);
+  const double observed = pettittK(r, minSegment).k;
+  if (observed < 0 || permutations == 0) return 1.0;
+  std::mt19937_64 random(seed);
+  size_t atLeast = 0;
+  for (size_t i = 0; i < permutations; ++i) {
+    std::shuffle(r.begin(), r.end(), random);
+    // Ranks are multiples of 0.5: K is exact in doubles, no tolerance needed.
+    if (pettittK(r, minSegment).k >= observed) ++atLeast;
+  }
+  return static_cast<double>(1 + atLeast) / static_cast<double>(1 + permutations);
 }
 
 std::vector<double> benjaminiHochbergAdjusted(std::span<const double> p) {
