@@ -36,6 +36,7 @@ CheckReport check(Verdict verdict, double lower = 0.2) {
   CheckReport c;
   c.timestamp = "2026-01-01T00:00:00Z";
   c.threshold = 0.1;
+  c.confidence = 0.95;
   c.scenarios = {s};
   return c;
 }
@@ -144,6 +145,126 @@ TEST(MonitorCycle, OnAnUnsteadyMachineOnlyTheNextCycleConfirms) {
   EXPECT_TRUE(applyCheck(unsteady, st).empty());
   EXPECT_EQ(st.pending.size(), 1u);
   EXPECT_EQ(applyCheck(steady, st).size(), 1u);
+}
+
+namespace {
+std::vector<CheckChange> changes(const std::vector<double>& relative, double halfWidth = 0.05) {
+  std::vector<CheckChange> out;
+  for (double c : relative) out.push_back({c, halfWidth});
+  return out;
+}
+}  // namespace
+
+TEST(Swing, TheRobustSpreadOfTheLogsOfAWindowOfChanges) {
+  // NumPy: log1p of [0, .1, -.1, .05, -.05, .2, -.2, 0] has median 0 and
+  // MAD 0.0733017; expm1(1.4826 * MAD) = 0.1148024.
+  EXPECT_NEAR(swingOf(changes({0, 0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0})), 0.1148024, 1e-6);
+  // [.01, -.01, .02, -.02, 0, .01, -.01, 0]: 0.0149370.
+  EXPECT_NEAR(swingOf(changes({0.01, -0.01, 0.02, -0.02, 0, 0.01, -0.01, 0})), 0.0149370, 1e-6);
+  EXPECT_EQ(swingOf(changes({0, 0.3, -0.3, 0.3, -0.3, 0.3, -0.3})), 0);  // 7 checks say nothing
+}
+
+TEST(Swing, OnlyASwingBeyondWhatTheChecksIntervalsCarryCounts) {
+  const std::vector<double> wide{0, 0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0};  // swings 11.5 %
+  // Intervals of +-5 % (a standard error of 2.6 % at 0.95): it swings.
+  EXPECT_TRUE(swings(changes(wide, 0.05), 0.10, 0.95));
+  // Intervals of +-30 % (15.3 %): the runs' own noise explains the swing.
+  EXPECT_FALSE(swings(changes(wide, 0.30), 0.10, 0.95));
+  // 11.5 % is not half of a 30 % threshold.
+  EXPECT_FALSE(swings(changes(wide, 0.05), 0.30, 0.95));
+  // The boundary: a standard error of 11.48 / 1.25 = 9.18 %, half width 18.0 % at 0.95.
+  EXPECT_TRUE(swings(changes(wide, 0.179), 0.10, 0.95));
+  EXPECT_FALSE(swings(changes(wide, 0.181), 0.10, 0.95));
+}
+
+namespace {
+// A state whose scenario "s" swung by about `swing` over the last checks
+// (+-swing / 1.4826 alternating, so that 1.4826 * MAD is about swing).
+AlertState swungBy(double swing) {
+  AlertState st;
+  for (size_t i = 0; i < kSwingWindow; ++i) {
+    CheckReport c = check(kPassed);
+    c.scenarios[0].time->relativeChange = (i % 2 ? swing : -swing) / 1.4826;
+    noteTimeChanges(c, st);
+  }
+  return st;
+}
+}  // namespace
+
+TEST(MonitorCycle, TheSwingWindowKeepsTheLastChecksOfScenariosWithoutAnOpenRegression) {
+  AlertState st = swungBy(0.12);
+  ASSERT_EQ(st.timeChanges.at("s").size(), kSwingWindow);
+  // NumPy: 20 changes of +-0.12 / 1.4826 alternating: 0.1277935; their
+  // intervals' half width (the check helper's) is 0.1.
+  EXPECT_NEAR(swingOf(st.timeChanges.at("s")), 0.1277935, 1e-6);
+  EXPECT_DOUBLE_EQ(st.timeChanges.at("s").back().halfWidth, 0.1);
+  CheckReport c = check(kPassed);
+  c.scenarios[0].time->relativeChange = 0.5;
+  noteTimeChanges(c, st);
+  EXPECT_EQ(st.timeChanges.at("s").size(), kSwingWindow);
+  EXPECT_DOUBLE_EQ(st.timeChanges.at("s").back().change, 0.5);
+  // An open regression's changes are the regression's.
+  st.open.push_back(AlertEntry{});
+  st.open.back().scenario = "s";
+  st.open.back().metric = kProcessingTime;
+  c.scenarios[0].time->relativeChange = 0.7;
+  noteTimeChanges(c, st);
+  EXPECT_DOUBLE_EQ(st.timeChanges.at("s").back().change, 0.5);
+  // The window survives a restart.
+  giflab::test::TempDir dir;
+  AlertStore(dir.path()).save(st);
+  EXPECT_EQ(AlertStore(dir.path()).load().timeChanges, st.timeChanges);
+}
+
+TEST(MonitorCycle, ASwingingScenariosBorderlineSightingNeedsTheReRunAndTheNextCycle) {
+  const CheckReport borderline = check(kRegressed, 0.03);  // its interval reaches down to +3 %
+  // Swinging by 12 % (as gifsicle's 16 ms scenario did live): the re-run's
+  // agreement leaves it pending, the next cycle opens it.
+  AlertState st = swungBy(0.12);
+  auto candidates = newRegressions(borderline, st);
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(needingTheNextCycle(borderline, candidates, st), candidates);
+  auto decision = decideByRerun(borderline, check(kRegressed, 0.03), candidates, st);
+  EXPECT_TRUE(decision.confirmed.empty());
+  EXPECT_TRUE(decision.ended.empty());
+  EXPECT_TRUE(applyCheck(borderline, st, decision.confirmed).empty());
+  endSightings(st, decision.ended);
+  EXPECT_EQ(st.pending.size(), 1u);
+  EXPECT_EQ(applyCheck(check(kRegressed, 0.03), st).size(), 1u);  // the next cycle agrees: open
+  // A re-run that finds it back ends the sighting: the next cycle's
+  // regression is a first sighting again, not a confirmation.
+  st = swungBy(0.12);
+  decision = decideByRerun(borderline, check(kPassed), candidates, st);
+  EXPECT_EQ(decision.ended, candidates);
+  EXPECT_TRUE(applyCheck(borderline, st, decision.confirmed).empty());
+  endSightings(st, decision.ended);
+  EXPECT_TRUE(st.pending.empty());
+  EXPECT_TRUE(applyCheck(check(kRegressed, 0.03), st).empty());
+  EXPECT_EQ(st.pending.size(), 1u);
+  // An undecided re-run neither confirms nor ends it.
+  st = swungBy(0.12);
+  decision = decideByRerun(borderline, check(Verdict::Inconclusive, 0.03), candidates, st);
+  EXPECT_TRUE(decision.confirmed.empty());
+  EXPECT_TRUE(decision.ended.empty());
+}
+
+TEST(MonitorCycle, AQuietScenarioOrAClearSightingIsStillConfirmedByTheReRunAlone) {
+  // Swinging by 3 % (under half the 10 % threshold): the re-run opens it.
+  AlertState st = swungBy(0.03);
+  const CheckReport borderline = check(kRegressed, 0.03);
+  auto candidates = newRegressions(borderline, st);
+  EXPECT_TRUE(needingTheNextCycle(borderline, candidates, st).empty());
+  EXPECT_EQ(decideByRerun(borderline, check(kRegressed), candidates, st).confirmed.size(), 1u);
+  // Swinging by 12 %, but over the threshold even at the lower end of its
+  // interval (+30 % from +12 %): the re-run opens it.
+  st = swungBy(0.12);
+  const CheckReport clear = check(kRegressed, 0.12);
+  candidates = newRegressions(clear, st);
+  EXPECT_TRUE(needingTheNextCycle(clear, candidates, st).empty());
+  EXPECT_EQ(decideByRerun(clear, check(kRegressed), candidates, st).confirmed.size(), 1u);
+  // Too few checks yet to know the swing: the re-run opens it.
+  AlertState fresh;
+  EXPECT_TRUE(needingTheNextCycle(borderline, newRegressions(borderline, fresh), fresh).empty());
 }
 
 TEST(MonitorCycle, AConfirmedAlertReportsTheReRun) {

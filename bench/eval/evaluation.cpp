@@ -12,9 +12,11 @@
 
 #include "common/detect/analysis.hpp"
 #include "common/detect/detection.hpp"
+#include "common/detect/level_step.hpp"
 #include "common/detect/machine.hpp"
 #include "common/detect/sequential.hpp"
 #include "common/detect/stats.hpp"
+#include "common/detect/swing.hpp"
 
 namespace giflab::eval {
 using nlohmann::json;
@@ -147,18 +149,36 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
   const bool sequential = rule == Rule::Ours && perCycle >= 3;
   const LookPlan looks{3, perCycle};
   size_t checksFrom = 0;
+  // The product's baselines set the runs before a change of level aside and
+  // measure on (level_step.hpp): here, whole cycles more, up to twice the
+  // baseline's runs. The design's rule takes its cycles as they come.
+  const bool product = rule == Rule::Ours || rule == Rule::OursFixed || rule == Rule::OursRaw;
   auto rebase = [&](size_t from) {
     baseline.clear();
     baselineControl.clear();
-    for (size_t c = from; c < std::min(s.cycles.size(), from + baselineCycles); ++c) {
+    size_t c = from, measured = 0;
+    auto take = [&] {
       baseline.insert(baseline.end(), s.cycles[c].begin(), s.cycles[c].end());
       if (useControl) baselineControl.insert(baselineControl.end(), s.control[c].begin(), s.control[c].end());
+      measured += s.cycles[c].size();
+      ++c;
+    };
+    for (; c < std::min(s.cycles.size(), from + baselineCycles);) take();
+    while (product) {
+      if (const auto step = levelStep(baseline, kThreshold)) {
+        const auto aside = static_cast<long>(step->firstOfNewLevel);
+        baseline.erase(baseline.begin(), baseline.begin() + aside);
+        if (useControl) baselineControl.erase(baselineControl.begin(), baselineControl.begin() + aside);
+      }
+      if (baseline.size() >= kBaselineSamples || measured >= 2 * kBaselineSamples || c >= s.cycles.size()) break;
+      take();
     }
-    checksFrom = from + baselineCycles;
+    checksFrom = c;
   };
   rebase(0);
   bool pending = false, firing = false;
   size_t pendingAt = 0;
+  std::vector<CheckChange> timeChanges;  // the last checks' changes, for the swing (swing.hpp)
   std::vector<double> aggregates;  // per-cycle means, for the z-score
   for (size_t c = 0; c < s.cycles.size(); ++c) {
     const double agg = mean(s.cycles[c]);
@@ -240,11 +260,13 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
         m = lookUntilSettled(samples, control, LookPlan{first + 1, samples.size()}, runs);
       }
       out.runs += runs;
-      return m.verdict;
+      return m;
     };
     const bool drift = useControl && extra;
-    const Verdict v = check(current, useControl ? s.control[c] : kNone, extra ? &extra->remeasure[c] : nullptr,
-                            drift ? &extra->controlRemeasure[c] : nullptr);
+    const MetricComparison first = check(current, useControl ? s.control[c] : kNone,
+                                         extra ? &extra->remeasure[c] : nullptr,
+                                         drift ? &extra->controlRemeasure[c] : nullptr);
+    const Verdict v = first.verdict;
     out.checkRuns.resize(s.cycles.size());
     out.checkRuns[c] = runs;
     // Confirmation needs independent samples: a re-run (simulator), or the
@@ -252,20 +274,33 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
     // next cycle is the next 5 runs: a window that shares none with the first.
     const size_t independentFrom = perCycle >= 3 ? pendingAt + 1 : pendingAt + kWindowSingle;
     if (v == Verdict::Regressed) {
-      const bool confirmed = (pending && c >= independentFrom) ||
-                             (extra && check(extra->rerun[c], drift ? extra->controlRerun[c] : kNone,
-                                             &extra->rerunRemeasure[c],
-                                             drift ? &extra->controlRerunRemeasure[c] : nullptr) == Verdict::Regressed);
+      // As the monitor (needingTheNextCycle): a swinging series' borderline
+      // first sighting needs the re-run and the next cycle; a re-run that
+      // finds it back ends it.
+      const bool nextCycleToo = !pending && first.shiftLow < kThreshold &&
+                                swings(timeChanges, kThreshold, kConfidence);
+      bool confirmed = pending && c >= independentFrom, ended = false;
+      if (!confirmed && extra) {
+        const Verdict again = check(extra->rerun[c], drift ? extra->controlRerun[c] : kNone, &extra->rerunRemeasure[c],
+                                    drift ? &extra->controlRerunRemeasure[c] : nullptr)
+                                  .verdict;
+        confirmed = again == Verdict::Regressed && !nextCycleToo;
+        ended = nextCycleToo && (again == Verdict::NotRegressed || again == Verdict::Environment);
+      }
       if (confirmed) {
         out.alarms.push_back(c);
         pending = false;
         rebase(c + 1);
-      } else if (!pending) {
+      } else if (!pending && !ended) {
         pending = true;
         pendingAt = c;
       }
     } else if (v == Verdict::NotRegressed || v == Verdict::Environment) {
       pending = false;  // as the monitor does (applyCheck): only an undecided check keeps a first sighting
+    }
+    if (product && std::isfinite(first.relativeChange)) {
+      timeChanges.push_back({first.relativeChange, (first.shiftHigh - first.shiftLow) / 2});
+      if (timeChanges.size() > kSwingWindow) timeChanges.erase(timeChanges.begin());
     }
   }
   return out;

@@ -35,6 +35,11 @@ void forEachMetric(const CheckReport& check, F&& f) {
     for (const auto* m : s.metrics()) f(s.scenario, *m);
 }
 
+bool scenarioSwings(const AlertState& state, const std::string& scenario, const CheckReport& check) {
+  const auto found = state.timeChanges.find(scenario);
+  return found != state.timeChanges.end() && swings(found->second, check.threshold, check.confidence);
+}
+
 AlertEntry entryFor(const std::string& scenario, const MetricComparison& m, double threshold, const std::string& now) {
   AlertEntry entry;
   entry.scenario = scenario;
@@ -80,6 +85,45 @@ Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates
     if (candidates.count(key) && m.verdict == Verdict::Regressed) out.emplace(key, m);
   });
   return out;
+}
+
+void noteTimeChanges(const CheckReport& check, AlertState& state) {
+  for (const auto& s : check.scenarios) {
+    if (s.error || !s.time || !std::isfinite(s.time->relativeChange)) continue;
+    if (findEntry(state.open, s.scenario, kProcessingTime) != state.open.end()) continue;
+    auto& changes = state.timeChanges[s.scenario];
+    changes.push_back({s.time->relativeChange, (s.time->shiftHigh - s.time->shiftLow) / 2});
+    if (changes.size() > kSwingWindow) changes.erase(changes.begin(), changes.end() - kSwingWindow);
+  }
+}
+
+Candidates needingTheNextCycle(const CheckReport& check, const Candidates& candidates, const AlertState& state) {
+  Candidates out;
+  forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
+    if (m.metric == kProcessingTime && candidates.count({scenario, m.metric}) && m.shiftLow < check.threshold &&
+        scenarioSwings(state, scenario, check))
+      out.insert({scenario, m.metric});
+  });
+  return out;
+}
+
+RerunDecision decideByRerun(const CheckReport& check, const CheckReport& rerun, const Candidates& candidates,
+                            const AlertState& state) {
+  RerunDecision d;
+  d.confirmed = confirmedBy(rerun, candidates);
+  const Candidates slow = needingTheNextCycle(check, candidates, state);
+  for (const auto& key : slow) d.confirmed.erase(key);
+  forEachMetric(rerun, [&](const std::string& scenario, const MetricComparison& m) {
+    if (slow.count({scenario, m.metric}) && (m.verdict == Verdict::NotRegressed || m.verdict == Verdict::Environment))
+      d.ended.insert({scenario, m.metric});
+  });
+  return d;
+}
+
+void endSightings(AlertState& state, const Candidates& ended) {
+  for (const auto& [scenario, metric] : ended)
+    if (auto pending = findEntry(state.pending, scenario, metric); pending != state.pending.end())
+      state.pending.erase(pending);
 }
 
 std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, const Confirmations& confirmed,
@@ -273,7 +317,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   r.check = co_await engine.runCheck(o, cancel, progress);
   // A first sighting is measured again within this cycle: if the re-run
   // agrees, the regression is confirmed.
-  Confirmations confirmed;
+  RerunDecision decision;
   const Candidates candidates = newRegressions(r.check, r.state);
   if (confirmableAtOnce(r.check) && !candidates.empty()) {
     const auto pause = confirmationPause(r.check, candidates, engine.config().performance.monitoring_interval);
@@ -288,9 +332,11 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
       if (std::find(again.scenarios.begin(), again.scenarios.end(), scenario) == again.scenarios.end())
         again.scenarios.push_back(scenario);
     r.rerun = co_await engine.runCheck(again, cancel, progress);
-    if (confirmableAtOnce(*r.rerun)) confirmed = confirmedBy(*r.rerun, candidates);
+    if (confirmableAtOnce(*r.rerun)) decision = decideByRerun(r.check, *r.rerun, candidates, r.state);
   }
-  r.events = applyCheck(r.check, r.state, confirmed, engine.config().performance.close_after_cycles);
+  r.events = applyCheck(r.check, r.state, decision.confirmed, engine.config().performance.close_after_cycles);
+  endSightings(r.state, decision.ended);
+  noteTimeChanges(r.check, r.state);
   r.environment = applyMachine(r.check, r.state.machine);
   r.budgetEvents = applyBudgets(r.check, r.state, engine.config().performance.close_after_cycles);
   // When did it begin? The history can tell once a few points follow the

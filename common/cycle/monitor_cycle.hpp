@@ -8,7 +8,9 @@
 // lower end of its interval, else after a pause: confirmationPause) and
 // opens when the re-run agrees,
 // unless the machine is unsteady (confirmableAtOnce); otherwise it waits as
-// pending and opens when the next cycle agrees. Even
+// pending and opens when the next cycle agrees. A scenario whose checks swing
+// by half the threshold (swing.hpp) needs both for a sighting that may be
+// under the threshold: the re-run and the next cycle. Even
 // unconfirmed, it opens at once when the lower bound of its confidence
 // interval is 50 % or worse (critical beyond doubt).
 #include <asio/awaitable.hpp>
@@ -22,6 +24,7 @@
 #include "common/store/alert_state.hpp"
 #include "common/cycle/check_report.hpp"
 #include "common/cycle/engine.hpp"
+#include "common/detect/swing.hpp"
 
 namespace giflab {
 
@@ -102,6 +105,28 @@ asio::awaitable<void> pauseFor(std::chrono::seconds pause, Cancellation cancel);
 bool confirmableAtOnce(const CheckReport& check);
 // The keys a re-run's check found regressed too.
 Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
+
+// A scenario whose checks swing by half the threshold or more (swing.hpp):
+// its first sighting that may be under the threshold (its interval reaches
+// below it) opens only when the re-run and the next cycle both agree; a
+// re-run that finds it back ends it.
+// Adds a monitoring check's time changes to each scenario's window (pure);
+// an open regression's are its own, not the swing's.
+void noteTimeChanges(const CheckReport& check, AlertState& state);
+// The candidates that need the next cycle as well as the re-run.
+Candidates needingTheNextCycle(const CheckReport& check, const Candidates& candidates, const AlertState& state);
+// What a re-run decides for a check's candidates (pure): the ones it
+// confirms (they open now) and the sightings it ends (a swinging scenario's,
+// found back). A swinging scenario's sighting the re-run agrees with is
+// neither: it stays pending, and the next cycle decides.
+struct RerunDecision {
+  Confirmations confirmed;
+  Candidates ended;
+};
+RerunDecision decideByRerun(const CheckReport& check, const CheckReport& rerun, const Candidates& candidates,
+                            const AlertState& state);
+// Forgets the pending first sightings of `ended` (pure).
+void endSightings(AlertState& state, const Candidates& ended);
 
 // Where a regression of scenario/metric came from: when it began, by the last
 // upward change point of its history, and the versions on either side of

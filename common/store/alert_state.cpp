@@ -55,6 +55,13 @@ void from_json(const json& j, AlertEntry& a) {
   a.versionAfter = j.value("version_after", "");
 }
 
+// A check's change as [change, half width]: the window stays small on disk.
+void to_json(json& j, const CheckChange& c) { j = json::array({c.change, c.halfWidth}); }
+void from_json(const json& j, CheckChange& c) {
+  c.change = j.at(0).get<double>();
+  c.halfWidth = j.at(1).get<double>();
+}
+
 AlertState AlertStore::load() const {
   AlertState s;
   std::ifstream in(path_);
@@ -68,6 +75,7 @@ AlertState AlertStore::load() const {
     s.pending = doc.value("pending", json::array()).get<std::vector<AlertEntry>>();
     s.budgets = doc.value("budgets", json::array()).get<std::vector<BudgetAlert>>();
     s.lastVersions = doc.value("last_versions", json::object()).get<std::map<std::string, std::string>>();
+    s.timeChanges = doc.value("time_changes", json::object()).get<std::map<std::string, std::vector<CheckChange>>>();
     if (doc.contains("machine") && doc["machine"].is_object()) {
       const json& m = doc["machine"];
       s.machine.factor = m.value("factor", 1.0);
@@ -89,6 +97,7 @@ void AlertStore::save(const AlertState& state) const {
   json doc{{"open", state.open}, {"pending", state.pending}};
   if (!state.budgets.empty()) doc["budgets"] = state.budgets;
   if (!state.lastVersions.empty()) doc["last_versions"] = state.lastVersions;
+  if (!state.timeChanges.empty()) doc["time_changes"] = state.timeChanges;
   if (state.machine.factor != 1.0 || state.machine.pendingFactor > 0) doc["machine"] = state.machine;
   writeFileAtomically(path_, doc.dump(2) + "\n");
 }

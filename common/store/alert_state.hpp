@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/detect/detection.hpp"
+#include "common/detect/swing.hpp"
 
 namespace giflab {
 
@@ -60,12 +61,18 @@ struct AlertState {
   // The version each scenario's last monitoring check measured: what came
   // before a regression the next check finds.
   std::map<std::string, std::string> lastVersions;
+  // Each scenario's last time changes as its monitoring checks decided them
+  // (relative, against the machine where the control applied), oldest
+  // first: how far its checks swing from cycle to cycle (monitor_cycle.hpp).
+  std::map<std::string, std::vector<CheckChange>> timeChanges;
 };
 
 void to_json(nlohmann::json& j, const BudgetAlert& b);
 void from_json(const nlohmann::json& j, BudgetAlert& b);
 
 void to_json(nlohmann::json& j, const MachineState& m);
+void to_json(nlohmann::json& j, const CheckChange& c);
+void from_json(const nlohmann::json& j, CheckChange& c);
 
 void to_json(nlohmann::json& j, const AlertEntry& a);
 void from_json(const nlohmann::json& j, AlertEntry& a);
