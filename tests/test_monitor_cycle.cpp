@@ -248,7 +248,7 @@ TEST(MonitorCycle, ASwingingScenariosBorderlineSightingNeedsTheReRunAndTheNextCy
   EXPECT_TRUE(decision.ended.empty());
 }
 
-TEST(MonitorCycle, AQuietScenarioOrAClearSightingIsStillConfirmedByTheReRunAlone) {
+TEST(MonitorCycle, AQuietScenarioOrAClearSightingIsConfirmedByTheReRunAloneOnceItsSwingIsKnown) {
   // Swinging by 3 % (under half the 10 % threshold): the re-run opens it.
   AlertState st = swungBy(0.03);
   const CheckReport borderline = check(kRegressed, 0.03);
@@ -262,8 +262,12 @@ TEST(MonitorCycle, AQuietScenarioOrAClearSightingIsStillConfirmedByTheReRunAlone
   candidates = newRegressions(clear, st);
   EXPECT_TRUE(needingTheNextCycle(clear, candidates, st).empty());
   EXPECT_EQ(decideByRerun(clear, check(kRegressed), candidates, st).confirmed.size(), 1u);
-  // Too few checks yet to know the swing: the re-run opens it.
+  // Too few checks yet to know the swing: the next cycle too, as for a swinging one.
   AlertState fresh;
+  EXPECT_EQ(needingTheNextCycle(borderline, newRegressions(borderline, fresh), fresh).size(), 1u);
+  for (size_t i = 0; i + 1 < kMinSwingChecks; ++i) noteTimeChanges(check(kPassed), fresh);
+  EXPECT_EQ(needingTheNextCycle(borderline, newRegressions(borderline, fresh), fresh).size(), 1u);
+  noteTimeChanges(check(kPassed), fresh);  // the 8th: a window of calm checks
   EXPECT_TRUE(needingTheNextCycle(borderline, newRegressions(borderline, fresh), fresh).empty());
 }
 

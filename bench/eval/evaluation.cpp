@@ -278,7 +278,7 @@ OnlineResult runOnline(Rule rule, const Series& s, bool slowdownsOnly) {
       // first sighting needs the re-run and the next cycle; a re-run that
       // finds it back ends it.
       const bool nextCycleToo = !pending && first.shiftLow < kThreshold &&
-                                swings(timeChanges, kThreshold, kConfidence);
+                                !oneCycleCanTell(timeChanges, kThreshold, kConfidence);
       bool confirmed = pending && c >= independentFrom, ended = false;
       if (!confirmed && extra) {
         const Verdict again = check(extra->rerun[c], drift ? extra->controlRerun[c] : kNone, &extra->rerunRemeasure[c],

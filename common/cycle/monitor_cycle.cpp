@@ -35,9 +35,9 @@ void forEachMetric(const CheckReport& check, F&& f) {
     for (const auto* m : s.metrics()) f(s.scenario, *m);
 }
 
-bool scenarioSwings(const AlertState& state, const std::string& scenario, const CheckReport& check) {
+bool oneCycleCanTellOf(const AlertState& state, const std::string& scenario, const CheckReport& check) {
   const auto found = state.timeChanges.find(scenario);
-  return found != state.timeChanges.end() && swings(found->second, check.threshold, check.confidence);
+  return found != state.timeChanges.end() && oneCycleCanTell(found->second, check.threshold, check.confidence);
 }
 
 AlertEntry entryFor(const std::string& scenario, const MetricComparison& m, double threshold, const std::string& now) {
@@ -101,7 +101,7 @@ Candidates needingTheNextCycle(const CheckReport& check, const Candidates& candi
   Candidates out;
   forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
     if (m.metric == kProcessingTime && candidates.count({scenario, m.metric}) && m.shiftLow < check.threshold &&
-        scenarioSwings(state, scenario, check))
+        !oneCycleCanTellOf(state, scenario, check))
       out.insert({scenario, m.metric});
   });
   return out;

@@ -106,10 +106,11 @@ bool confirmableAtOnce(const CheckReport& check);
 // The keys a re-run's check found regressed too.
 Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates);
 
-// A scenario whose checks swing by half the threshold or more (swing.hpp):
-// its first sighting that may be under the threshold (its interval reaches
-// below it) opens only when the re-run and the next cycle both agree; a
-// re-run that finds it back ends it.
+// A scenario whose checks swing by half the threshold or more, or whose
+// swing is not known yet (swing.hpp: oneCycleCanTell): its first sighting
+// that may be under the threshold (its interval reaches below it) opens only
+// when the re-run and the next cycle both agree; a re-run that finds it back
+// ends it.
 // Adds a monitoring check's time changes to each scenario's window (pure);
 // an open regression's are its own, not the swing's.
 void noteTimeChanges(const CheckReport& check, AlertState& state);

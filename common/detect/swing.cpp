@@ -25,4 +25,8 @@ bool swings(std::span<const CheckChange> window, double threshold, double confid
   return swing >= kSwingOverIntervals * standardError;
 }
 
+bool oneCycleCanTell(std::span<const CheckChange> window, double threshold, double confidence) {
+  return window.size() >= kMinSwingChecks && !swings(window, threshold, confidence);
+}
+
 }  // namespace giflab

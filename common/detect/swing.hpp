@@ -42,5 +42,11 @@ double swingOf(std::span<const CheckChange> window);
 // threshold, and by kSwingOverIntervals times the standard error their
 // intervals (at `confidence`) say, typically (the median half width / z).
 bool swings(std::span<const CheckChange> window, double threshold, double confidence);
+// Whether one cycle (a check and its re-run) may confirm a sighting that may
+// be under the threshold: not when the window swings, nor while it is too
+// short to tell (fewer than kMinSwingChecks: after the daemon starts, it
+// does not know yet how this machine moves; live, a false opening came in
+// the fourth minute of an A/A, before the window knew).
+bool oneCycleCanTell(std::span<const CheckChange> window, double threshold, double confidence);
 
 }  // namespace giflab
