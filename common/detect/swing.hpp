@@ -45,8 +45,7 @@ bool swings(std::span<const CheckChange> window, double threshold, double confid
 // Whether one cycle (a check and its re-run) may confirm a sighting that may
 // be under the threshold: not when the window swings, nor while it is too
 // short to tell (fewer than kMinSwingChecks: after the daemon starts, it
-// does not know yet how this machine moves; live, a false opening came in
-// the fourth minute of an A/A, before the window knew).
+// does not know yet how this machine moves).
 bool oneCycleCanTell(std::span<const CheckChange> window, double threshold, double confidence);
 
 }  // namespace giflab
