@@ -214,6 +214,11 @@ TEST(MonitorCycle, TheSwingWindowKeepsTheLastChecksOfScenariosWithoutAnOpenRegre
   giflab::test::TempDir dir;
   AlertStore(dir.path()).save(st);
   EXPECT_EQ(AlertStore(dir.path()).load().timeChanges, st.timeChanges);
+  // A scenario the cycle no longer measures takes its window with it.
+  c.scenarios[0].scenario = "renamed";
+  noteTimeChanges(c, st);
+  EXPECT_EQ(st.timeChanges.count("s"), 0u);
+  EXPECT_EQ(st.timeChanges.at("renamed").size(), 1u);
 }
 
 TEST(MonitorCycle, ASwingingScenariosBorderlineSightingNeedsTheReRunAndTheNextCycle) {

@@ -88,6 +88,11 @@ Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates
 }
 
 void noteTimeChanges(const CheckReport& check, AlertState& state) {
+  // A scenario no longer monitored takes its window with it.
+  std::erase_if(state.timeChanges, [&](const auto& window) {
+    return std::none_of(check.scenarios.begin(), check.scenarios.end(),
+                        [&](const ScenarioReport& s) { return s.scenario == window.first; });
+  });
   for (const auto& s : check.scenarios) {
     if (s.error || !s.time || !std::isfinite(s.time->relativeChange)) continue;
     if (findEntry(state.open, s.scenario, kProcessingTime) != state.open.end()) continue;

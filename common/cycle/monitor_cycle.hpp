@@ -112,7 +112,8 @@ Confirmations confirmedBy(const CheckReport& rerun, const Candidates& candidates
 // when the re-run and the next cycle both agree; a re-run that finds it back
 // ends it.
 // Adds a monitoring check's time changes to each scenario's window (pure);
-// an open regression's are its own, not the swing's.
+// an open regression's are its own, not the swing's. The check is a whole
+// cycle's: the windows of scenarios it did not measure are dropped.
 void noteTimeChanges(const CheckReport& check, AlertState& state);
 // The candidates that need the next cycle as well as the re-run.
 Candidates needingTheNextCycle(const CheckReport& check, const Candidates& candidates, const AlertState& state);
