@@ -35,6 +35,11 @@ void forEachMetric(const CheckReport& check, F&& f) {
     for (const auto* m : s.metrics()) f(s.scenario, *m);
 }
 
+// A sighting whose interval reaches under the threshold: it waits before its
+// re-run (confirmationPause), and on a swinging scenario it needs the next
+// cycle too (needingTheNextCycle). One notion, so the two rules agree.
+bool mayBeUnderThreshold(const MetricComparison& m, double threshold) { return m.shiftLow < threshold; }
+
 bool oneCycleCanTellOf(const AlertState& state, const std::string& scenario, const CheckReport& check) {
   const auto found = state.timeChanges.find(scenario);
   return found != state.timeChanges.end() && oneCycleCanTell(found->second, check.threshold, check.confidence);
@@ -71,7 +76,7 @@ Candidates newRegressions(const CheckReport& check, const AlertState& state) {
 std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds) {
   bool mayBeUnder = false;
   forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
-    if (candidates.count({scenario, m.metric}) && m.shiftLow < check.threshold) mayBeUnder = true;
+    if (candidates.count({scenario, m.metric}) && mayBeUnderThreshold(m, check.threshold)) mayBeUnder = true;
   });
   return mayBeUnder ? std::chrono::seconds(std::clamp(intervalSeconds, 0L, kLongestConfirmationPause)) : std::chrono::seconds(0);
 }
@@ -105,7 +110,7 @@ void noteTimeChanges(const CheckReport& check, AlertState& state) {
 Candidates needingTheNextCycle(const CheckReport& check, const Candidates& candidates, const AlertState& state) {
   Candidates out;
   forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
-    if (m.metric == kProcessingTime && candidates.count({scenario, m.metric}) && m.shiftLow < check.threshold &&
+    if (m.metric == kProcessingTime && candidates.count({scenario, m.metric}) && mayBeUnderThreshold(m, check.threshold) &&
         !oneCycleCanTellOf(state, scenario, check))
       out.insert({scenario, m.metric});
   });
