@@ -65,9 +65,9 @@ TEST(Baseline, TheControlThatMeasuredItIsKeptAndMustBeAString) {
   BaselineStore store(dir.path());
   Baseline b = make("a", 0.1);
   b.control_times = {0.03, 0.031, 0.029, 0.03, 0.032};
-  b.control_id = "giflab-perf-control 2";
+  b.control_id = "giflab-perf-control 3";
   store.save({{"a", b}});
-  EXPECT_EQ(store.load().at("a").control_id, "giflab-perf-control 2");
+  EXPECT_EQ(store.load().at("a").control_id, "giflab-perf-control 3");
   auto j = nlohmann::json::parse(readFile(dir / "baselines.json"));
   j["baselines"]["a"]["control"] = 2;
   writeFile(dir / "baselines.json", j.dump());

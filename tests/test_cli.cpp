@@ -300,7 +300,7 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
   const auto file = state() / "baselines.json";
   const json created = json::parse(readFile(file));
-  ASSERT_EQ(created["baselines"]["busy"]["control"], "giflab-perf-control 2");
+  ASSERT_EQ(created["baselines"]["busy"]["control"], "giflab-perf-control 3");
   ASSERT_EQ(created["baselines"]["busy"]["samples"]["control_processing_time"].size(), 10u);
   // As if an older control, twice as slow, had measured it: compared with
   // today's control that reads as a machine twice as fast, and the
@@ -319,7 +319,7 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
     ASSERT_EQ(check["warnings"].size(), 1u);
     const std::string warning = check["warnings"][0];
     EXPECT_NE(warning.find("busy hold times of another control"), std::string::npos) << warning;
-    EXPECT_NE(warning.find("now giflab-perf-control 2"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("now giflab-perf-control 3"), std::string::npos) << warning;
     EXPECT_NE(warning.find("'giflab-perfctl baseline create'"), std::string::npos) << warning;
     // status says it too, where a user looks first.
     const json st = parseJsonOutput(ctl({"status", "--json"}));
@@ -330,7 +330,7 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   const json updated = parseJsonOutput(ctl({"baseline", "update", "--json"}));
   EXPECT_EQ(updated["baselines"][0]["result"], "rebased");
   const json after = json::parse(readFile(file));
-  EXPECT_EQ(after["baselines"]["busy"]["control"], "giflab-perf-control 2");
+  EXPECT_EQ(after["baselines"]["busy"]["control"], "giflab-perf-control 3");
   // Fresh runs only: 9 when their medians were known closely enough, else 10.
   EXPECT_GE(after["baselines"]["busy"]["sample_count"].get<int>(), 9);
   EXPECT_LE(after["baselines"]["busy"]["sample_count"].get<int>(), 10);
