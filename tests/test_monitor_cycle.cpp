@@ -402,6 +402,29 @@ TEST(MonitorCycle, ARegressionThatFlapsStaysOneEpisode) {
   EXPECT_TRUE(st.open.empty());
 }
 
+TEST(MonitorCycle, ARegressionClosesOnlyOnCyclesThatFindTheMetricClearlyBack) {
+  AlertState st;
+  applyCheck(check(kRegressed), st, {}, 2);
+  ASSERT_EQ(applyCheck(check(kRegressed), st, {}, 2).size(), 1u);  // opened
+  // Not over the 10 % threshold, but not back either: +8 %, then +5.1 %
+  // (just over half the threshold). Neither counts towards closing.
+  for (const double change : {0.08, 0.051}) {
+    auto hovering = check(kPassed);
+    hovering.scenarios[0].time->relativeChange = change;
+    EXPECT_TRUE(applyCheck(hovering, st, {}, 2).empty()) << change;
+    EXPECT_EQ(st.open[0].calmCycles, 0) << change;
+  }
+  // Half the threshold or less, twice: back, and closed.
+  auto back = check(kPassed);
+  back.scenarios[0].time->relativeChange = 0.05;
+  EXPECT_TRUE(applyCheck(back, st, {}, 2).empty());
+  EXPECT_EQ(st.open[0].calmCycles, 1);
+  back.scenarios[0].time->relativeChange = -0.03;
+  const auto ev = applyCheck(back, st, {}, 2);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, AlertEvent::Kind::Resolved);
+}
+
 TEST(MonitorCycle, ASizeBelowTheThresholdIsReportedAsAboutTheThreshold) {
   AlertEntry a;
   a.regression = 0.073;

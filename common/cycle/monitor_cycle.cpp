@@ -40,6 +40,17 @@ void forEachMetric(const CheckReport& check, F&& f) {
 // cycle too (needingTheNextCycle). One notion, so the two rules agree.
 bool mayBeUnderThreshold(const MetricComparison& m, double threshold) { return m.shiftLow < threshold; }
 
+// An open regression counts a cycle towards closing only when the metric is
+// clearly back: its change at most half the threshold. A check that merely
+// failed to show it over the threshold (+8 % against 10 %, an interval up to
+// +20 %) is the same episode still; closing on it let a regression that
+// hovered about the threshold close and open again within minutes (the live
+// A/B of 2026-12-04: three openings of one episode in four minutes).
+constexpr double kClearlyBackShareOfThreshold = 0.5;
+bool clearlyBack(const MetricComparison& m, double threshold) {
+  return m.verdict == Verdict::NotRegressed && m.relativeChange <= kClearlyBackShareOfThreshold * threshold;
+}
+
 bool oneCycleCanTellOf(const AlertState& state, const std::string& scenario, const CheckReport& check) {
   const auto found = state.timeChanges.find(scenario);
   return found != state.timeChanges.end() && oneCycleCanTell(found->second, check.threshold, check.confidence);
@@ -183,9 +194,10 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
       case Verdict::Environment:
       case Verdict::NotRegressed:
         // Environment: as measured it is still over the threshold, the machine
-        // explains it. That closes nothing: an open regression closes only on
+        // explains it. That closes nothing, nor does a change under the
+        // threshold but not clearly back: an open regression closes only on
         // cycles that find the metric back.
-        if (open != state.open.end() && m.verdict == Verdict::NotRegressed && ++open->calmCycles >= closeAfterCycles) {
+        if (open != state.open.end() && clearlyBack(m, check.threshold) && ++open->calmCycles >= closeAfterCycles) {
           events.push_back({AlertEvent::Kind::Resolved, *open, now});
           state.open.erase(open);
         }

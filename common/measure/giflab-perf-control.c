@@ -15,10 +15,10 @@
  * it got the frame back. Revision 2 ran 20 ms of register-only arithmetic and
  * passed over 4 MB; on this project's VMs the host slowed gifsicle's
  * table-driven code for minutes while that arithmetic ran on unmoved
- * (bench/control-follow.sh: the levels of gifsicle's times relative to
- * revision 3 spread 0.020-0.044 in log, relative to revision 2
- * 0.041-0.051). Its work changed, so its identity did too
- * (kBuiltinControlRevision in machine.hpp). */
+ * (bench/control-follow.sh, two 8-minute runs: the level of gifsicle's time
+ * relative to revision 3 spread 0.019-0.036 in log, relative to revision 2
+ * 0.033-0.057, alone 0.083-0.134). Its work changed, so its identity did
+ * too (kBuiltinControlRevision in machine.hpp). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
