@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Whether a control follows what the scenarios feel over minutes, not only
 # within a check: interleaved rounds (shuffled order) of the built-in control,
-# any candidate controls, and the shipped config's three monitored gifsicle
-# commands, for SECONDS; then, per scenario, the spread of its time alone and
-# relative to each control: per round, per check (the median of 3 rounds),
-# and of its level (a rolling median of 20 rounds, what moves for minutes).
+# any candidate controls, and the shipped config's monitored scenarios (each
+# command on the first file of its data_pattern), for SECONDS; then, per
+# scenario, the spread of its time alone and relative to each control: per
+# round, per check (the median of 3 rounds), and of its level (a rolling
+# median of 20 rounds, what moves for minutes).
 # The lower the spread relative to a control, the more of the machine's
 # movement that control takes out. Candidates: NAME=COMMAND (words split on
 # spaces), e.g. gifsicle_O1="gifsicle -O1 data/sample_gifs/medium_1.gif -o /tmp/x.gif".
@@ -15,20 +16,30 @@ cd "$(dirname "$0")/.."
 seconds=600
 if [ $# -gt 0 ] && [[ "$1" != *=* ]]; then seconds=$1; shift; fi
 . bench/lib.sh
-/usr/bin/python3 - "$seconds" "$bin/giflab-perf-control" "$PWD/data/sample_gifs" "$work" "$@" <<'PY'
-import os, random, sys, time
+/usr/bin/python3 - "$seconds" "$bin/giflab-perf-control" "$PWD/config/config.json" "$work" "$@" <<'PY'
+import glob, json, os, random, sys, time
 import numpy as np
-seconds, control, gifs, work = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+seconds, control, config, work = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 controls = {"built-in": [control]}
 for spec in sys.argv[5:]:
     name, command = spec.split("=", 1)
     controls[name] = command.split()
-scenarios = {
-    "continuous_small_gif": ["gifsicle", "-O3", "--lossy=80", f"{gifs}/small_1.gif", "-o", f"{work}/s.gif"],
-    "medium_gif_optimize": ["gifsicle", "-O3", f"{gifs}/medium_1.gif", "-o", f"{work}/m.gif"],
-    "large_gif_lossy": ["gifsicle", "-O3", "--lossy=80", "--colors", "128", f"{gifs}/large_1.gif", "#0-19",
-                        "-o", f"{work}/l.gif"],
-}
+# The scenarios as the daemon runs them: placeholders filled, data paths
+# relative to the config's folder.
+scenarios = {}
+for sc in json.load(open(config))["scenarios"]:
+    if not sc.get("monitored", True):
+        continue
+    pattern = os.path.join(os.path.dirname(config), sc["data_pattern"])
+    inputs = sorted(glob.glob(pattern))
+    if not inputs:
+        sys.exit(f"{config}: scenarios.{sc['name']}.data_pattern matches no file ({pattern}): run giflab-gifgen or fix the pattern")
+    fill = {"{input}": inputs[0], "{output}": f"{work}/{sc['name']}.gif", "{max_frames}": str(sc.get("max_frames", ""))}
+    def filled(word):
+        for key, value in fill.items():
+            word = word.replace(key, value)
+        return word
+    scenarios[sc["name"]] = [filled(w) for w in sc["command"]]
 commands = {**controls, **scenarios}
 times = {name: [] for name in commands}
 end = time.time() + seconds
@@ -51,7 +62,7 @@ def robust_sd(x):
     return 1.4826 * np.median(np.abs(x - np.median(x)))
 def level(x, window=20):
     return np.array([np.median(x[max(0, i - window // 2):i + window // 2]) for i in range(len(x))])
-print(f"{rounds} rounds in {seconds / 60:.0f} min; spreads of log time (0.05: about 5 %)")
+print(f"{rounds} rounds in {seconds:.0f} s; spreads of log time (0.05: about 5 %)")
 print(f"{'scenario':22} {'relative to':12} {'round sd':>8} {'check MAD':>9} {'level sd':>8}")
 for s in scenarios:
     print(f"{s:22} {'(alone)':12} {np.std(logs[s]):8.3f} {robust_sd(check_medians(logs[s])):9.3f} {np.std(level(logs[s])):8.3f}")

@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
   free(coded);
   free(decoded);
   if (wrong) {
-    fprintf(stderr, "giflab-perf-control: LZW round trip failed: this build is broken\n");
+    fprintf(stderr, "giflab-perf-control: its LZW round trip failed, so this build measures the wrong work;"
+                    " reinstall giflab-perfd (or rebuild it with the project's flags) and re-create the baselines\n");
     return 1;
   }
   return 0;
