@@ -29,7 +29,6 @@ constexpr size_t kMaxNames = 1000;
 Manager::Manager(asio::io_context& io, sdbus::IConnection& connection, BusLoop& loop,
                  std::shared_ptr<Engine> engine, Hooks hooks)
     : AdaptorInterfaces(connection, bus::kManagerPath),
-      io_(io),
       loop_(loop),
       engine_(std::move(engine)),
       hooks_(std::move(hooks)),

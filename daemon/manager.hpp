@@ -98,7 +98,6 @@ class Manager final : public sdbus::AdaptorInterfaces<org::giflab::Perf1::Manage
   void refreshBaselineMetrics();
   void scheduleRetention(std::chrono::steady_clock::duration delay);
 
-  asio::io_context& io_;
   BusLoop& loop_;
   std::shared_ptr<Engine> engine_;
   Hooks hooks_;

@@ -345,6 +345,52 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   EXPECT_EQ(parseJsonOutput(ctl({"status", "--json"}))["messages"].dump().find("another control"), std::string::npos);
 }
 
+// The history keeps the control's time beside each scenario's, so that a
+// reader (or a later rule) can tell the machine's moves from the scenario's.
+TEST_F(Cli, HistoryRecordsKeepTheControlsTimeBesideEachScenarios) {
+  auto records = [&] {
+    std::vector<json> out;
+    std::istringstream in(readFile(state() / "history.jsonl"));
+    for (std::string l; std::getline(in, l);) out.push_back(json::parse(l));
+    return out;
+  };
+  writeFile(config(), R"({"scenarios": [{"name": "busy", "command": [")" + workload().string() +
+                          R"(", "--work", "1"], "iterations": 3, "warmup": 0}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  ASSERT_EQ(ctl({"ci", "check"}).exitCode, 0);
+  auto rs = records();
+  ASSERT_EQ(rs.size(), 2u);
+  for (const auto& r : rs) {
+    SCOPED_TRACE(r.dump());
+    EXPECT_EQ(r["control"], "giflab-perf-control 3");
+    EXPECT_GT(r["control_processing_time"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(rs[0]["source"], "baseline");
+  EXPECT_EQ(rs[1]["source"], "ci");
+
+  // A scenario as the control: its runs in the same go are the control's,
+  // so the other's record holds their median, and its own holds none.
+  std::filesystem::remove(state() / "history.jsonl");
+  std::filesystem::remove(state() / "baselines.json");
+  writeFile(config(), R"({"performance": {"control": {"scenario": "ref"}},
+    "scenarios": [{"name": "busy", "command": [")" + workload().string() + R"(", "--work", "1"], "iterations": 3, "warmup": 0},
+                  {"name": "ref", "command": [")" + workload().string() + R"(", "--work", "2"], "iterations": 3, "warmup": 0}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  ASSERT_EQ(ctl({"ci", "check"}).exitCode, 0);
+  rs = records();
+  ASSERT_EQ(rs.size(), 4u);
+  for (size_t go = 0; go < 2; ++go) {
+    const json* busy = nullptr;
+    const json* ref = nullptr;
+    for (size_t k = 2 * go; k < 2 * go + 2; ++k) (rs[k]["scenario"] == "busy" ? busy : ref) = &rs[k];
+    ASSERT_TRUE(busy && ref);
+    SCOPED_TRACE(busy->dump() + "\n" + ref->dump());
+    EXPECT_EQ((*busy)["control"], "scenario ref");
+    EXPECT_DOUBLE_EQ((*busy)["control_processing_time"].get<double>(), (*ref)["processing_time"].get<double>());
+    EXPECT_FALSE(ref->contains("control_processing_time"));
+  }
+}
+
 TEST_F(Cli, AChecksStopsOnceItsVerdictIsSettled) {
   writeConfig(0.05);
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);

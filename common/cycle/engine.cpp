@@ -231,7 +231,8 @@ Error Engine::unknownScenario(const std::string& name) const {
                "unknown scenario \"" + shortened(name) + "\"; known scenarios: " + (known.empty() ? "(none)" : known));
 }
 
-void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions) {
+void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions,
+                           const ScenarioMeasurement* control) {
   if (m.samples.empty()) return;
   const auto times = m.processingTimes();
   const auto memory = m.memoryUsages();
@@ -251,6 +252,10 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
                        {"fingerprint", Fingerprint::current()}};
   if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) record["version"] = v->second;
   record["environment"] = config_.environment.empty() ? hostName() : config_.environment;
+  if (control && !control->error && !control->samples.empty() && control->scenario != m.scenario) {
+    record["control"] = controlIdentity(config_);
+    record["control_processing_time"] = stats::median(control->processingTimes());
+  }
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
 
@@ -433,7 +438,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     });
   // Only once the baselines exist: no "baseline" records for one that does not.
   for (const auto& m : measured)
-    if (!m.error) recordHistory(m, "baseline", versions);
+    if (!m.error) recordHistory(m, "baseline", versions, haveControl ? &*controlRun : nullptr);
   if (controlRun && controlRun->error)
     result["control_error"] = "the control " + control.name + " could not be measured, so these baselines will be "
                               "judged without it: " + *controlRun->error;
@@ -572,7 +577,8 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
                                  controlIsAScenario ? config_.findScenario(control.name) : nullptr, cancel, overall);
     // A scenario that failed in this round is out of the comparison: its looks end.
   }
-  CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions);
+  CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions,
+                                      controlRun && !controlRun->error ? &*controlRun : nullptr);
   if (!otherControl.empty()) report.warnings.push_back(otherControl);
   for (const auto* s : withoutBaseline)
     report.scenarios.push_back(ScenarioReport::failed(
@@ -588,7 +594,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
 
 CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
                                    const std::map<std::string, Baseline>& baselines, const std::string& action,
-                                   const VersionProbe& versions) {
+                                   const VersionProbe& versions, const ScenarioMeasurement* control) {
   const Fingerprint fp = Fingerprint::current();
   CheckReport report;
   report.action = action;
@@ -603,7 +609,7 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
       report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
-    recordHistory(m, action == "monitor" ? "monitor" : "ci", versions);
+    recordHistory(m, action == "monitor" ? "monitor" : "ci", versions, control);
     ScenarioReport r = std::move(*compared++);
     if (const Scenario* s = config_.findScenario(m.scenario))
       r.budgets = checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), config_.performance.confidence_level);

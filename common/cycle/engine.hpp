@@ -80,8 +80,12 @@ class Engine {
                                                    bool update, Cancellation cancel, ProgressFn progress);
   CheckReport assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
                              const std::map<std::string, Baseline>& baselines, const std::string& action,
-                             const VersionProbe& versions);
-  void recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions);
+                             const VersionProbe& versions, const ScenarioMeasurement* control);
+  // control: the control's runs beside m's in the same go (nullptr when none
+  // was measured); the record keeps their median so that a reader of the
+  // history can tell the machine's moves from the scenario's.
+  void recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions,
+                     const ScenarioMeasurement* control = nullptr);
   Error unknownScenario(const std::string& name) const;
 
   Config config_;
