@@ -222,11 +222,18 @@ int Watcher::stop() {
 }
 
 std::vector<std::string> journalEntries(const std::string& match, size_t atLeast, std::chrono::milliseconds timeout) {
+  return journalEntries(std::vector<std::string>{match}, atLeast, timeout);
+}
+
+std::vector<std::string> journalEntries(const std::vector<std::string>& matches, size_t atLeast,
+                                        std::chrono::milliseconds timeout) {
   std::vector<std::string> entries;
+  std::vector<std::string> argv{"/usr/bin/journalctl", "--no-pager", "-o", "json"};
+  argv.insert(argv.end(), matches.begin(), matches.end());
   eventually(
       [&] {
         entries.clear();
-        const auto r = run({"/usr/bin/journalctl", "--no-pager", "-o", "json", match});
+        const auto r = run(argv);
         std::istringstream in(r.out);
         for (std::string l; std::getline(in, l);)
           if (!l.empty()) entries.push_back(l);

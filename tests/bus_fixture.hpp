@@ -90,6 +90,9 @@ class Watcher {
 // `journalctl -o json FIELD=value`, one JSON object a line, retried until
 // at least `atLeast` entries show up or the timeout passes.
 std::vector<std::string> journalEntries(const std::string& match, size_t atLeast, std::chrono::milliseconds timeout);
+// Entries matching all of the matches (journalctl's FIELD=VALUE, ANDed).
+std::vector<std::string> journalEntries(const std::vector<std::string>& matches, size_t atLeast,
+                                        std::chrono::milliseconds timeout);
 
 // monitor.cycles from the daemon's status: the monitoring cycles that ran.
 int monitorCycles(const PrivateBus& bus);

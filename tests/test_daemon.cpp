@@ -73,8 +73,10 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
   EXPECT_NE(r.out.find("running"), std::string::npos) << r.out;
 
   writeFile(sleepFile(), "0.039");  // 30 % slower
-  // Confirmed by the second regressed cycle: within two cycles of 2 s plus their runs.
-  ASSERT_TRUE(watch.waitFor("RegressionDetected", 15s)) << d.log();
+  // Confirmed by a re-run after a pause of one interval, or by the second
+  // regressed cycle: within a few cycles of 2 s plus their runs, more when a
+  // busy machine leaves a cycle undecided.
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 30s)) << d.log();
   // One more regressed cycle (the count includes the detecting one) must not repeat the signal.
   const int cyclesAtDetection = monitorCycles(bus);
   ASSERT_TRUE(eventually([&] { return monitorCycles(bus) > cyclesAtDetection; }, 10s)) << d.log();
@@ -139,14 +141,17 @@ TEST_F(Daemon, TheIssuesDoneWhen) {
 
   // Back to normal: the regression resolves, once.
   writeFile(sleepFile(), "0.03");
-  ASSERT_TRUE(watch.waitFor("RegressionResolved", 15s)) << d.log();
+  // After close_after_cycles (2) cycles that find it clearly back (at most
+  // half the threshold): a cycle slowed by the machine does not count.
+  ASSERT_TRUE(watch.waitFor("RegressionResolved", 30s)) << d.log();
   EXPECT_TRUE(parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}))["open_regressions"].empty());
   EXPECT_EQ(watch.stop(), 0);
   if (haveJournal()) {
-    const auto resolved = journalEntries("MESSAGE_ID=2f8e1b7c4a5d4e6f9b0a3c2d1e4f5a6b", 1, 5s);
-    bool ours = false;
-    for (const auto& l : resolved) ours = ours || json::parse(l).value("GIFLAB_SCENARIO", "") == scenario;
-    EXPECT_TRUE(ours);
+    // The signal goes out before the journal entry is written: wait for this
+    // scenario's entry, not for any earlier test's.
+    const auto resolved =
+        journalEntries({"MESSAGE_ID=2f8e1b7c4a5d4e6f9b0a3c2d1e4f5a6b", "GIFLAB_SCENARIO=" + scenario}, 1, 5s);
+    EXPECT_EQ(resolved.size(), 1u);
   }
 }
 
@@ -195,11 +200,11 @@ TEST_F(Daemon, SlowedThroughConfigAndSighup) {
   Watcher watch(bus);
   cfg(0.045);
   d.signal(SIGHUP);
-  ASSERT_TRUE(watch.waitFor("RegressionDetected", 15s)) << d.log();
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 30s)) << d.log();
   EXPECT_NE(d.log().find("Configuration reloaded"), std::string::npos);
   cfg(0.03);
   d.signal(SIGHUP);
-  ASSERT_TRUE(watch.waitFor("RegressionResolved", 15s)) << d.log();
+  ASSERT_TRUE(watch.waitFor("RegressionResolved", 30s)) << d.log();
 }
 
 TEST_F(Daemon, ReadyStatusAndProperties) {
@@ -742,7 +747,7 @@ TEST_F(Daemon, ARegressionNamesTheVersionsBeforeAndAfterIt) {
   ASSERT_TRUE(eventually([&] { return monitorCycles(bus) >= cycles + 2; }, 15s)) << d.log();
   writeFile(versionFile, "pipeline 1.1\n");
   writeFile(sleepFile(), "0.045");
-  ASSERT_TRUE(watch.waitFor("RegressionDetected", 20s)) << d.log();
+  ASSERT_TRUE(watch.waitFor("RegressionDetected", 30s)) << d.log();
   json signal;
   for (const auto& l : watch.lines())
     if (l.find("RegressionDetected") != std::string::npos) signal = json::parse(l);
@@ -834,7 +839,7 @@ TEST_F(Daemon, ABudgetIsExceededOnceHeldByTheGateAndRestored) {
   }
   // The workload fits again: restored after close_after_cycles (2) cycles within it.
   writeFile(sleepFile(), "0.03");
-  ASSERT_TRUE(watch.waitFor("BudgetRestored", 15s)) << d.log();
+  ASSERT_TRUE(watch.waitFor("BudgetRestored", 30s)) << d.log();
   st = parseJsonOutput(perfctlOnBus(bus, {"status", "--json"}));
   EXPECT_TRUE(st["exceeded_budgets"].empty());
   watch.stop();

@@ -73,15 +73,25 @@ TEST(MonitorCycle, AOneOffSpikeNeverAlerts) {
 
 TEST(MonitorCycle, ASightingThatMayBeUnderTheThresholdIsMeasuredAgainAfterAPause) {
   AlertState st;
+  auto every = [](long seconds, long adaptiveMin = 0) {
+    PerformanceSettings p;
+    p.monitoring_interval = seconds;
+    p.adaptive_min = adaptiveMin, p.adaptive_max = adaptiveMin ? 3600 : 0;
+    return p;
+  };
   // Over the 10 % threshold even at the lower end of its interval: at once.
   const auto clear = check(kRegressed, 0.12);
-  EXPECT_EQ(confirmationPause(clear, newRegressions(clear, st), 15).count(), 0);
+  EXPECT_EQ(confirmationPause(clear, newRegressions(clear, st), every(15)).count(), 0);
   // Possibly under it (a neighbour's burst looks like this): the interval, at most a minute.
   const auto small = check(kRegressed, 0.04);
-  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), 15).count(), 15);
-  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), 3600).count(), 60);
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), every(15)).count(), 15);
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), every(3600)).count(), 60);
+  // Under an adaptive pace, its min: the pace a sighting brings the cycles to
+  // (the fixed interval, unused then, may be an hour).
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), every(3600, 2)).count(), 2);
+  EXPECT_EQ(confirmationPause(small, newRegressions(small, st), every(3600, 300)).count(), 60);
   // Only candidates count: an open regression is not measured again.
-  EXPECT_EQ(confirmationPause(small, {}, 15).count(), 0);
+  EXPECT_EQ(confirmationPause(small, {}, every(15)).count(), 0);
 }
 
 TEST(MonitorCycle, APauseEndsAtOnceWhenTheCycleIsCancelled) {

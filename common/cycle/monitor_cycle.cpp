@@ -84,7 +84,9 @@ Candidates newRegressions(const CheckReport& check, const AlertState& state) {
   return out;
 }
 
-std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds) {
+std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates,
+                                       const PerformanceSettings& pace) {
+  const long intervalSeconds = pace.adaptive_min > 0 ? pace.adaptive_min : pace.monitoring_interval;
   bool mayBeUnder = false;
   forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
     if (candidates.count({scenario, m.metric}) && mayBeUnderThreshold(m, check.threshold)) mayBeUnder = true;
@@ -342,7 +344,7 @@ asio::awaitable<CycleResult> runMonitorCycle(Engine& engine, Cancellation cancel
   RerunDecision decision;
   const Candidates candidates = newRegressions(r.check, r.state);
   if (confirmableAtOnce(r.check) && !candidates.empty()) {
-    const auto pause = confirmationPause(r.check, candidates, engine.config().performance.monitoring_interval);
+    const auto pause = confirmationPause(r.check, candidates, engine.config().performance);
     if (pause.count() > 0) {
       if (progress)
         progress(1.0, "waiting " + std::to_string(pause.count()) +

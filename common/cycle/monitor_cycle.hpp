@@ -91,10 +91,12 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state,
 Candidates newRegressions(const CheckReport& check, const AlertState& state);
 // How long the confirming re-run waits: none when every candidate is over
 // the threshold even at the lower end of its interval; else the monitoring
-// interval, at most a minute. On a shared machine a neighbour's burst
-// (another VM's, felt by one workload and not by the control) lasts seconds
-// and slows a check and a re-run right after it alike; a regression stays.
-std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates, long intervalSeconds);
+// interval (under an adaptive pace its min, the pace a sighting brings it
+// to), at most a minute. On a shared machine a neighbour's burst (another
+// VM's, felt by one workload and not by the control) lasts seconds and slows
+// a check and a re-run right after it alike; a regression stays.
+std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates,
+                                       const PerformanceSettings& pace);
 // Waits that long on the caller's executor; a cancel ends the wait at once
 // (Error Cancelled).
 asio::awaitable<void> pauseFor(std::chrono::seconds pause, Cancellation cancel);
