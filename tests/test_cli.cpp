@@ -304,11 +304,11 @@ TEST_F(Cli, BaselinesOfAnotherControlAreJudgedWithoutItAndRebasedOnUpdate) {
   const json created = json::parse(readFile(file));
   ASSERT_EQ(created["baselines"]["busy"]["control"], "giflab-perf-control 3");
   // One control run beside each of the scenario's runs: 9 when their medians
-  // were known closely enough, else twice the 5 iterations.
+  // were known closely enough, else twice the 5 iterations (or up to twice
+  // that when its runs changed level).
   const auto controlRuns = created["baselines"]["busy"]["samples"]["control_processing_time"].size();
   ASSERT_EQ(controlRuns, created["baselines"]["busy"]["sample_count"].get<std::size_t>());
-  ASSERT_GE(controlRuns, 9u);
-  ASSERT_LE(controlRuns, 10u);
+  ASSERT_GE(controlRuns, 9u);  // more than 10 after a level change in its runs
   // As if an older control, twice as slow, had measured it: compared with
   // today's control that reads as a machine twice as fast, and the
   // scenario's unchanged time as a doubling relative to it.
@@ -356,10 +356,11 @@ TEST_F(Cli, HistoryRecordsKeepTheControlsTimeBesideEachScenarios) {
     for (std::string l; std::getline(in, l);) out.push_back(json::parse(l));
     return out;
   };
+  // (A check's verdict does not matter here: it may exit 1 on a busy machine.)
   writeFile(config(), R"({"scenarios": [{"name": "busy", "command": [")" + workload().string() +
                           R"(", "--work", "1"], "iterations": 3, "warmup": 0}]})");
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
-  ASSERT_EQ(ctl({"ci", "check"}).exitCode, 0);
+  ASSERT_NE(ctl({"ci", "check"}).exitCode, 2);
   auto rs = records();
   ASSERT_EQ(rs.size(), 2u);
   for (const auto& r : rs) {
@@ -378,7 +379,7 @@ TEST_F(Cli, HistoryRecordsKeepTheControlsTimeBesideEachScenarios) {
     "scenarios": [{"name": "busy", "command": [")" + workload().string() + R"(", "--work", "1"], "iterations": 3, "warmup": 0},
                   {"name": "ref", "command": [")" + workload().string() + R"(", "--work", "2"], "iterations": 3, "warmup": 0}]})");
   ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
-  ASSERT_EQ(ctl({"ci", "check"}).exitCode, 0);
+  ASSERT_NE(ctl({"ci", "check"}).exitCode, 2);
   rs = records();
   ASSERT_EQ(rs.size(), 4u);
   for (size_t go = 0; go < 2; ++go) {
@@ -391,6 +392,26 @@ TEST_F(Cli, HistoryRecordsKeepTheControlsTimeBesideEachScenarios) {
     EXPECT_DOUBLE_EQ((*busy)["control_processing_time"].get<double>(), (*ref)["processing_time"].get<double>());
     EXPECT_FALSE(ref->contains("control_processing_time"));
   }
+}
+
+// The built-in control is not a name a config can give: a scenario of the
+// config called "control" is measured and judged like any other, beside the
+// built-in control (it was once taken for it, its own runs the machine's).
+TEST_F(Cli, AScenarioNamedControlIsMeasuredBesideTheBuiltInControl) {
+  writeFile(config(), R"({"scenarios": [{"name": "control", "command": [")" + workload().string() +
+                          R"(", "--sleep", "0.3"], "iterations": 3, "warmup": 0}]})");
+  ASSERT_EQ(ctl({"baseline", "create"}).exitCode, 0);
+  const json b = json::parse(readFile(state() / "baselines.json"))["baselines"]["control"];
+  EXPECT_EQ(b["control"], "giflab-perf-control 3") << b.dump();
+  std::istringstream in(readFile(state() / "history.jsonl"));
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const json record = json::parse(line);
+  SCOPED_TRACE(record.dump());
+  EXPECT_EQ(record["scenario"], "control");
+  EXPECT_GE(record["processing_time"].get<double>(), 0.3);
+  // The built-in control's own time (some 30 ms), not the 0.3 s sleep's.
+  EXPECT_LT(record["control_processing_time"].get<double>(), 0.2);
 }
 
 TEST_F(Cli, AChecksStopsOnceItsVerdictIsSettled) {

@@ -134,6 +134,15 @@ asio::awaitable<void> measureAnotherRound(std::vector<RunPlan> round, std::vecto
   if (controlIsAScenario) controlRun = takeControl(measured, control.name, true);
 }
 
+// The control's runs paired with m's, as the comparison pairs them (run i
+// with run i); none for the control itself or when it was not measured.
+std::vector<double> controlRunsBeside(const ScenarioMeasurement* control, const ScenarioMeasurement& m) {
+  if (!control || control->scenario == m.scenario) return {};
+  auto times = control->processingTimes();
+  if (times.size() > m.samples.size()) times.resize(m.samples.size());
+  return times;
+}
+
 // Baselines whose control times another control measured (an older built-in
 // one) are judged without the machine for this check: their times would
 // read as the machine having changed. Returns the warning that says so and
@@ -232,7 +241,7 @@ Error Engine::unknownScenario(const std::string& name) const {
 }
 
 void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions,
-                           const ScenarioMeasurement* control) {
+                           const std::vector<double>& pairedControl) {
   if (m.samples.empty()) return;
   const auto times = m.processingTimes();
   const auto memory = m.memoryUsages();
@@ -252,9 +261,9 @@ void Engine::recordHistory(const ScenarioMeasurement& m, const std::string& sour
                        {"fingerprint", Fingerprint::current()}};
   if (auto v = versions.byScenario.find(m.scenario); v != versions.byScenario.end()) record["version"] = v->second;
   record["environment"] = config_.environment.empty() ? hostName() : config_.environment;
-  if (control && !control->error && !control->samples.empty() && control->scenario != m.scenario) {
+  if (!pairedControl.empty()) {
     record["control"] = controlIdentity(config_);
-    record["control_processing_time"] = stats::median(control->processingTimes());
+    record["control_processing_time"] = stats::median(pairedControl);
   }
   HistoryStore(stateDir_, config_.performance.max_history_days).append(record);
 }
@@ -348,6 +357,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
   }
   if (progress) progress(1.0, "done");
   const bool haveControl = controlRun && !controlRun->error;
+  std::map<std::string, std::vector<double>> pairedControl;  // for the history: this go's pairs only
 
   const Fingerprint fp = Fingerprint::current();
   json result = {{"action", update ? "update" : "create"}, {"baselines", json::array()}, {"errors", json::array()}};
@@ -368,6 +378,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     // set aside; the control measured on while other scenarios did.
     controlTimes.erase(controlTimes.begin(), controlTimes.begin() + static_cast<long>(std::min(aside, controlTimes.size())));
     if (controlTimes.size() > times.size()) controlTimes.resize(times.size());
+    if (m.scenario != control.name) pairedControl[m.scenario] = controlTimes;
     std::string controlId = controlTimes.empty() ? std::string() : controlIdentity(config_);
     std::string how = "created";
     if (update) {
@@ -438,7 +449,7 @@ asio::awaitable<json> Engine::measureBaselines(std::vector<std::string> names, s
     });
   // Only once the baselines exist: no "baseline" records for one that does not.
   for (const auto& m : measured)
-    if (!m.error) recordHistory(m, "baseline", versions, haveControl ? &*controlRun : nullptr);
+    if (!m.error) recordHistory(m, "baseline", versions, pairedControl[m.scenario]);
   if (controlRun && controlRun->error)
     result["control_error"] = "the control " + control.name + " could not be measured, so these baselines will be "
                               "judged without it: " + *controlRun->error;
@@ -552,8 +563,9 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
   const CpuPressureWindow runQueue;  // how long tasks waited for a CPU while this check measured
   if (!plans.empty()) measured = co_await runInterleaved(plans, cancel, overall);
   std::optional<ScenarioMeasurement> controlRun = takeControl(measured, control.name, controlIsAScenario);
+  const auto controlMeasured = [&] { return controlRun && !controlRun->error; };
   auto compare = [&] {
-    return compareWithBaselines(measured, controlRun && !controlRun->error ? controlRun : std::nullopt, baselines,
+    return compareWithBaselines(measured, controlMeasured() ? controlRun : std::nullopt, baselines,
                                 policy, runQueue.share().value_or(-1));
   };
   // Look after every round: a scenario whose verdict is settled stops; one
@@ -578,7 +590,7 @@ asio::awaitable<CheckReport> Engine::runCheck(CheckOptions options, Cancellation
     // A scenario that failed in this round is out of the comparison: its looks end.
   }
   CheckReport report = assembleReport(measured, std::move(comparison), baselines, options.action, versions,
-                                      controlRun && !controlRun->error ? &*controlRun : nullptr);
+                                      controlMeasured() ? &*controlRun : nullptr);
   if (!otherControl.empty()) report.warnings.push_back(otherControl);
   for (const auto* s : withoutBaseline)
     report.scenarios.push_back(ScenarioReport::failed(
@@ -609,7 +621,7 @@ CheckReport Engine::assembleReport(const std::vector<ScenarioMeasurement>& measu
       report.scenarios.push_back(ScenarioReport::failed(m.scenario, *m.error));
       continue;
     }
-    recordHistory(m, action == "monitor" ? "monitor" : "ci", versions, control);
+    recordHistory(m, action == "monitor" ? "monitor" : "ci", versions, controlRunsBeside(control, m));
     ScenarioReport r = std::move(*compared++);
     if (const Scenario* s = config_.findScenario(m.scenario))
       r.budgets = checkBudgets(s->budget, m.processingTimes(), m.memoryUsages(), config_.performance.confidence_level);

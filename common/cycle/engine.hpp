@@ -81,11 +81,11 @@ class Engine {
   CheckReport assembleReport(const std::vector<ScenarioMeasurement>& measured, Comparison comparison,
                              const std::map<std::string, Baseline>& baselines, const std::string& action,
                              const VersionProbe& versions, const ScenarioMeasurement* control);
-  // control: the control's runs beside m's in the same go (nullptr when none
-  // was measured); the record keeps their median so that a reader of the
-  // history can tell the machine's moves from the scenario's.
+  // pairedControl: the control's runs paired with m's (run i beside run i),
+  // empty when none was measured; the record keeps their median so that a
+  // reader of the history can tell the machine's moves from the scenario's.
   void recordHistory(const ScenarioMeasurement& m, const std::string& source, const VersionProbe& versions,
-                     const ScenarioMeasurement* control = nullptr);
+                     const std::vector<double>& pairedControl = {});
   Error unknownScenario(const std::string& name) const;
 
   Config config_;
