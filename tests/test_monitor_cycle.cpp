@@ -424,9 +424,16 @@ TEST(MonitorCycle, ARegressionClosesOnlyOnCyclesThatFindTheMetricClearlyBack) {
     EXPECT_TRUE(applyCheck(hovering, st, {}, 2).empty()) << change;
     EXPECT_EQ(st.open[0].calmCycles, 0) << change;
   }
-  // Half the threshold or less, twice: back, and closed.
+  // Half the threshold or less, twice in a row: back, and closed. A cycle
+  // between that is not clearly back starts the count again.
   auto back = check(kPassed);
   back.scenarios[0].time->relativeChange = 0.05;
+  EXPECT_TRUE(applyCheck(back, st, {}, 2).empty());
+  EXPECT_EQ(st.open[0].calmCycles, 1);
+  auto hovering = check(kPassed);
+  hovering.scenarios[0].time->relativeChange = 0.08;
+  EXPECT_TRUE(applyCheck(hovering, st, {}, 2).empty());
+  EXPECT_EQ(st.open[0].calmCycles, 0);
   EXPECT_TRUE(applyCheck(back, st, {}, 2).empty());
   EXPECT_EQ(st.open[0].calmCycles, 1);
   back.scenarios[0].time->relativeChange = -0.03;

@@ -86,7 +86,7 @@ Candidates newRegressions(const CheckReport& check, const AlertState& state) {
 
 std::chrono::seconds confirmationPause(const CheckReport& check, const Candidates& candidates,
                                        const PerformanceSettings& pace) {
-  const long intervalSeconds = pace.adaptive_min > 0 ? pace.adaptive_min : pace.monitoring_interval;
+  const long intervalSeconds = pace.unsettledInterval();
   bool mayBeUnder = false;
   forEachMetric(check, [&](const std::string& scenario, const MetricComparison& m) {
     if (candidates.count({scenario, m.metric}) && mayBeUnderThreshold(m, check.threshold)) mayBeUnder = true;
@@ -195,13 +195,18 @@ std::vector<AlertEvent> applyCheck(const CheckReport& check, AlertState& state, 
         return;
       case Verdict::Environment:
       case Verdict::NotRegressed:
-        // Environment: as measured it is still over the threshold, the machine
-        // explains it. That closes nothing, nor does a change under the
-        // threshold but not clearly back: an open regression closes only on
-        // cycles that find the metric back.
-        if (open != state.open.end() && clearlyBack(m, check.threshold) && ++open->calmCycles >= closeAfterCycles) {
-          events.push_back({AlertEvent::Kind::Resolved, *open, now});
-          state.open.erase(open);
+        // An open regression closes after cycles in a row that find the
+        // metric clearly back. A change under the threshold but over half of
+        // it is not back: the count starts again (as for a budget). An
+        // Environment verdict (over the threshold as measured, the machine
+        // explains it) tells neither way, like an inconclusive one: it keeps
+        // the count.
+        if (open != state.open.end() && m.verdict == Verdict::NotRegressed) {
+          open->calmCycles = clearlyBack(m, check.threshold) ? open->calmCycles + 1 : 0;
+          if (open->calmCycles >= closeAfterCycles) {
+            events.push_back({AlertEvent::Kind::Resolved, *open, now});
+            state.open.erase(open);
+          }
         }
         if (pending != state.pending.end()) state.pending.erase(pending);
         return;

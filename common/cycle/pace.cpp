@@ -36,7 +36,7 @@ MonitorPace::MonitorPace(const PerformanceSettings& settings) : settings_(settin
 Pace MonitorPace::next(const CycleResult& cycle) {
   if (settings_.adaptive_min <= 0) return current_ = {settings_.monitoring_interval, "fixed interval"};
   if (const std::string why = unsettled(cycle, settings_.adaptive_min); !why.empty())
-    return current_ = {settings_.adaptive_min, why};
+    return current_ = {settings_.unsettledInterval(), why};
   const long doubled = std::clamp(current_.seconds * 2, settings_.adaptive_min, settings_.adaptive_max);
   return current_ = {doubled, doubled == settings_.adaptive_max ? "settled" : "settled: the interval doubles"};
 }

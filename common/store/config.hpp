@@ -39,6 +39,9 @@ struct PerformanceSettings {
   int min_iterations = 3;
   // performance.adaptive_interval {min, max} (seconds); 0: the fixed monitoring_interval.
   long adaptive_min = 0, adaptive_max = 0;
+  // The pace while something is unsettled (a sighting, an open regression):
+  // an adaptive pace's min, else the fixed interval.
+  long unsettledInterval() const { return adaptive_min > 0 ? adaptive_min : monitoring_interval; }
 };
 
 struct Scenario {
